@@ -1,0 +1,52 @@
+import { PGlite, types } from '@electric-sql/pglite';
+import type { Database, SqlClient, SqlResult, SqlRow, SqlTransaction } from './sql-client.js';
+
+/** The subset of PGlite (and of its transaction object) that the adapter uses. */
+interface PgliteQueryable {
+  query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[]; affectedRows?: number }>;
+  exec(sql: string): Promise<unknown>;
+}
+
+function adapt(target: PgliteQueryable): SqlClient {
+  return {
+    async query<R extends SqlRow = SqlRow>(sql: string, params: readonly unknown[] = []) {
+      const result = await target.query<R>(sql, [...params]);
+      return { rows: result.rows, rowCount: result.affectedRows ?? 0 } satisfies SqlResult<R>;
+    },
+  };
+}
+
+export interface PgliteDatabaseOptions {
+  /** Directory of the database files; undefined keeps everything in memory (tests). */
+  dataDir?: string | undefined;
+}
+
+export async function openPgliteDatabase(options: PgliteDatabaseOptions = {}): Promise<Database> {
+  const db = await PGlite.create({
+    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    parsers: { [types.INT8]: (value: string) => Number(value) },
+  });
+  const direct = adapt(db);
+  return {
+    dialect: 'pglite',
+    query: direct.query,
+    // PGlite is one connection; its transaction() holds a mutex so statements of other
+    // callers wait instead of interleaving with ours.
+    transaction: (work) =>
+      db.transaction((tx) => {
+        const transaction: SqlTransaction = {
+          ...adapt(tx),
+          execScript: async (sql) => {
+            await tx.exec(sql);
+          },
+        };
+        return work(transaction);
+      }),
+    async execScript(sql) {
+      await db.exec(sql);
+    },
+    async close() {
+      await db.close();
+    },
+  };
+}
