@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   UNAUTHENTICATED: { status: 401, doc: 'No API key, or an unknown or revoked one.' },
   FORBIDDEN: { status: 403, doc: 'Authenticated, but this organisation may not do this.' },
   NOT_FOUND: { status: 404, doc: 'No such route or resource, or it is not visible to the caller.' },
+  CONFLICT: { status: 409, doc: 'The request conflicts with an existing record.' },
   PAYLOAD_TOO_LARGE: { status: 413, doc: 'The body exceeds the size limit of the route.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, doc: 'The Content-Type is not one the route accepts.' },
   RATE_LIMITED: { status: 429, doc: 'Too many requests; retry after the Retry-After header.' },
@@ -25,6 +26,10 @@ export const ERROR_CODES = {
   ID_YEAR_INVALID: { status: 400, doc: 'Position 11 is not a VIN year code.' },
   ID_MONTH_INVALID: { status: 400, doc: 'Position 12 is not a month code 1-9, A-C.' },
   ID_CHECK_MISMATCH: { status: 400, doc: 'The check character (position 29) does not match; `expected` names it.' },
+
+  // Organisations and keys
+  ENTERPRISE_CODE_TAKEN: { status: 409, doc: 'The enterprise code is already assigned to another manufacturer.' },
+  KEY_ALREADY_REVOKED: { status: 409, doc: 'The API key was already revoked.' },
 } as const satisfies Record<string, { status: number; doc: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -4,7 +4,8 @@
 // return values in the same JS types: int8 as number, bytea as Uint8Array, timestamptz as
 // Date, jsonb parsed.
 
-export type SqlRow = Record<string, unknown>;
+// `object`, not Record<string, unknown>, so that row interfaces can be named directly.
+export type SqlRow = object;
 
 export interface SqlResult<R extends SqlRow = SqlRow> {
   rows: R[];

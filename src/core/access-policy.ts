@@ -1,0 +1,175 @@
+// The access policy as a pure function: (actor, action, relationship to the robot) → a
+// decision with a reason. Routes ask it once per request; the authorization matrix test runs
+// every role against every route through the real app.
+//
+// Rules (issue "Registry", api-v1.md):
+// - the registry and regulators read everything;
+// - a manufacturer its own models and units (also after it sold them: it follows its products);
+// - the owner its robots;
+// - maintainers, assessors, software providers and recyclers act only under a live, scoped,
+//   expiring grant from the owner;
+// - where existence itself must not leak (another manufacturer's robot), the answer is
+//   "not found", not "forbidden".
+import type { EventType } from './lifecycle.js';
+import { type Actor, type OrgKind, seesEverything } from './organisation.js';
+
+export const GRANT_SCOPES = [
+  'maintenance',
+  'software_update',
+  'evaluation',
+  'certification',
+  'recycling',
+  'telemetry',
+] as const;
+export type GrantScope = (typeof GRANT_SCOPES)[number];
+
+/** Which scopes an organisation of each kind can be granted; others cannot receive grants. */
+export const GRANTABLE_SCOPES: Partial<Record<OrgKind, readonly GrantScope[]>> = {
+  maintainer: ['maintenance', 'telemetry'],
+  software_provider: ['software_update', 'telemetry'],
+  assessor: ['evaluation', 'certification', 'telemetry'],
+  recycler: ['recycling', 'telemetry'],
+};
+
+/** How the actor stands to one robot; computed by the caller from the registry. */
+export interface RobotRelation {
+  isOwner: boolean;
+  isManufacturer: boolean;
+  /** Scopes of the actor's live (unexpired, unrevoked) grants on this robot. */
+  grantScopes: readonly GrantScope[];
+  /** Whether the actor is the organisation that suspended the robot. */
+  suspendedByActor: boolean;
+}
+
+export const NO_RELATION: RobotRelation = {
+  isOwner: false,
+  isManufacturer: false,
+  grantScopes: [],
+  suspendedByActor: false,
+};
+
+export type RobotAction =
+  | 'robot.read'
+  | 'robot.events.read'
+  | 'robot.telemetry.read'
+  | 'robot.transfer.offer'
+  | 'robot.grants.manage'
+  | 'robot.grants.read'
+  | 'robot.alerts.read'
+  | 'robot.alerts.ack'
+  | `robot.event.${EventType}`;
+
+export type Decision =
+  | { allow: true; reason: string }
+  /** `conceal`: answer 404, because even saying "forbidden" would confirm the robot exists. */
+  | { allow: false; reason: string; conceal: boolean };
+
+const allow = (reason: string): Decision => ({ allow: true, reason });
+const deny = (reason: string): Decision => ({ allow: false, reason, conceal: false });
+const conceal = (reason: string): Decision => ({ allow: false, reason, conceal: true });
+
+function visible(actor: Actor, rel: RobotRelation): boolean {
+  return seesEverything(actor.kind) || rel.isOwner || rel.isManufacturer || rel.grantScopes.length > 0;
+}
+
+function byOwnerOrScope(rel: RobotRelation, scope: GrantScope, what: string): Decision {
+  if (rel.isOwner) return allow(`the owner records ${what}`);
+  if (rel.grantScopes.includes(scope)) return allow(`a live grant with scope ${scope}`);
+  return deny(`${what} needs the owner or a live grant with scope ${scope}`);
+}
+
+/** May `actor` do `action` on a robot it stands to as `rel`? */
+export function decideRobotAccess(actor: Actor, action: RobotAction, rel: RobotRelation): Decision {
+  if (!visible(actor, rel)) return conceal('the robot is not visible to this organisation');
+  const authority = seesEverything(actor.kind);
+  switch (action) {
+    case 'robot.read':
+    case 'robot.events.read':
+      return allow('visible to this organisation');
+    case 'robot.telemetry.read':
+    case 'robot.alerts.read':
+      if (authority) return allow(`${actor.kind} reads all telemetry`);
+      if (rel.isOwner) return allow('the owner reads its telemetry');
+      if (rel.grantScopes.length > 0) return allow('a live grant');
+      return deny('telemetry is for the owner, regulators and granted organisations');
+    case 'robot.alerts.ack':
+      if (rel.isOwner) return allow('the owner acknowledges its alerts');
+      if (rel.grantScopes.includes('maintenance')) return allow('a live maintenance grant');
+      return deny('alerts are acknowledged by the owner or its maintainer');
+    case 'robot.transfer.offer':
+      return rel.isOwner ? allow('the owner transfers') : deny('only the owner can transfer a robot');
+    case 'robot.grants.manage':
+      return rel.isOwner ? allow('the owner grants access') : deny('only the owner grants access');
+    case 'robot.grants.read':
+      return rel.isOwner || authority ? allow('owner or authority') : deny('grants are the owner’s');
+    case 'robot.event.deployment':
+    case 'robot.event.key_rotation':
+      return rel.isOwner ? allow('the owner') : deny(`only the owner records ${action.slice(12)}`);
+    case 'robot.event.maintenance':
+      return byOwnerOrScope(rel, 'maintenance', 'maintenance');
+    case 'robot.event.software_update':
+      return byOwnerOrScope(rel, 'software_update', 'software updates');
+    case 'robot.event.evaluation':
+      // Not the owner: a robot's intelligence level is graded by an assessor, not claimed.
+      if (authority) return allow(`${actor.kind} records evaluations`);
+      return rel.grantScopes.includes('evaluation')
+        ? allow('a live grant with scope evaluation')
+        : deny('evaluations are recorded by an assessor under grant, or by an authority');
+    case 'robot.event.certification':
+      if (authority) return allow(`${actor.kind} records certifications`);
+      return rel.grantScopes.includes('certification')
+        ? allow('a live grant with scope certification')
+        : deny('certifications are recorded by an assessor under grant, or by an authority');
+    case 'robot.event.suspension':
+      return authority || rel.isOwner ? allow('owner or authority suspends') : deny('only the owner or an authority suspends');
+    case 'robot.event.reinstatement':
+      if (authority) return allow(`${actor.kind} reinstates`);
+      return rel.isOwner && rel.suspendedByActor
+        ? allow('the owner lifts its own suspension')
+        : deny('only an authority, or the owner that suspended it, reinstates a robot');
+    case 'robot.event.decommission':
+      return authority || rel.isOwner ? allow('owner or authority decommissions') : deny('only the owner decommissions');
+    case 'robot.event.recycling':
+      return byOwnerOrScope(rel, 'recycling', 'recycling');
+  }
+}
+
+export type RegistryAction =
+  | 'org.create'
+  | 'org.list'
+  | 'model.create'
+  | 'site.create'
+  | 'robot.file'
+  | 'catalogue.read'
+  | 'incident.report';
+
+/** Actions that concern no single robot. */
+export function decideRegistryAccess(actor: Actor, action: RegistryAction): Decision {
+  switch (action) {
+    case 'org.create':
+      return actor.kind === 'registry' ? allow('the registry creates organisations') : deny('only the registry creates organisations');
+    case 'org.list':
+      return seesEverything(actor.kind) ? allow('authorities list organisations') : deny('only authorities list organisations');
+    case 'model.create':
+    case 'site.create':
+    case 'robot.file':
+      return actor.kind === 'manufacturer' ? allow('a manufacturer files its products') : deny('only manufacturers do this');
+    case 'catalogue.read':
+      return allow('models and sites are product information for every organisation');
+    case 'incident.report':
+      return allow('any organisation may report an incident it can see');
+  }
+}
+
+/** May `actor` manage the keys of organisation `orgId`? */
+export function decideKeyAccess(actor: Actor, orgId: string): Decision {
+  if (actor.kind === 'registry') return allow('the registry manages every organisation’s keys');
+  if (actor.orgId === orgId) return allow('an organisation manages its own keys');
+  return conceal('another organisation’s keys');
+}
+
+/** May `grantee` of `kind` receive `scopes`? Returns the scopes it may not receive. */
+export function ungrantableScopes(kind: OrgKind, scopes: readonly GrantScope[]): GrantScope[] {
+  const allowed = GRANTABLE_SCOPES[kind] ?? [];
+  return scopes.filter((s) => !allowed.includes(s));
+}

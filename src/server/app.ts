@@ -1,0 +1,103 @@
+// buildApp() assembles the HTTP API from an AppContext and never listens: the composition
+// root (platform.ts) listens, tests drive it in-process with app.inject().
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { Counter, Histogram } from 'prom-client';
+import { PlatformError } from '../core/errors.js';
+import type { AppContext } from './app-context.js';
+import { registerAuthentication } from './auth/authenticate.js';
+import { registerFeatureRoutes } from './features/index.js';
+import { type OpenApiDocumentLike, renderApiReference } from './http/api-reference.js';
+import { sendError } from './http/error-envelope.js';
+import './http/fastify-types.js';
+
+export interface BuildAppOptions {
+  logger?: FastifyServerOptions['logger'];
+}
+
+export type App = FastifyInstance;
+
+export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): Promise<App> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: ctx.config.bodyLimit,
+    trustProxy: false,
+    ajv: {
+      // Unknown properties are refused, not silently dropped; nothing is coerced in bodies.
+      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setErrorHandler((error, request, reply) => sendError(request, reply, error));
+  app.setNotFoundHandler((request, reply) =>
+    sendError(request, reply, new PlatformError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)),
+  );
+
+  const requests = new Counter({
+    name: 'roboledger_http_requests_total',
+    help: 'HTTP requests by route and status',
+    labelNames: ['method', 'route', 'status'],
+    registers: [ctx.metrics],
+  });
+  const latency = new Histogram({
+    name: 'roboledger_http_request_duration_seconds',
+    help: 'HTTP request latency by route',
+    labelNames: ['method', 'route'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [ctx.metrics],
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'RoboLedger API',
+        version: '1',
+        description:
+          'Humanoid robot full lifecycle management: registry, lifecycle, ledger and telemetry. ' +
+          'Errors are `{"error": {"code", "message", "details"}}`; codes are listed in docs/errors.md.',
+      },
+      components: {
+        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'an organisation API key' } },
+      },
+      security: [{ apiKey: [] }],
+    },
+  });
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new PlatformError('RATE_LIMITED', `rate limit of ${context.max} requests per ${context.after} exceeded`),
+  });
+  registerAuthentication(app, ctx);
+
+  const publicRoute = { public: true } as const;
+  app.get('/healthz', { config: publicRoute, schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { config: publicRoute, schema: { hide: true } }, async (_request, reply) => {
+    try {
+      await ctx.db.query('SELECT 1');
+      return { status: 'ready' };
+    } catch {
+      return reply.code(503).send({ error: { code: 'NOT_READY', message: 'the database is not reachable' } });
+    }
+  });
+  app.get('/metrics', { config: publicRoute, schema: { hide: true } }, async (_request, reply) => {
+    reply.type(ctx.metrics.contentType);
+    return ctx.metrics.metrics();
+  });
+  app.get('/openapi.json', { config: publicRoute, schema: { hide: true } }, async () => app.swagger());
+  app.get('/docs', { config: publicRoute, schema: { hide: true } }, async (_request, reply) =>
+    reply.type('text/html; charset=utf-8').send(renderApiReference(app.swagger() as OpenApiDocument)),
+  );
+
+  await registerFeatureRoutes(app, ctx);
+  return app;
+}
+
+type OpenApiDocument = OpenApiDocumentLike;

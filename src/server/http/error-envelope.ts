@@ -1,0 +1,61 @@
+// Every error leaves the server as `{"error": {"code", "message", "details"}}` with the
+// status of its code (api-v1.md "Conventions"): never a stack trace, never a 500 for bad input.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ERROR_CODES, type ErrorCode, PlatformError } from '../../core/errors.js';
+import { SQLSTATE, sqlState } from '../db/sql-client.js';
+
+export interface ErrorEnvelope {
+  error: { code: ErrorCode; message: string; details?: Record<string, unknown> };
+}
+
+export function envelope(code: ErrorCode, message: string, details?: Record<string, unknown>): ErrorEnvelope {
+  return { error: { code, message, ...(details && Object.keys(details).length > 0 ? { details } : {}) } };
+}
+
+/** Maps anything thrown by a route, a hook or Fastify itself to a coded error. */
+export function toPlatformError(error: unknown): PlatformError {
+  if (error instanceof PlatformError) return error;
+  const e = error as Partial<FastifyError> & { validation?: { instancePath?: string; message?: string }[] };
+  if (e.validation) {
+    const issues = e.validation.map((v) => ({ path: v.instancePath || '/', message: v.message ?? 'invalid' }));
+    return new PlatformError('VALIDATION_FAILED', e.message ?? 'invalid request', { issues });
+  }
+  switch (e.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new PlatformError('PAYLOAD_TOO_LARGE', 'the body is larger than this route accepts');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new PlatformError('UNSUPPORTED_MEDIA_TYPE', 'this Content-Type is not accepted here');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new PlatformError('MALFORMED_JSON', 'the body is not valid JSON');
+  }
+  if (e instanceof SyntaxError || (e.statusCode === 400 && String(e.code ?? '').startsWith('FST_ERR_CTP'))) {
+    return new PlatformError('MALFORMED_JSON', 'the body is not valid JSON');
+  }
+  // A constraint the database enforced that the service did not anticipate is still the
+  // caller's input, not a fault of ours.
+  const state = sqlState(error);
+  if (state === SQLSTATE.uniqueViolation) return new PlatformError('CONFLICT', 'this would duplicate an existing record');
+  if (state === SQLSTATE.foreignKeyViolation) {
+    return new PlatformError('VALIDATION_FAILED', 'a referenced record does not exist');
+  }
+  if (state === SQLSTATE.checkViolation || state?.startsWith('22')) {
+    return new PlatformError('VALIDATION_FAILED', 'a value is out of range or malformed');
+  }
+  const status = e.statusCode ?? 500;
+  if (status === 404) return new PlatformError('NOT_FOUND', 'not found');
+  if (status === 413) return new PlatformError('PAYLOAD_TOO_LARGE', 'the body is too large');
+  if (status === 415) return new PlatformError('UNSUPPORTED_MEDIA_TYPE', 'unsupported media type');
+  if (status === 429) return new PlatformError('RATE_LIMITED', 'too many requests');
+  if (status >= 400 && status < 500) return new PlatformError('VALIDATION_FAILED', e.message ?? 'bad request');
+  return new PlatformError('INTERNAL_ERROR', 'an internal error occurred; it has been logged', undefined, {
+    cause: error,
+  });
+}
+
+export function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
+  const coded = toPlatformError(error);
+  if (coded.code === 'INTERNAL_ERROR') request.log.error({ err: error }, 'request failed');
+  const status = ERROR_CODES[coded.code].status;
+  return reply.code(status).type('application/json').send(envelope(coded.code, coded.message, coded.details));
+}
