@@ -80,6 +80,7 @@ CREATE TABLE robots (
                                          'decommissioned', 'recycled')),
   -- Where a suspension returns to on reinstatement.
   status_before_suspension text CHECK (status_before_suspension IN ('filed', 'in_service', 'maintenance')),
+  suspended_by uuid REFERENCES organisations (id),
   filed_at timestamptz NOT NULL,
   updated_at timestamptz NOT NULL,
   FOREIGN KEY (model_id, hardware_revision) REFERENCES hardware_revisions (model_id, code)

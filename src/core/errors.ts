@@ -26,10 +26,14 @@ export const ERROR_CODES = {
   ID_YEAR_INVALID: { status: 400, doc: 'Position 11 is not a VIN year code.' },
   ID_MONTH_INVALID: { status: 400, doc: 'Position 12 is not a month code 1-9, A-C.' },
   ID_CHECK_MISMATCH: { status: 400, doc: 'The check character (position 29) does not match; `expected` names it.' },
+  ID_SEGMENT_INVALID: { status: 400, doc: 'A segment given to build an ID has the wrong length or characters.' },
 
   // Organisations and keys
   ENTERPRISE_CODE_TAKEN: { status: 409, doc: 'The enterprise code is already assigned to another manufacturer.' },
   KEY_ALREADY_REVOKED: { status: 409, doc: 'The API key was already revoked.' },
+
+  // Robots
+  ROBOT_NOT_FOUND: { status: 404, doc: 'No robot has this ID, or it is not visible to the caller.' },
 } as const satisfies Record<string, { status: number; doc: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
