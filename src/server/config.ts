@@ -37,7 +37,8 @@ export const DEFAULTS = {
   port: 8080,
   host: '0.0.0.0',
   dataDir: './data',
-  mqttPort: 1883,
+  // Not 1883: a machine that already runs a broker (Mosquitto) keeps it, and the platform starts.
+  mqttPort: 1884,
   logLevel: 'info',
   ledgerOrigin: 'roboledger.local/ledger',
   bodyLimit: 1024 * 1024,
