@@ -1,6 +1,7 @@
 // The `roboledger` command line: one program, subcommands registered from their own files.
 import { Command, CommanderError } from 'commander';
 import { registerIdCommands } from './id-command.js';
+import { registerServeCommand } from './serve-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('roboledger')
@@ -8,6 +9,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerIdCommands(program);
+  registerServeCommand(program);
   return program;
 }
 

@@ -121,14 +121,18 @@ export function decideRobotAccess(actor: Actor, action: RobotAction, rel: RobotR
         ? allow('a live grant with scope certification')
         : deny('certifications are recorded by an assessor under grant, or by an authority');
     case 'robot.event.suspension':
-      return authority || rel.isOwner ? allow('owner or authority suspends') : deny('only the owner or an authority suspends');
+      return authority || rel.isOwner
+        ? allow('owner or authority suspends')
+        : deny('only the owner or an authority suspends');
     case 'robot.event.reinstatement':
       if (authority) return allow(`${actor.kind} reinstates`);
       return rel.isOwner && rel.suspendedByActor
         ? allow('the owner lifts its own suspension')
         : deny('only an authority, or the owner that suspended it, reinstates a robot');
     case 'robot.event.decommission':
-      return authority || rel.isOwner ? allow('owner or authority decommissions') : deny('only the owner decommissions');
+      return authority || rel.isOwner
+        ? allow('owner or authority decommissions')
+        : deny('only the owner decommissions');
     case 'robot.event.recycling':
       return byOwnerOrScope(rel, 'recycling', 'recycling');
   }
@@ -147,13 +151,19 @@ export type RegistryAction =
 export function decideRegistryAccess(actor: Actor, action: RegistryAction): Decision {
   switch (action) {
     case 'org.create':
-      return actor.kind === 'registry' ? allow('the registry creates organisations') : deny('only the registry creates organisations');
+      return actor.kind === 'registry'
+        ? allow('the registry creates organisations')
+        : deny('only the registry creates organisations');
     case 'org.list':
-      return seesEverything(actor.kind) ? allow('authorities list organisations') : deny('only authorities list organisations');
+      return seesEverything(actor.kind)
+        ? allow('authorities list organisations')
+        : deny('only authorities list organisations');
     case 'model.create':
     case 'site.create':
     case 'robot.file':
-      return actor.kind === 'manufacturer' ? allow('a manufacturer files its products') : deny('only manufacturers do this');
+      return actor.kind === 'manufacturer'
+        ? allow('a manufacturer files its products')
+        : deny('only manufacturers do this');
     case 'catalogue.read':
       return allow('models and sites are product information for every organisation');
     case 'incident.report':

@@ -25,11 +25,20 @@ export const ERROR_CODES = {
   ID_LEVEL_INVALID: { status: 400, doc: 'Position 10 is not an intelligence level 0-5.' },
   ID_YEAR_INVALID: { status: 400, doc: 'Position 11 is not a VIN year code.' },
   ID_MONTH_INVALID: { status: 400, doc: 'Position 12 is not a month code 1-9, A-C.' },
-  ID_CHECK_MISMATCH: { status: 400, doc: 'The check character (position 29) does not match; `expected` names it.' },
-  ID_SEGMENT_INVALID: { status: 400, doc: 'A segment given to build an ID has the wrong length or characters.' },
+  ID_CHECK_MISMATCH: {
+    status: 400,
+    doc: 'The check character (position 29) does not match; `expected` names it.',
+  },
+  ID_SEGMENT_INVALID: {
+    status: 400,
+    doc: 'A segment given to build an ID has the wrong length or characters.',
+  },
 
   // Organisations and keys
-  ENTERPRISE_CODE_TAKEN: { status: 409, doc: 'The enterprise code is already assigned to another manufacturer.' },
+  ENTERPRISE_CODE_TAKEN: {
+    status: 409,
+    doc: 'The enterprise code is already assigned to another manufacturer.',
+  },
   KEY_ALREADY_REVOKED: { status: 409, doc: 'The API key was already revoked.' },
 
   // Robots

@@ -54,7 +54,11 @@ function refuse(from: RobotStatus, reason: string): TransitionDecision {
   return { ok: false, from, reason };
 }
 
-function move(state: LifecycleState, to: RobotStatus, before = state.statusBeforeSuspension): TransitionDecision {
+function move(
+  state: LifecycleState,
+  to: RobotStatus,
+  before = state.statusBeforeSuspension,
+): TransitionDecision {
   return { ok: true, from: state.status, to, statusBeforeSuspension: before };
 }
 
@@ -79,7 +83,9 @@ export function decideTransition(state: LifecycleState, event: LifecycleEventInp
           ? move(state, 'in_service')
           : refuse(status, 'maintenance can only be completed on a robot in maintenance');
       }
-      return NOT_FINAL.includes(status) ? move(state, status) : refuse(status, `a ${status} robot is not maintained`);
+      return NOT_FINAL.includes(status)
+        ? move(state, status)
+        : refuse(status, `a ${status} robot is not maintained`);
     }
     case 'software_update':
     case 'evaluation':
@@ -88,7 +94,9 @@ export function decideTransition(state: LifecycleState, event: LifecycleEventInp
         ? move(state, status)
         : refuse(status, `${event.type.replace('_', ' ')} is not possible on a ${status} robot`);
     case 'key_rotation':
-      return NOT_FINAL.includes(status) ? move(state, status) : refuse(status, `a ${status} robot has no live key`);
+      return NOT_FINAL.includes(status)
+        ? move(state, status)
+        : refuse(status, `a ${status} robot has no live key`);
     case 'suspension':
       return LIVE.includes(status)
         ? move(state, 'suspended', status)

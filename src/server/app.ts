@@ -32,7 +32,11 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
 
   app.setErrorHandler((error, request, reply) => sendError(request, reply, error));
   app.setNotFoundHandler((request, reply) =>
-    sendError(request, reply, new PlatformError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)),
+    sendError(
+      request,
+      reply,
+      new PlatformError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`),
+    ),
   );
 
   const requests = new Counter({
@@ -65,7 +69,9 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
           'Errors are `{"error": {"code", "message", "details"}}`; codes are listed in docs/errors.md.',
       },
       components: {
-        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'an organisation API key' } },
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'an organisation API key' },
+        },
       },
       security: [{ apiKey: [] }],
     },
@@ -73,7 +79,10 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_request, context) =>
-      new PlatformError('RATE_LIMITED', `rate limit of ${context.max} requests per ${context.after} exceeded`),
+      new PlatformError(
+        'RATE_LIMITED',
+        `rate limit of ${context.max} requests per ${context.after} exceeded`,
+      ),
   });
   registerAuthentication(app, ctx);
 

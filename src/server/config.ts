@@ -74,9 +74,11 @@ export function loadConfig(
     throw new ConfigError('ROBOLEDGER_ADMIN_TOKEN must be at least 16 characters');
   }
   const logLevel = (env.LOG_LEVEL || DEFAULTS.logLevel) as PlatformConfig['logLevel'];
-  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   const registryCountry = env.ROBOLEDGER_COUNTRY || DEFAULTS.registryCountry;
-  if (!/^[A-Z]{2}$/.test(registryCountry)) throw new ConfigError('ROBOLEDGER_COUNTRY must be two capital letters');
+  if (!/^[A-Z]{2}$/.test(registryCountry))
+    throw new ConfigError('ROBOLEDGER_COUNTRY must be two capital letters');
   const config: PlatformConfig = {
     port: integer('PORT', env.PORT, DEFAULTS.port, 0, 65535),
     host: env.HOST || DEFAULTS.host,
@@ -90,7 +92,13 @@ export function loadConfig(
     ledgerOrigin: env.ROBOLEDGER_LEDGER_ORIGIN || DEFAULTS.ledgerOrigin,
     ledgerSignerKey: env.ROBOLEDGER_LEDGER_KEY || undefined,
     ledgerSignerKeyFile: env.ROBOLEDGER_LEDGER_KEY_FILE || undefined,
-    bodyLimit: integer('ROBOLEDGER_BODY_LIMIT', env.ROBOLEDGER_BODY_LIMIT, DEFAULTS.bodyLimit, 1024, 64 * 1024 * 1024),
+    bodyLimit: integer(
+      'ROBOLEDGER_BODY_LIMIT',
+      env.ROBOLEDGER_BODY_LIMIT,
+      DEFAULTS.bodyLimit,
+      1024,
+      64 * 1024 * 1024,
+    ),
     publicRateLimit: integer(
       'ROBOLEDGER_PUBLIC_RATE_LIMIT',
       env.ROBOLEDGER_PUBLIC_RATE_LIMIT,

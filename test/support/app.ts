@@ -38,7 +38,11 @@ export async function startTestPlatform(
         method,
         url,
         headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
-        ...(body === undefined ? {} : typeof body === 'string' ? { payload: body } : { payload: body as object }),
+        ...(body === undefined
+          ? {}
+          : typeof body === 'string'
+            ? { payload: body }
+            : { payload: body as object }),
       });
     },
     async close() {

@@ -29,7 +29,8 @@ export async function loadMigrations(dir: URL = MIGRATIONS_DIR): Promise<Migrati
   const migrations: Migration[] = [];
   for (const file of files) {
     const match = /^(\d{4})_([a-z0-9_]+)\.sql$/.exec(file);
-    if (!match) throw new MigrationError('MIGRATION_FILE_NAME', `migration file ${file} is not NNNN_name.sql`);
+    if (!match)
+      throw new MigrationError('MIGRATION_FILE_NAME', `migration file ${file} is not NNNN_name.sql`);
     const sql = await readFile(new URL(file, dir), 'utf8');
     migrations.push({
       version: Number(match[1]),

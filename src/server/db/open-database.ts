@@ -1,6 +1,6 @@
-import type { Database } from './sql-client.js';
 import { openPgDatabase } from './pg-database.js';
 import { openPgliteDatabase } from './pglite-database.js';
+import type { Database } from './sql-client.js';
 
 export interface DatabaseSettings {
   /** A PostgreSQL URL; when absent the embedded PGlite database in `dataDir` is used. */
@@ -12,7 +12,10 @@ export interface DatabaseSettings {
 
 export async function openDatabase(settings: DatabaseSettings): Promise<Database> {
   if (settings.databaseUrl) {
-    return openPgDatabase({ connectionString: settings.databaseUrl, maxConnections: settings.maxConnections ?? 20 });
+    return openPgDatabase({
+      connectionString: settings.databaseUrl,
+      maxConnections: settings.maxConnections ?? 20,
+    });
   }
   return openPgliteDatabase({ dataDir: settings.dataDir });
 }

@@ -17,7 +17,10 @@ export function toPlatformError(error: unknown): PlatformError {
   if (error instanceof PlatformError) return error;
   const e = error as Partial<FastifyError> & { validation?: { instancePath?: string; message?: string }[] };
   if (e.validation) {
-    const issues = e.validation.map((v) => ({ path: v.instancePath || '/', message: v.message ?? 'invalid' }));
+    const issues = e.validation.map((v) => ({
+      path: v.instancePath || '/',
+      message: v.message ?? 'invalid',
+    }));
     return new PlatformError('VALIDATION_FAILED', e.message ?? 'invalid request', { issues });
   }
   switch (e.code) {
@@ -35,7 +38,8 @@ export function toPlatformError(error: unknown): PlatformError {
   // A constraint the database enforced that the service did not anticipate is still the
   // caller's input, not a fault of ours.
   const state = sqlState(error);
-  if (state === SQLSTATE.uniqueViolation) return new PlatformError('CONFLICT', 'this would duplicate an existing record');
+  if (state === SQLSTATE.uniqueViolation)
+    return new PlatformError('CONFLICT', 'this would duplicate an existing record');
   if (state === SQLSTATE.foreignKeyViolation) {
     return new PlatformError('VALIDATION_FAILED', 'a referenced record does not exist');
   }
@@ -47,7 +51,8 @@ export function toPlatformError(error: unknown): PlatformError {
   if (status === 413) return new PlatformError('PAYLOAD_TOO_LARGE', 'the body is too large');
   if (status === 415) return new PlatformError('UNSUPPORTED_MEDIA_TYPE', 'unsupported media type');
   if (status === 429) return new PlatformError('RATE_LIMITED', 'too many requests');
-  if (status >= 400 && status < 500) return new PlatformError('VALIDATION_FAILED', e.message ?? 'bad request');
+  if (status >= 400 && status < 500)
+    return new PlatformError('VALIDATION_FAILED', e.message ?? 'bad request');
   return new PlatformError('INTERNAL_ERROR', 'an internal error occurred; it has been logged', undefined, {
     cause: error,
   });
@@ -57,5 +62,8 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: u
   const coded = toPlatformError(error);
   if (coded.code === 'INTERNAL_ERROR') request.log.error({ err: error }, 'request failed');
   const status = ERROR_CODES[coded.code].status;
-  return reply.code(status).type('application/json').send(envelope(coded.code, coded.message, coded.details));
+  return reply
+    .code(status)
+    .type('application/json')
+    .send(envelope(coded.code, coded.message, coded.details));
 }

@@ -13,7 +13,11 @@ export const ErrorEnvelopeSchema = Type.Object(
 );
 
 export const Uuid = Type.String({ format: 'uuid' });
-export const RobotIdParam = Type.String({ minLength: 1, maxLength: 64, description: 'robot ID (RID-1), canonical or display form' });
+export const RobotIdParam = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  description: 'robot ID (RID-1), canonical or display form',
+});
 export const Timestamp = Type.String({ format: 'date-time', description: 'RFC 3339' });
 
 export const PageQuery = {

@@ -74,14 +74,20 @@ export class LedgerWriter {
   run<T>(work: UnitOfWork<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new Error('the ledger writer is closed'));
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ work: work as UnitOfWork<unknown>, resolve: resolve as (v: unknown) => void, reject });
+      this.#queue.push({
+        work: work as UnitOfWork<unknown>,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+      });
       if (!this.#running) void this.#drain();
     });
   }
 
   /** The tree as of the last commit this process made or saw. */
   async head(client: SqlClient = this.#db): Promise<CommittedTree> {
-    const { rows } = await client.query<{ size: number; root: Uint8Array }>('SELECT size, root FROM ledger_head');
+    const { rows } = await client.query<{ size: number; root: Uint8Array }>(
+      'SELECT size, root FROM ledger_head',
+    );
     const row = rows[0];
     if (!row) throw new Error('ledger_head is missing: were the migrations applied?');
     return { size: row.size, root: row.root };

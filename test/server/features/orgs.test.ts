@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../../../src/server/auth/api-keys.js';
-import { backend } from '../../support/database.js';
 import { ADMIN_TOKEN, createOrg, startTestPlatform, type TestPlatform } from '../../support/app.js';
+import { backend } from '../../support/database.js';
 
 describe(`organisations and API keys (${backend})`, () => {
   let p: TestPlatform;
@@ -24,12 +24,15 @@ describe(`organisations and API keys (${backend})`, () => {
     expect(org.apiKey).toMatch(/^rlk_/);
     expect(Number.isInteger(org.ledgerIndex)).toBe(true);
 
-    const stored = await p.ctx.db.query<{ secret_hash: Uint8Array }>('SELECT secret_hash FROM api_keys WHERE org_id = $1', [
-      org.id,
-    ]);
+    const stored = await p.ctx.db.query<{ secret_hash: Uint8Array }>(
+      'SELECT secret_hash FROM api_keys WHERE org_id = $1',
+      [org.id],
+    );
     expect(stored.rows).toHaveLength(1);
     expect(Buffer.from(stored.rows[0]!.secret_hash)).toEqual(Buffer.from(hashApiKey(org.apiKey)));
-    const dump = await p.ctx.db.query("SELECT count(*)::int AS n FROM api_keys WHERE encode(secret_hash, 'escape') LIKE '%rlk_%'");
+    const dump = await p.ctx.db.query(
+      "SELECT count(*)::int AS n FROM api_keys WHERE encode(secret_hash, 'escape') LIKE '%rlk_%'",
+    );
     expect(dump.rows[0]).toEqual({ n: 0 });
 
     const me = await p.call('GET', `/v1/orgs/${org.id}`, { token: org.apiKey });
@@ -90,16 +93,23 @@ describe(`organisations and API keys (${backend})`, () => {
   it('issues further keys and revokes one at once; another org cannot see the keys (404)', async () => {
     const operator = await createOrg(p, 'operator');
     const other = await createOrg(p, 'operator');
-    const issued = await p.call('POST', `/v1/orgs/${operator.id}/keys`, { token: operator.apiKey, body: { label: 'ci' } });
+    const issued = await p.call('POST', `/v1/orgs/${operator.id}/keys`, {
+      token: operator.apiKey,
+      body: { label: 'ci' },
+    });
     expect(issued.statusCode).toBe(201);
     const { keyId, apiKey } = issued.json();
     expect((await p.call('GET', `/v1/orgs/${operator.id}/keys`, { token: apiKey })).statusCode).toBe(200);
-    expect((await p.call('GET', `/v1/orgs/${operator.id}/keys`, { token: other.apiKey })).statusCode).toBe(404);
+    expect((await p.call('GET', `/v1/orgs/${operator.id}/keys`, { token: other.apiKey })).statusCode).toBe(
+      404,
+    );
     expect(
       (await p.call('DELETE', `/v1/orgs/${operator.id}/keys/${keyId}`, { token: other.apiKey })).statusCode,
     ).toBe(404);
 
-    const revoked = await p.call('DELETE', `/v1/orgs/${operator.id}/keys/${keyId}`, { token: operator.apiKey });
+    const revoked = await p.call('DELETE', `/v1/orgs/${operator.id}/keys/${keyId}`, {
+      token: operator.apiKey,
+    });
     expect(revoked.statusCode).toBe(204);
     const after = await p.call('GET', `/v1/orgs/${operator.id}/keys`, { token: apiKey });
     expect(after.statusCode).toBe(401);

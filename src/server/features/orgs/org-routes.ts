@@ -46,7 +46,8 @@ export function orgRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           },
         },
       },
-      async (request, reply) => reply.code(201).send(await createOrganisation(ctx, actorOf(request), request.body)),
+      async (request, reply) =>
+        reply.code(201).send(await createOrganisation(ctx, actorOf(request), request.body)),
     );
 
     app.get(
@@ -91,7 +92,10 @@ export function orgRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           summary: 'Issue another API key (the organisation itself or the registry); shown once',
           params: Type.Object({ orgId: Uuid }),
           body: Type.Optional(
-            Type.Object({ label: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false }),
+            Type.Object(
+              { label: Type.Optional(Type.String({ maxLength: 100 })) },
+              { additionalProperties: false },
+            ),
           ),
           response: {
             201: Type.Object({ keyId: Uuid, apiKey: Type.String(), orgId: Uuid, createdAt: Timestamp }),
@@ -100,7 +104,9 @@ export function orgRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) =>
-        reply.code(201).send(await createApiKey(ctx, actorOf(request), request.params.orgId, request.body?.label)),
+        reply
+          .code(201)
+          .send(await createApiKey(ctx, actorOf(request), request.params.orgId, request.body?.label)),
     );
 
     app.get(

@@ -56,7 +56,14 @@ function randomEnterpriseCode(): string {
 async function insertOrganisation(
   tx: SqlClient,
   ledger: LedgerAppender,
-  org: { id: string; name: string; kind: OrgKind; country: string; enterpriseCode: string | null; createdAt: Date },
+  org: {
+    id: string;
+    name: string;
+    kind: OrgKind;
+    country: string;
+    enterpriseCode: string | null;
+    createdAt: Date;
+  },
 ): Promise<OrganisationRow> {
   const { rows } = await tx.query<OrganisationRow>(
     `INSERT INTO organisations (id, name, kind, country, enterprise_code, created_at, ledger_index)
@@ -87,7 +94,10 @@ async function insertApiKey(
 }
 
 /** Creates the registry operator organisation on first start; returns its id. */
-export async function ensureRegistryOrganisation(ctx: Pick<AppContext, 'db' | 'ledger' | 'clock'>, country: string) {
+export async function ensureRegistryOrganisation(
+  ctx: Pick<AppContext, 'db' | 'ledger' | 'clock'>,
+  country: string,
+) {
   const existing = await ctx.db.query<{ id: string }>("SELECT id FROM organisations WHERE kind = 'registry'");
   if (existing.rows[0]) return existing.rows[0].id;
   const row = await ctx.ledger.run((tx, ledger) =>
@@ -110,9 +120,13 @@ export async function createOrganisation(
 ): Promise<Organisation & { apiKey: string; keyId: string }> {
   enforce(decideRegistryAccess(actor, 'org.create'));
   if (!ISO_3166_ALPHA2_COUNTRIES[input.country]) {
-    throw new PlatformError('VALIDATION_FAILED', `${input.country} is not an assigned ISO 3166-1 alpha-2 code`, {
-      field: 'country',
-    });
+    throw new PlatformError(
+      'VALIDATION_FAILED',
+      `${input.country} is not an assigned ISO 3166-1 alpha-2 code`,
+      {
+        field: 'country',
+      },
+    );
   }
   if (input.enterpriseCode !== undefined && input.kind !== 'manufacturer') {
     throw new PlatformError('VALIDATION_FAILED', 'only manufacturers have an enterprise code', {
@@ -140,7 +154,10 @@ export async function createOrganisation(
     } catch (error) {
       if (sqlState(error) !== SQLSTATE.uniqueViolation || enterpriseCode === null) throw error;
       if (input.enterpriseCode !== undefined) {
-        throw new PlatformError('ENTERPRISE_CODE_TAKEN', `enterprise code ${enterpriseCode} is already assigned`);
+        throw new PlatformError(
+          'ENTERPRISE_CODE_TAKEN',
+          `enterprise code ${enterpriseCode} is already assigned`,
+        );
       }
       if (attempt > 20) throw error;
     }
@@ -192,9 +209,10 @@ export async function createApiKey(
 
 export async function listApiKeys(ctx: AppContext, actor: Actor, orgId: string) {
   enforce(decideKeyAccess(actor, orgId));
-  const { rows } = await ctx.db.query<ApiKeyRow>('SELECT * FROM api_keys WHERE org_id = $1 ORDER BY created_at, id', [
-    orgId,
-  ]);
+  const { rows } = await ctx.db.query<ApiKeyRow>(
+    'SELECT * FROM api_keys WHERE org_id = $1 ORDER BY created_at, id',
+    [orgId],
+  );
   return {
     items: rows.map((r) => ({
       keyId: r.id,
@@ -207,7 +225,12 @@ export async function listApiKeys(ctx: AppContext, actor: Actor, orgId: string) 
   };
 }
 
-export async function revokeApiKey(ctx: AppContext, actor: Actor, orgId: string, keyId: string): Promise<void> {
+export async function revokeApiKey(
+  ctx: AppContext,
+  actor: Actor,
+  orgId: string,
+  keyId: string,
+): Promise<void> {
   enforce(decideKeyAccess(actor, orgId));
   await ctx.ledger.run(async (tx, ledger) => {
     const { rows } = await tx.query<ApiKeyRow>(

@@ -47,7 +47,11 @@ export function canonicalRobotId(input: string): string {
 }
 
 /** The robot any of whose IDs (current or superseded) is `robotId`; `forUpdate` locks its row. */
-export async function findRobot(client: SqlClient, robotId: string, forUpdate = false): Promise<RobotRow | null> {
+export async function findRobot(
+  client: SqlClient,
+  robotId: string,
+  forUpdate = false,
+): Promise<RobotRow | null> {
   const { rows } = await client.query<RobotRow>(
     `SELECT r.* FROM robot_ids i JOIN robots r ON r.id = i.robot_uuid WHERE i.robot_id = $1${forUpdate ? ' FOR UPDATE OF r' : ''}`,
     [robotId],
@@ -69,7 +73,8 @@ export async function robotRelation(
   );
   const scopes = new Set<GrantScope>();
   for (const row of rows) {
-    for (const s of row.scopes) if ((GRANT_SCOPES as readonly string[]).includes(s)) scopes.add(s as GrantScope);
+    for (const s of row.scopes)
+      if ((GRANT_SCOPES as readonly string[]).includes(s)) scopes.add(s as GrantScope);
   }
   return {
     isOwner: robot.owner_id === actor.orgId,
