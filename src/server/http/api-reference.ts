@@ -30,7 +30,9 @@ export function renderApiReference(doc: OpenApiDocumentLike): string {
         )
         .join('');
       const responses = Object.entries(op.responses ?? {})
-        .map(([status, r]) => `<li><code>${escapeHtml(status)}</code> ${escapeHtml(r.description ?? '')}</li>`)
+        .map(
+          ([status, r]) => `<li><code>${escapeHtml(status)}</code> ${escapeHtml(r.description ?? '')}</li>`,
+        )
         .join('');
       const isPublic = Array.isArray(op.security) && op.security.length === 0;
       sections.push(`<section>
