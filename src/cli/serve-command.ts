@@ -1,5 +1,7 @@
+import { mkdir } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../server/config.js';
+import { demoConfig, describeDemo, ensureDemoFleet } from '../server/demo/demo-setup.js';
 import { StartupError, startPlatform } from '../server/platform.js';
 
 export function registerServeCommand(program: Command): void {
@@ -28,6 +30,10 @@ export function registerServeCommand(program: Command): void {
       }
       let platform: Awaited<ReturnType<typeof startPlatform>>;
       try {
+        if (config.demo) {
+          await mkdir(config.dataDir, { recursive: true });
+          config = await demoConfig(config);
+        }
         platform = await startPlatform(config);
       } catch (error) {
         if (error instanceof StartupError) {
@@ -50,6 +56,14 @@ export function registerServeCommand(program: Command): void {
           '',
         ].join('\n'),
       );
+      if (config.demo) {
+        try {
+          const fleet = await ensureDemoFleet(platform, config);
+          process.stdout.write(describeDemo(fleet, config, platform.url));
+        } catch (error) {
+          process.stderr.write(`roboledger serve: the demo fleet could not be seeded: ${String(error)}\n`);
+        }
+      }
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);
