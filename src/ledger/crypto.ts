@@ -1,0 +1,114 @@
+// The ledger's only door to a cryptography implementation: SHA-256 and Ed25519 (RFC 8032).
+// Everything else in src/ledger is plain TypeScript, so a browser build swaps this one file
+// (for WebCrypto or a pure implementation) and keeps the rest unchanged.
+
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  sign as cryptoSign,
+  verify as cryptoVerify,
+  type KeyObject,
+  randomBytes,
+} from 'node:crypto';
+import { LedgerError } from './errors.js';
+
+// DER prefixes of the PKCS #8 and SubjectPublicKeyInfo encodings of Ed25519 keys
+// (RFC 8410 §7 and §4): the raw 32-byte seed or public key follows them.
+const PKCS8_ED25519_PREFIX = Uint8Array.from([
+  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+]);
+const SPKI_ED25519_PREFIX = Uint8Array.from([
+  0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+]);
+
+export const ED25519_SEED_SIZE = 32;
+export const ED25519_PUBLIC_KEY_SIZE = 32;
+export const ED25519_SIGNATURE_SIZE = 64;
+
+/** SHA-256 of the concatenation of `parts`. */
+export function sha256(...parts: Uint8Array[]): Uint8Array {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return new Uint8Array(hash.digest());
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+function privateKeyFromSeed(seed: Uint8Array): KeyObject {
+  if (!(seed instanceof Uint8Array) || seed.length !== ED25519_SEED_SIZE) {
+    throw new LedgerError('KEY_MALFORMED', `an Ed25519 seed has ${ED25519_SEED_SIZE} bytes`);
+  }
+  return createPrivateKey({
+    key: Buffer.from(concat(PKCS8_ED25519_PREFIX, seed)),
+    format: 'der',
+    type: 'pkcs8',
+  });
+}
+
+/** Undefined when the bytes are not a valid Ed25519 public key (wrong length, not a curve point). */
+function publicKeyObject(publicKey: Uint8Array): KeyObject | undefined {
+  if (!(publicKey instanceof Uint8Array) || publicKey.length !== ED25519_PUBLIC_KEY_SIZE) return undefined;
+  try {
+    return createPublicKey({
+      key: Buffer.from(concat(SPKI_ED25519_PREFIX, publicKey)),
+      format: 'der',
+      type: 'spki',
+    });
+  } catch {
+    return undefined;
+  }
+}
+
+/** The Ed25519 public key of a 32-byte seed (RFC 8032 §5.1.5). */
+export function ed25519PublicKey(seed: Uint8Array): Uint8Array {
+  const spki = createPublicKey(privateKeyFromSeed(seed)).export({ format: 'der', type: 'spki' });
+  return new Uint8Array(spki.subarray(spki.length - ED25519_PUBLIC_KEY_SIZE));
+}
+
+/** A fresh Ed25519 key pair from the platform's CSPRNG. */
+export function generateEd25519(): { seed: Uint8Array; publicKey: Uint8Array } {
+  const seed = new Uint8Array(randomBytes(ED25519_SEED_SIZE));
+  return { seed, publicKey: ed25519PublicKey(seed) };
+}
+
+/** A signing function bound to one seed, so that the key is decoded once, not per message. */
+export function ed25519Signer(seed: Uint8Array): (message: Uint8Array) => Uint8Array {
+  const key = privateKeyFromSeed(seed);
+  // Ed25519 takes no separate digest: the algorithm argument is null (RFC 8032 PureEdDSA).
+  return (message) => new Uint8Array(cryptoSign(null, message, key));
+}
+
+/**
+ * A verification function bound to one public key. It never throws: a malformed key,
+ * signature or message simply does not verify.
+ */
+export function ed25519Verifier(
+  publicKey: Uint8Array,
+): (message: Uint8Array, signature: Uint8Array) => boolean {
+  const key = publicKeyObject(publicKey);
+  return (message, signature) => {
+    if (key === undefined) return false;
+    if (!(signature instanceof Uint8Array) || signature.length !== ED25519_SIGNATURE_SIZE) return false;
+    try {
+      return cryptoVerify(null, message, key, signature);
+    } catch {
+      return false;
+    }
+  };
+}
+
+/** Ed25519 signature of `message` under the key of `seed` (deterministic, RFC 8032 §5.1.6). */
+export function sign(seed: Uint8Array, message: Uint8Array): Uint8Array {
+  return ed25519Signer(seed)(message);
+}
+
+/** Whether `signature` is a valid Ed25519 signature of `message` under `publicKey`. */
+export function verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  return ed25519Verifier(publicKey)(message, signature);
+}
