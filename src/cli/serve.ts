@@ -1,0 +1,72 @@
+// `roboledger serve`: loaded only when that command runs, so the other commands start without
+// loading the server.
+import { mkdir } from 'node:fs/promises';
+import { ConfigError, loadConfig, type PlatformConfig } from '../server/config.js';
+import { demoConfig, describeDemo, ensureDemoFleet } from '../server/demo/demo-setup.js';
+import { type RunningPlatform, StartupError, startPlatform } from '../server/platform.js';
+
+export interface ServeOptions {
+  demo?: boolean;
+  port?: string;
+}
+
+export async function runServe(options: ServeOptions): Promise<number> {
+  let config: PlatformConfig;
+  try {
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      ...(options.port ? { PORT: options.port } : {}),
+    };
+    // The demo is for a person at a terminal: request logs only when asked for.
+    if (options.demo && !env.LOG_LEVEL) env.LOG_LEVEL = 'warn';
+    config = loadConfig(env, { demo: Boolean(options.demo) });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`roboledger serve: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  let platform: RunningPlatform;
+  try {
+    if (config.demo) {
+      await mkdir(config.dataDir, { recursive: true });
+      config = await demoConfig(config);
+    }
+    platform = await startPlatform(config);
+  } catch (error) {
+    if (error instanceof StartupError) {
+      process.stderr.write(`roboledger serve: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  const where = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`;
+  process.stdout.write(
+    [
+      `RoboLedger is listening on ${platform.url}`,
+      `  database:      ${where}`,
+      `  API reference: ${platform.url}/docs  (OpenAPI: ${platform.url}/openapi.json)`,
+      `  health:        ${platform.url}/healthz`,
+      config.adminToken
+        ? '  registry:      authenticate with  Authorization: Bearer <ROBOLEDGER_ADMIN_TOKEN>'
+        : '  registry:      ROBOLEDGER_ADMIN_TOKEN is not set, so no one can act as the registry',
+      '',
+    ].join('\n'),
+  );
+  if (config.demo) {
+    try {
+      const fleet = await ensureDemoFleet(platform, config);
+      process.stdout.write(describeDemo(fleet, config, platform.url));
+    } catch (error) {
+      process.stderr.write(`roboledger serve: the demo fleet could not be seeded: ${String(error)}\n`);
+    }
+  }
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  process.stdout.write('RoboLedger is stopping\n');
+  await platform.close();
+  return 0;
+}
