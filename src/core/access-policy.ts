@@ -6,11 +6,12 @@
 // - the registry and regulators read everything;
 // - a manufacturer its own models and units (also after it sold them: it follows its products);
 // - the owner its robots;
+// - the manufacturer may suspend its product for a recall, and lift its own suspension;
 // - maintainers, assessors, software providers and recyclers act only under a live, scoped,
 //   expiring grant from the owner;
 // - where existence itself must not leak (another manufacturer's robot), the answer is
 //   "not found", not "forbidden".
-import type { EventType } from './lifecycle.js';
+import type { EventType, SuspensionReason } from './lifecycle.js';
 import { type Actor, type OrgKind, seesEverything } from './organisation.js';
 
 export const GRANT_SCOPES = [
@@ -121,14 +122,16 @@ export function decideRobotAccess(actor: Actor, action: RobotAction, rel: RobotR
         ? allow('a live grant with scope certification')
         : deny('certifications are recorded by an assessor under grant, or by an authority');
     case 'robot.event.suspension':
-      return authority || rel.isOwner
-        ? allow('owner or authority suspends')
-        : deny('only the owner or an authority suspends');
+      if (authority || rel.isOwner) return allow('owner or authority suspends');
+      // A recall is the manufacturer's; decideSuspensionReason keeps it to that reason.
+      return rel.isManufacturer
+        ? allow('the manufacturer suspends for a recall')
+        : deny('only the owner, the manufacturer (recall) or an authority suspends');
     case 'robot.event.reinstatement':
       if (authority) return allow(`${actor.kind} reinstates`);
-      return rel.isOwner && rel.suspendedByActor
-        ? allow('the owner lifts its own suspension')
-        : deny('only an authority, or the owner that suspended it, reinstates a robot');
+      return rel.suspendedByActor && (rel.isOwner || rel.isManufacturer)
+        ? allow('the organisation that suspended the robot lifts its own suspension')
+        : deny('only an authority, or the organisation that suspended it, reinstates a robot');
     case 'robot.event.decommission':
       return authority || rel.isOwner
         ? allow('owner or authority decommissions')
@@ -136,6 +139,14 @@ export function decideRobotAccess(actor: Actor, action: RobotAction, rel: RobotR
     case 'robot.event.recycling':
       return byOwnerOrScope(rel, 'recycling', 'recycling');
   }
+}
+
+/** May `actor` suspend a robot for `reason`? Authorities and the owner give any reason; a
+ *  manufacturer that does not own the robot suspends it only for a recall. */
+export function decideSuspensionReason(actor: Actor, reason: SuspensionReason, rel: RobotRelation): Decision {
+  if (seesEverything(actor.kind) || rel.isOwner) return allow('owner or authority');
+  if (rel.isManufacturer && reason === 'recall') return allow('the manufacturer recalls its product');
+  return deny(`a manufacturer suspends a robot it does not own only for a recall, not for "${reason}"`);
 }
 
 export type RegistryAction =

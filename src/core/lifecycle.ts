@@ -37,7 +37,12 @@ export interface LifecycleState {
   statusBeforeSuspension: RobotStatus | null;
 }
 
-export type MaintenancePhase = 'started' | 'completed' | 'performed';
+export const MAINTENANCE_PHASES = ['started', 'completed', 'performed'] as const;
+export type MaintenancePhase = (typeof MAINTENANCE_PHASES)[number];
+
+/** Why a robot is suspended (api-v1.md "Lifecycle": incident, recall or regulator; or its owner's choice). */
+export const SUSPENSION_REASONS = ['incident', 'recall', 'regulator', 'owner'] as const;
+export type SuspensionReason = (typeof SUSPENSION_REASONS)[number];
 
 export interface LifecycleEventInput {
   type: EventType;
@@ -90,7 +95,9 @@ export function decideTransition(state: LifecycleState, event: LifecycleEventInp
     case 'software_update':
     case 'evaluation':
     case 'certification':
-      return LIVE.includes(status)
+      // Also while suspended: a recall is typically fixed by a software update, then the robot
+      // is re-evaluated or re-certified before it is reinstated. The status does not change.
+      return NOT_FINAL.includes(status)
         ? move(state, status)
         : refuse(status, `${event.type.replace('_', ' ')} is not possible on a ${status} robot`);
     case 'key_rotation':

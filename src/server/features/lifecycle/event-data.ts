@@ -1,0 +1,132 @@
+// The `data` of each lifecycle event type (api-v1.md "Lifecycle", docs/lifecycle.md). The body
+// schema of the route only says `data` is an object; its shape depends on `type`, so it is
+// checked here, against one compiled schema per type, and refused with the type and the
+// offending paths rather than with the noise of a 10-way union.
+
+import { type Static, type TSchema, Type } from 'typebox';
+import { Compile } from 'typebox/compile';
+import { PlatformError } from '../../../core/errors.js';
+import { type EventType, MAINTENANCE_PHASES, SUSPENSION_REASONS } from '../../../core/lifecycle.js';
+
+const strict = { additionalProperties: false } as const;
+const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength });
+const Note = Type.Optional(Text(2000));
+
+/** The intelligence grading standard named by api-v1.md's robot ID (RID-1 position 10). */
+export const EVALUATION_STANDARDS = ['T/CIE 298-2025'] as const;
+
+const Part = Type.Union([
+  Text(200),
+  Type.Object(
+    {
+      name: Text(200),
+      partNumber: Type.Optional(Text(100)),
+      serial: Type.Optional(Text(100)),
+      quantity: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+    },
+    strict,
+  ),
+]);
+
+/** A calendar date `YYYY-MM-DD` or an RFC 3339 timestamp; its meaning is checked by hand. */
+const DateOrTimestamp = Type.String({
+  pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|[+-]\\d{2}:\\d{2}))?$',
+});
+
+export const EVENT_DATA_SCHEMAS = {
+  deployment: Type.Object(
+    {
+      siteName: Type.Optional(Text(200)),
+      location: Type.Optional(Text(500)),
+      purpose: Type.Optional(Text(500)),
+    },
+    strict,
+  ),
+  maintenance: Type.Object(
+    {
+      phase: Type.Optional(Type.Enum(MAINTENANCE_PHASES)),
+      description: Text(2000),
+      parts: Type.Optional(Type.Array(Part, { maxItems: 200 })),
+    },
+    strict,
+  ),
+  software_update: Type.Object(
+    {
+      component: Text(200),
+      fromVersion: Type.Optional(Text(100)),
+      toVersion: Text(100),
+      provider: Type.Optional(Text(200)),
+    },
+    strict,
+  ),
+  evaluation: Type.Object(
+    {
+      intelligenceLevel: Type.Integer({ minimum: 0, maximum: 5 }),
+      standard: Type.Optional(Type.Enum(EVALUATION_STANDARDS)),
+      report: Type.Optional(Text(2000)),
+    },
+    strict,
+  ),
+  certification: Type.Object(
+    { certificate: Text(200), scheme: Text(200), validUntil: DateOrTimestamp },
+    strict,
+  ),
+  suspension: Type.Object({ reason: Type.Enum(SUSPENSION_REASONS), note: Note }, strict),
+  reinstatement: Type.Object({ note: Note }, strict),
+  decommission: Type.Object({ reason: Text(2000) }, strict),
+  recycling: Type.Object(
+    { recycler: Type.Optional(Text(200)), certificate: Type.Optional(Text(200)) },
+    strict,
+  ),
+  key_rotation: Type.Object({ devicePublicKey: Type.String({ maxLength: 100 }) }, strict),
+} as const satisfies Record<EventType, TSchema>;
+
+export type EventData<T extends EventType> = Static<(typeof EVENT_DATA_SCHEMAS)[T]>;
+
+/** A lifecycle event whose data matched its type's schema. */
+export type CheckedEvent = { [T in EventType]: { type: T; data: EventData<T> } }[EventType];
+
+type Validator = { Check(value: unknown): boolean; Errors(value: unknown): Iterable<IssueLike> };
+interface IssueLike {
+  keyword: string;
+  instancePath: string;
+  message: string;
+  params?: unknown;
+}
+
+const validators = new Map<EventType, Validator>();
+
+function validatorOf(type: EventType): Validator {
+  let validator = validators.get(type);
+  if (!validator) {
+    validator = Compile(EVENT_DATA_SCHEMAS[type]) as unknown as Validator;
+    validators.set(type, validator);
+  }
+  return validator;
+}
+
+/** `data` as the event `type` needs it, or 400 EVENT_DATA_INVALID naming each problem. */
+export function checkEventData(type: EventType, data: unknown): CheckedEvent {
+  const validator = validatorOf(type);
+  if (validator.Check(data)) return { type, data } as CheckedEvent;
+  const issues: { path: string; message: string }[] = [];
+  for (const issue of validator.Errors(data)) {
+    // `additionalProperties: false` reports each extra property twice; keep the named one.
+    if (issue.keyword === 'boolean') continue;
+    const extra = (issue.params as { additionalProperties?: string[] } | undefined)?.additionalProperties;
+    const message = extra ? `unknown properties: ${extra.join(', ')}` : issue.message;
+    issues.push({ path: issue.instancePath || '/', message });
+    if (issues.length === 10) break;
+  }
+  throw new PlatformError('EVENT_DATA_INVALID', `data does not fit a ${type} event`, { type, issues });
+}
+
+/** The instant a `validUntil` names (a date means the end of that day, UTC); null if none. */
+export function validUntilInstant(text: string): Date | null {
+  // Date() rolls 2026-02-30 over into March; a calendar day must name itself.
+  const day = text.slice(0, 10);
+  const midnight = new Date(`${day}T00:00:00.000Z`);
+  if (Number.isNaN(midnight.getTime()) || midnight.toISOString().slice(0, 10) !== day) return null;
+  const instant = new Date(text.length === 10 ? `${day}T23:59:59.999Z` : text);
+  return Number.isNaN(instant.getTime()) ? null : instant;
+}

@@ -1,0 +1,205 @@
+// Lifecycle events of a robot (api-v1.md "Lifecycle", docs/lifecycle.md): who may record
+// each type is the access policy's call, what may happen is the state machine's; this service
+// checks the data, then writes the event and the robot's new state in one unit of work.
+import { createPublicKey } from 'node:crypto';
+import { decideSuspensionReason } from '../../../core/access-policy.js';
+import { PlatformError } from '../../../core/errors.js';
+import { decodeDevicePublicKey } from '../../../core/filing.js';
+import { decideTransition, EVENT_TYPES, type EventType } from '../../../core/lifecycle.js';
+import type { Actor } from '../../../core/organisation.js';
+import type { AppContext } from '../../app-context.js';
+import type { SqlClient } from '../../db/sql-client.js';
+import { enforce } from '../policy-enforcement.js';
+import { type RobotRow, robotForAction } from '../robots/robot-access.js';
+import { type RobotEventRow, SYSTEM_EVENT_TYPES, toRobotEvent } from '../robots/robot-records.js';
+import { type CheckedEvent, checkEventData, validUntilInstant } from './event-data.js';
+import { insertRobotEvent } from './robot-event-writer.js';
+
+/** How far ahead of the platform's clock `occurredAt` may lie: clients' clocks drift. */
+export const OCCURRED_AT_TOLERANCE_MS = 5 * 60 * 1000;
+
+export type RobotEvent = ReturnType<typeof toRobotEvent>;
+
+export interface NewLifecycleEvent {
+  type: EventType;
+  occurredAt?: string | undefined;
+  data?: Record<string, unknown> | undefined;
+}
+
+/** Every type `GET .../events?type=` can filter on. */
+export const LISTED_EVENT_TYPES = [...EVENT_TYPES, ...SYSTEM_EVENT_TYPES] as const;
+
+function occurredAtOf(text: string | undefined, now: Date): Date {
+  if (text === undefined) return now;
+  const at = new Date(text);
+  if (Number.isNaN(at.getTime())) {
+    throw new PlatformError('VALIDATION_FAILED', 'occurredAt is not an RFC 3339 timestamp', {
+      field: 'occurredAt',
+    });
+  }
+  if (at.getTime() > now.getTime() + OCCURRED_AT_TOLERANCE_MS) {
+    throw new PlatformError(
+      'OCCURRED_AT_IN_FUTURE',
+      'occurredAt is more than 5 minutes ahead of the platform',
+      {
+        occurredAt: at.toISOString(),
+        now: now.toISOString(),
+      },
+    );
+  }
+  return at;
+}
+
+/** The 32 bytes of a rotated-in key: a curve point of large order that OpenSSL also imports. */
+function devicePublicKey(text: string): Uint8Array {
+  const bytes = decodeDevicePublicKey(text);
+  try {
+    createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: text }, format: 'jwk' });
+  } catch (error) {
+    throw new PlatformError(
+      'DEVICE_KEY_INVALID',
+      'devicePublicKey is not an Ed25519 public key',
+      { field: 'devicePublicKey' },
+      { cause: error },
+    );
+  }
+  return bytes;
+}
+
+/** Checks that need no database: the data's shape, the device key, dates that must agree. */
+function checkInput(
+  input: NewLifecycleEvent,
+  occurredAt: Date,
+): { event: CheckedEvent; deviceKey?: Uint8Array } {
+  const event = checkEventData(input.type, input.data ?? {});
+  if (event.type === 'key_rotation') return { event, deviceKey: devicePublicKey(event.data.devicePublicKey) };
+  if (event.type === 'certification') {
+    const until = validUntilInstant(event.data.validUntil);
+    if (!until || until <= occurredAt) {
+      throw new PlatformError('EVENT_DATA_INVALID', 'validUntil must be a real date after occurredAt', {
+        type: event.type,
+        issues: [{ path: '/validUntil', message: 'must be a calendar date or timestamp after occurredAt' }],
+      });
+    }
+  }
+  if (event.type === 'maintenance') {
+    // The phase decides the transition; the ledger records the one that was applied.
+    return { event: { type: event.type, data: { ...event.data, phase: event.data.phase ?? 'started' } } };
+  }
+  return { event };
+}
+
+/** Retires the robot's live device key and makes `key` the live one; returns the retired key. */
+async function rotateDeviceKey(tx: SqlClient, robot: RobotRow, key: Uint8Array, now: Date) {
+  // A key names one device: one used before, by this robot or another, would let telemetry
+  // signed under the old identity pass as new.
+  const used = await tx.query('SELECT 1 FROM device_keys WHERE public_key = $1 LIMIT 1', [key]);
+  if (used.rows.length > 0) {
+    throw new PlatformError('DEVICE_KEY_TAKEN', 'this device public key was registered before', {
+      field: 'devicePublicKey',
+    });
+  }
+  const retired = await tx.query<{ public_key: Uint8Array }>(
+    `UPDATE device_keys SET retired_at = $2 WHERE robot_uuid = $1 AND retired_at IS NULL
+     RETURNING public_key`,
+    [robot.id, now],
+  );
+  await tx.query('INSERT INTO device_keys (robot_uuid, public_key, valid_from) VALUES ($1, $2, $3)', [
+    robot.id,
+    key,
+    now,
+  ]);
+  const old = retired.rows[0]?.public_key;
+  return old ? Buffer.from(old).toString('base64url') : null;
+}
+
+/** Records a lifecycle event on a robot: 201 with the event, or a coded refusal that changed nothing. */
+export async function recordLifecycleEvent(
+  ctx: AppContext,
+  actor: Actor,
+  robotIdInput: string,
+  input: NewLifecycleEvent,
+): Promise<RobotEvent> {
+  const now = ctx.clock();
+  const occurredAt = occurredAtOf(input.occurredAt, now);
+  const { event, deviceKey } = checkInput(input, occurredAt);
+  return ctx.ledger.run(async (tx, ledger) => {
+    // The row lock serialises events on one robot: each sees the status the previous left.
+    const { robot, relation } = await robotForAction(
+      tx,
+      actor,
+      robotIdInput,
+      `robot.event.${event.type}`,
+      now,
+      {
+        forUpdate: true,
+      },
+    );
+    if (event.type === 'suspension') enforce(decideSuspensionReason(actor, event.data.reason, relation));
+    const decision = decideTransition(
+      { status: robot.status, statusBeforeSuspension: robot.status_before_suspension },
+      { type: event.type, ...(event.type === 'maintenance' ? { maintenancePhase: event.data.phase } : {}) },
+    );
+    if (!decision.ok) {
+      throw new PlatformError('ILLEGAL_TRANSITION', decision.reason, {
+        from: decision.from,
+        type: event.type,
+      });
+    }
+    let data: Record<string, unknown> = event.data;
+    if (event.type === 'key_rotation' && deviceKey) {
+      const retiredPublicKey = await rotateDeviceKey(tx, robot, deviceKey, now);
+      data = { ...event.data, retiredPublicKey };
+    }
+    const suspendedBy =
+      decision.to !== 'suspended' ? null : decision.from === 'suspended' ? robot.suspended_by : actor.orgId;
+    await tx.query(
+      `UPDATE robots SET status = $2, status_before_suspension = $3, suspended_by = $4,
+              intelligence_level = COALESCE($5, intelligence_level), updated_at = $6
+        WHERE id = $1`,
+      [
+        robot.id,
+        decision.to,
+        decision.statusBeforeSuspension,
+        suspendedBy,
+        event.type === 'evaluation' ? event.data.intelligenceLevel : null,
+        now,
+      ],
+    );
+    const row = await insertRobotEvent(tx, ledger, robot, {
+      type: event.type,
+      occurredAt,
+      recordedAt: now,
+      actorOrgId: actor.orgId,
+      fromStatus: decision.from,
+      toStatus: decision.to,
+      data,
+    });
+    return toRobotEvent(row);
+  });
+}
+
+/** A robot's events in recorded order, across every ID it had; the cursor is a ledger index. */
+export async function listRobotEvents(
+  ctx: AppContext,
+  actor: Actor,
+  robotIdInput: string,
+  page: { limit: number; cursor: string | undefined; type: string | undefined },
+): Promise<{ items: RobotEvent[]; nextCursor: string | null }> {
+  if (page.cursor !== undefined && !/^\d{1,15}$/.test(page.cursor)) {
+    throw new PlatformError('VALIDATION_FAILED', 'cursor is not one this list returned', { field: 'cursor' });
+  }
+  const { robot } = await robotForAction(ctx.db, actor, robotIdInput, 'robot.events.read', ctx.clock());
+  const { rows } = await ctx.db.query<RobotEventRow>(
+    `SELECT * FROM robot_events
+      WHERE robot_uuid = $1 AND ($2::bigint IS NULL OR ledger_index > $2::bigint)
+        AND ($3::text IS NULL OR type = $3)
+      ORDER BY ledger_index LIMIT $4`,
+    [robot.id, page.cursor ?? null, page.type ?? null, page.limit + 1],
+  );
+  const items = rows.slice(0, page.limit).map(toRobotEvent);
+  return {
+    items,
+    nextCursor: rows.length > page.limit ? String(items[items.length - 1]!.ledgerIndex) : null,
+  };
+}

@@ -1,0 +1,58 @@
+// Ledger entries of ownership transfers: the offer, from the columns that never change, and
+// the decision (accepted, rejected or cancelled), from the columns the decision set.
+import type { SqlClient } from '../../db/sql-client.js';
+import { isoTime } from '../../ledger/ledger-entry.js';
+import { defineRecordKind } from '../../ledger/record-kinds.js';
+
+export const TRANSFER_STATUSES = ['pending', 'accepted', 'rejected', 'cancelled'] as const;
+export type TransferStatus = (typeof TRANSFER_STATUSES)[number];
+
+export interface TransferRow {
+  id: string;
+  robot_uuid: string;
+  from_org_id: string;
+  to_org_id: string;
+  status: TransferStatus;
+  created_at: Date;
+  decided_at: Date | null;
+  decided_by: string | null;
+  ledger_index: number;
+  decision_ledger_index: number | null;
+}
+
+export async function loadTransfer(
+  client: SqlClient,
+  id: string,
+  forUpdate = false,
+): Promise<TransferRow | null> {
+  const { rows } = await client.query<TransferRow>(
+    `SELECT * FROM transfers WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`,
+    [id],
+  );
+  return rows[0] ?? null;
+}
+
+export const transferRecord = defineRecordKind<TransferRow>({
+  kind: 'transfer',
+  load: (client, id) => loadTransfer(client, id),
+  entry: (row) => ({
+    kind: 'transfer',
+    id: row.id,
+    robot: row.robot_uuid,
+    fromOrgId: row.from_org_id,
+    toOrgId: row.to_org_id,
+    createdAt: isoTime(row.created_at),
+  }),
+});
+
+export const transferDecisionRecord = defineRecordKind<TransferRow>({
+  kind: 'transfer_decision',
+  load: (client, id) => loadTransfer(client, id),
+  entry: (row) => ({
+    kind: 'transfer_decision',
+    id: row.id,
+    status: row.status,
+    decidedAt: row.decided_at ? isoTime(row.decided_at) : null,
+    decidedBy: row.decided_by,
+  }),
+});
