@@ -1,0 +1,521 @@
+// `roboledger audit`: recomputes the ledger from the stored records and names every mismatch.
+//
+// In one read-only REPEATABLE READ snapshot, streaming in chunks (never the whole log in memory):
+//  1. every entry, in index order: no gaps; its leaf hash is SHA-256(0x00 ‖ entry); its record,
+//     loaded through the record-kinds registry, still gives exactly these entry bytes;
+//  2. the tree recomputed from the entries: every stored node (ledger_nodes) and the head;
+//  3. every signed checkpoint: its signature (with the log's verifier key) and its root against
+//     the recomputed root of its size; every stored witness cosignature against its witness key;
+//  4. every record row of every table with a `ledger_index` or `*_ledger_index` column: the
+//     entry it points at exists and is of that record.
+// A finding names the index, the record kind and id, and what differs.
+import {
+  emptyRoot,
+  isLedgerError,
+  leafHash,
+  MerkleFrontier,
+  type NodeRecord,
+  noteVerifier,
+  openCheckpoint,
+  parseNote,
+  verifyCosignature,
+} from '../../ledger/index.js';
+import type { Database, SqlClient } from '../db/sql-client.js';
+import { canonicalEntry } from './ledger-entry.js';
+import { readHead, sameBytes } from './ledger-nodes.js';
+import { allRecordKinds, recordKind } from './record-kinds.js';
+
+export const AUDIT_PROBLEMS = {
+  ENTRY_MISSING: 'an index below the head has no entry',
+  ENTRY_BEYOND_HEAD: 'an entry exists beyond the head size',
+  LEAF_HASH_MISMATCH: 'the stored leaf hash is not SHA-256(0x00 ‖ entry)',
+  RECORD_KIND_UNKNOWN: 'the entry names a record kind this build does not know',
+  RECORD_MISSING: 'the record the entry is of no longer exists (a leaf without its record)',
+  RECORD_MISMATCH: 'the stored record no longer gives the entry bytes that were logged',
+  NODE_MISMATCH: 'a stored tree node differs from the one recomputed from the entries',
+  NODE_MISSING: 'a tree node is missing',
+  NODE_BEYOND_HEAD: 'a tree node covers leaves beyond the head size',
+  HEAD_MISMATCH: 'the head root differs from the root recomputed from the entries',
+  CHECKPOINT_SIGNATURE_INVALID:
+    "a stored checkpoint does not verify with the log's key, or disagrees with its row",
+  CHECKPOINT_ROOT_MISMATCH: 'a signed checkpoint has another root than the tree recomputed from the entries',
+  CHECKPOINT_BEYOND_HEAD: 'a checkpoint is larger than the head',
+  COSIGNATURE_INVALID: 'a stored witness cosignature does not verify, or its witness is not registered',
+  RECORD_WITHOUT_LEAF:
+    'a record row points at a ledger index that has no entry, or an entry of another record',
+} as const;
+
+export type AuditProblem = keyof typeof AUDIT_PROBLEMS;
+
+export interface AuditFinding {
+  problem: AuditProblem;
+  index?: number;
+  kind?: string;
+  recordId?: string;
+  /** `table.column` for record rows. */
+  table?: string;
+  detail: string;
+}
+
+export interface AuditReport {
+  treeSize: number;
+  entries: number;
+  recordRows: number;
+  checkpoints: number;
+  cosignatures: number;
+  /** Whether checkpoint signatures were checked (a verifier key was available). */
+  signaturesChecked: boolean;
+  latestCheckpointSize: number | undefined;
+  findings: AuditFinding[];
+}
+
+export interface AuditOptions {
+  /** The log's verifier key; without it, checkpoint signatures are not checked. */
+  verifierKey?: string | undefined;
+  /** Entries per chunk (default 2000). */
+  chunkSize?: number;
+  /** Called for each finding as it is found (the CLI prints them as they come). */
+  onFinding?: (finding: AuditFinding) => void;
+  /** Called after each chunk of entries. */
+  onProgress?: (done: number, total: number) => void;
+  /** Most findings kept in the report (all are still passed to onFinding). Default 10,000. */
+  maxFindings?: number;
+}
+
+export async function auditLedger(db: Database, options: AuditOptions = {}): Promise<AuditReport> {
+  return db.transaction(async (tx) => {
+    // One consistent snapshot; the audit never writes.
+    await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+    return new Audit(tx, options).run();
+  });
+}
+
+interface CheckpointRow {
+  size: number;
+  root: Uint8Array;
+  note: string;
+}
+
+class Audit {
+  readonly #client: SqlClient;
+  readonly #options: AuditOptions;
+  readonly #chunk: number;
+  readonly #report: AuditReport;
+  readonly #verifier;
+
+  constructor(client: SqlClient, options: AuditOptions) {
+    this.#client = client;
+    this.#options = options;
+    this.#chunk = Math.max(1, options.chunkSize ?? 2000);
+    this.#verifier = options.verifierKey ? noteVerifier(options.verifierKey.trim()) : undefined;
+    this.#report = {
+      treeSize: 0,
+      entries: 0,
+      recordRows: 0,
+      checkpoints: 0,
+      cosignatures: 0,
+      signaturesChecked: this.#verifier !== undefined,
+      latestCheckpointSize: undefined,
+      findings: [],
+    };
+  }
+
+  #find(finding: AuditFinding): void {
+    if (this.#report.findings.length < (this.#options.maxFindings ?? 10_000))
+      this.#report.findings.push(finding);
+    this.#options.onFinding?.(finding);
+  }
+
+  async run(): Promise<AuditReport> {
+    const head = await readHead(this.#client);
+    this.#report.treeSize = head.size;
+    const root = await this.#entriesAndTree(head.size);
+    if (!sameBytes(root, head.root)) {
+      this.#find({
+        problem: 'HEAD_MISMATCH',
+        detail: `ledger_head says size ${head.size} has root ${hex(head.root)}; the entries give ${hex(root)}`,
+      });
+    }
+    await this.#beyondHead(head.size);
+    await this.#cosignatures();
+    await this.#recordRows(head.size);
+    return this.#report;
+  }
+
+  /** Steps 1-3: entries, records, nodes and checkpoints, in one pass over the entries. */
+  async #entriesAndTree(size: number): Promise<Uint8Array> {
+    const frontier = new MerkleFrontier();
+    const checkpoints = new CheckpointStream(this.#client, this.#chunk);
+    const atSize = async (treeSize: number, root: () => Uint8Array) => {
+      for (let c = await checkpoints.peek(); c && c.size <= treeSize; c = await checkpoints.peek()) {
+        await checkpoints.next();
+        if (c.size === treeSize) this.#checkpoint(c, root());
+      }
+    };
+    await atSize(0, emptyRoot);
+    for (let begin = 0; begin < size; begin += this.#chunk) {
+      const end = Math.min(size, begin + this.#chunk);
+      const { rows } = await this.#client.query<{
+        idx: number;
+        entry: Uint8Array;
+        leaf_hash: Uint8Array;
+        record_kind: string;
+        record_id: string;
+      }>(
+        'SELECT idx, entry, leaf_hash, record_kind, record_id FROM ledger_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx',
+        [begin, end],
+      );
+      const byIndex = new Map(rows.map((r) => [r.idx, r]));
+      const created: NodeRecord[] = [];
+      for (let index = begin; index < end; index++) {
+        const row = byIndex.get(index);
+        if (!row) {
+          this.#find({
+            problem: 'ENTRY_MISSING',
+            index,
+            detail: `no entry ${index} (the head has size ${size})`,
+          });
+          // The tree cannot be recomputed past a hole; carry on with the stored leaf hash.
+          const stored = await this.#storedNode(0, index);
+          created.push(...frontier.append(stored ?? new Uint8Array(32)));
+        } else {
+          this.#report.entries++;
+          const leaf = leafHash(row.entry);
+          if (!sameBytes(leaf, row.leaf_hash)) {
+            this.#find({
+              problem: 'LEAF_HASH_MISMATCH',
+              index,
+              kind: row.record_kind,
+              recordId: row.record_id,
+              detail: `stored ${hex(row.leaf_hash)}, SHA-256(0x00 ‖ entry) is ${hex(leaf)}`,
+            });
+          }
+          await this.#record(index, row.record_kind, row.record_id, row.entry);
+          created.push(...frontier.append(leaf));
+        }
+        await atSize(frontier.size, () => frontier.root());
+      }
+      await this.#compareNodes(created);
+      this.#options.onProgress?.(end, size);
+    }
+    // Checkpoints beyond the head.
+    for (let c = await checkpoints.next(); c; c = await checkpoints.next()) {
+      this.#report.checkpoints++;
+      this.#report.latestCheckpointSize = c.size;
+      this.#find({
+        problem: 'CHECKPOINT_BEYOND_HEAD',
+        detail: `a checkpoint of size ${c.size} exists, but the head has size ${size}`,
+      });
+    }
+    return frontier.root();
+  }
+
+  async #record(index: number, kindName: string, recordId: string, entry: Uint8Array): Promise<void> {
+    const base = { index, kind: kindName, recordId };
+    const kind = recordKind(kindName);
+    if (!kind) {
+      this.#find({
+        ...base,
+        problem: 'RECORD_KIND_UNKNOWN',
+        detail: `kind ${kindName} is not one of ${allRecordKinds().join(', ')}`,
+      });
+      return;
+    }
+    const row = await kind.load(this.#client, recordId);
+    if (row === null) {
+      this.#find({
+        ...base,
+        problem: 'RECORD_MISSING',
+        detail: `no ${kindName} record ${recordId} is stored`,
+      });
+      return;
+    }
+    let recomputed: Uint8Array;
+    try {
+      recomputed = canonicalEntry(kind.entry(row));
+    } catch (error) {
+      this.#find({
+        ...base,
+        problem: 'RECORD_MISMATCH',
+        detail: `the record no longer makes an entry: ${String(error)}`,
+      });
+      return;
+    }
+    if (!sameBytes(recomputed, entry)) {
+      const fields = differingFields(parseJson(entry), parseJson(recomputed));
+      this.#find({
+        ...base,
+        problem: 'RECORD_MISMATCH',
+        detail: `the stored record differs from the logged entry in ${fields.length > 0 ? fields.join(', ') : 'its bytes'}`,
+      });
+    }
+  }
+
+  async #storedNode(level: number, index: number): Promise<Uint8Array | undefined> {
+    const { rows } = await this.#client.query<{ hash: Uint8Array }>(
+      'SELECT hash FROM ledger_nodes WHERE level = $1 AND idx = $2',
+      [level, index],
+    );
+    return rows[0]?.hash;
+  }
+
+  async #compareNodes(created: readonly NodeRecord[]): Promise<void> {
+    if (created.length === 0) return;
+    const { rows } = await this.#client.query<{ level: number; idx: number; hash: Uint8Array }>(
+      'SELECT level, idx, hash FROM ledger_nodes WHERE (level, idx) IN (SELECT * FROM unnest($1::smallint[], $2::bigint[]))',
+      [created.map((n) => n.level), created.map((n) => n.index)],
+    );
+    const stored = new Map(rows.map((r) => [`${r.level}/${r.idx}`, r.hash]));
+    for (const node of created) {
+      const hash = stored.get(`${node.level}/${node.index}`);
+      const where = `node (level ${node.level}, index ${node.index}), leaves [${node.index * 2 ** node.level}, ${(node.index + 1) * 2 ** node.level})`;
+      if (!hash) this.#find({ problem: 'NODE_MISSING', detail: `${where} is not stored` });
+      else if (!sameBytes(hash, node.hash)) {
+        this.#find({
+          problem: 'NODE_MISMATCH',
+          ...(node.level === 0 ? { index: node.index } : {}),
+          detail: `${where}: stored ${hex(hash)}, recomputed ${hex(node.hash)}`,
+        });
+      }
+    }
+  }
+
+  #checkpoint(row: CheckpointRow, root: Uint8Array): void {
+    this.#report.checkpoints++;
+    this.#report.latestCheckpointSize = row.size;
+    if (!sameBytes(row.root, root)) {
+      this.#find({
+        problem: 'CHECKPOINT_ROOT_MISMATCH',
+        detail: `the checkpoint of size ${row.size} has root ${hex(row.root)}; the entries give ${hex(root)}`,
+      });
+    }
+    let parsed: { size: number; rootHash: Uint8Array };
+    try {
+      parsed = this.#verifier
+        ? openCheckpoint(row.note, [this.#verifier]).checkpoint
+        : openCheckpoint(row.note, [acceptAny(row.note)]).checkpoint;
+    } catch (error) {
+      this.#find({
+        problem: 'CHECKPOINT_SIGNATURE_INVALID',
+        detail: `the checkpoint of size ${row.size}: ${isLedgerError(error) ? error.message : String(error)}`,
+      });
+      return;
+    }
+    if (parsed.size !== row.size || !sameBytes(parsed.rootHash, row.root)) {
+      this.#find({
+        problem: 'CHECKPOINT_SIGNATURE_INVALID',
+        detail: `the signed note of checkpoint ${row.size} says size ${parsed.size}, root ${hex(parsed.rootHash)}`,
+      });
+    }
+  }
+
+  async #beyondHead(size: number): Promise<void> {
+    const entries = await this.#client.query<{ idx: number }>(
+      'SELECT idx FROM ledger_entries WHERE idx >= $1 ORDER BY idx LIMIT 100',
+      [size],
+    );
+    for (const { idx } of entries.rows) {
+      this.#find({
+        problem: 'ENTRY_BEYOND_HEAD',
+        index: idx,
+        detail: `entry ${idx} exists, the head has size ${size}`,
+      });
+    }
+    const nodes = await this.#client.query<{ level: number; idx: number }>(
+      `SELECT level, idx FROM ledger_nodes
+        WHERE (idx + 1)::numeric * power(2::numeric, level) > $1 ORDER BY level, idx LIMIT 100`,
+      [size],
+    );
+    for (const { level, idx } of nodes.rows) {
+      this.#find({
+        problem: 'NODE_BEYOND_HEAD',
+        detail: `node (level ${level}, index ${idx}) covers leaves beyond the head size ${size}`,
+      });
+    }
+  }
+
+  async #cosignatures(): Promise<void> {
+    let after: [number, string] = [-1, ''];
+    for (;;) {
+      const { rows } = await this.#client.query<{
+        checkpoint_size: number;
+        witness_name: string;
+        signature_line: string;
+        note: string;
+        verifier_key: string | null;
+      }>(
+        `SELECT c.checkpoint_size, c.witness_name, c.signature_line, k.note, w.verifier_key
+           FROM witness_cosignatures c
+           JOIN ledger_checkpoints k ON k.size = c.checkpoint_size
+           LEFT JOIN ledger_witnesses w ON w.name = c.witness_name
+          WHERE (c.checkpoint_size, c.witness_name) > ($1, $2)
+          ORDER BY c.checkpoint_size, c.witness_name LIMIT $3`,
+        [after[0], after[1], this.#chunk],
+      );
+      for (const row of rows) {
+        this.#report.cosignatures++;
+        const where = `the cosignature of ${row.witness_name} on checkpoint ${row.checkpoint_size}`;
+        if (row.verifier_key === null) {
+          this.#find({ problem: 'COSIGNATURE_INVALID', detail: `${where}: no such witness is registered` });
+          continue;
+        }
+        try {
+          verifyCosignature(parseNote(row.note).text, row.signature_line, row.verifier_key);
+        } catch (error) {
+          this.#find({
+            problem: 'COSIGNATURE_INVALID',
+            detail: `${where}: ${isLedgerError(error) ? error.message : String(error)}`,
+          });
+        }
+      }
+      const last = rows[rows.length - 1];
+      if (!last || rows.length < this.#chunk) return;
+      after = [last.checkpoint_size, last.witness_name];
+    }
+  }
+
+  /** Step 4: every record row's ledger index points at an entry of that record. */
+  async #recordRows(size: number): Promise<void> {
+    for (const { table, column, keys } of await ledgerIndexColumns(this.#client)) {
+      const keyList = keys.map((k) => `t.${quoteIdent(k)}::text`).join(', ');
+      const col = `t.${quoteIdent(column)}`;
+      let after = -1;
+      for (;;) {
+        const { rows } = await this.#client.query<{
+          at: number;
+          keys: string[];
+          kind: string | null;
+          id: string | null;
+        }>(
+          `SELECT ${col} AS at, ARRAY[${keyList}] AS keys, e.record_kind AS kind, e.record_id AS id
+             FROM ${quoteIdent(table)} t LEFT JOIN ledger_entries e ON e.idx = ${col} AND e.idx < $3
+            WHERE ${col} IS NOT NULL AND ${col} > $1 ORDER BY ${col} LIMIT $2`,
+          [after, this.#chunk, size],
+        );
+        for (const row of rows) {
+          this.#report.recordRows++;
+          const recordId = row.keys.join('/');
+          const base = { table: `${table}.${column}`, index: row.at, recordId };
+          if (row.id === null) {
+            this.#find({
+              ...base,
+              problem: 'RECORD_WITHOUT_LEAF',
+              detail: `${table} row ${recordId} says its ${column} is ${row.at}, but the log has no entry ${row.at}`,
+            });
+          } else if (!recordIdMatches(row.id, row.keys)) {
+            this.#find({
+              ...base,
+              kind: row.kind ?? undefined,
+              problem: 'RECORD_WITHOUT_LEAF',
+              detail: `${table} row ${recordId} says its ${column} is ${row.at}, but entry ${row.at} is of ${row.kind} ${row.id}`,
+            });
+          }
+        }
+        const last = rows[rows.length - 1];
+        if (!last || rows.length < this.#chunk) break;
+        after = last.at;
+      }
+    }
+  }
+}
+
+/** Reads the checkpoints in size order, a chunk at a time. */
+class CheckpointStream {
+  readonly #client: SqlClient;
+  readonly #chunk: number;
+  #buffer: CheckpointRow[] = [];
+  #after = -1;
+  #done = false;
+
+  constructor(client: SqlClient, chunk: number) {
+    this.#client = client;
+    this.#chunk = chunk;
+  }
+
+  async peek(): Promise<CheckpointRow | undefined> {
+    if (this.#buffer.length === 0 && !this.#done) {
+      const { rows } = await this.#client.query<CheckpointRow>(
+        'SELECT size, root, note FROM ledger_checkpoints WHERE size > $1 ORDER BY size LIMIT $2',
+        [this.#after, this.#chunk],
+      );
+      this.#buffer = rows;
+      if (rows.length < this.#chunk) this.#done = true;
+      const last = rows[rows.length - 1];
+      if (last) this.#after = last.size;
+    }
+    return this.#buffer[0];
+  }
+
+  async next(): Promise<CheckpointRow | undefined> {
+    const row = await this.peek();
+    this.#buffer.shift();
+    return row;
+  }
+}
+
+/** Tables (not partitions) with a `ledger_index` or `*_ledger_index` column, and their primary keys. */
+export async function ledgerIndexColumns(
+  client: SqlClient,
+): Promise<{ table: string; column: string; keys: string[] }[]> {
+  const { rows } = await client.query<{ table: string; column: string; keys: string[] | null }>(
+    `SELECT c.relname AS table, a.attname AS column,
+            (SELECT array_agg(k.attname::text ORDER BY x.ord)
+               FROM pg_index i
+               CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS x(attnum, ord)
+               JOIN pg_attribute k ON k.attrelid = i.indrelid AND k.attnum = x.attnum
+              WHERE i.indrelid = c.oid AND i.indisprimary) AS keys
+       FROM pg_attribute a
+       JOIN pg_class c ON c.oid = a.attrelid
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+        AND a.attnum > 0 AND NOT a.attisdropped
+        AND (a.attname = 'ledger_index' OR a.attname LIKE '%\\_ledger\\_index')
+      ORDER BY c.relname, a.attname`,
+  );
+  return rows.filter((r) => r.keys && r.keys.length > 0).map((r) => ({ ...r, keys: r.keys! }));
+}
+
+/**
+ * Whether a ledger record id names the row with these primary-key values. Single keys are the
+ * id itself; composite keys are joined with a separator the record kind chose ('/' for
+ * hardware revisions, ':' for telemetry batches).
+ */
+function recordIdMatches(recordId: string, keys: readonly string[]): boolean {
+  if (keys.length === 1) return recordId === keys[0];
+  return ['/', ':', '|', ','].some((sep) => keys.join(sep) === recordId);
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex');
+}
+
+function parseJson(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Dotted paths where two JSON values differ (at most 20). */
+export function differingFields(a: unknown, b: unknown, path = '', out: string[] = []): string[] {
+  if (out.length >= 20) return out;
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+  if (isObject(a) && isObject(b) && Array.isArray(a) === Array.isArray(b)) {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    for (const key of [...keys].sort()) differingFields(a[key], b[key], path ? `${path}.${key}` : key, out);
+    return out;
+  }
+  if (JSON.stringify(a) !== JSON.stringify(b)) out.push(path || '(the whole entry)');
+  return out;
+}
+
+/** Without the log's key, a note is only parsed: a verifier that accepts the log's own line. */
+function acceptAny(note: string) {
+  const first = parseNote(note).signatures[0];
+  return { name: first?.name ?? '', keyHash: first?.keyHash ?? 0, verify: () => true };
+}
