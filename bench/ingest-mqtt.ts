@@ -1,0 +1,126 @@
+// Signed single-sample batches per second through Mosquitto (127.0.0.1:1883) at QoS 1, end to
+// end on PostgreSQL: robots publish to roboledger/v1/robots/{id}/telemetry, the platform (with
+// MQTT_URL) takes them from its MQTT 5 shared subscription, verifies, group-commits and only then
+// acknowledges each to the broker. The clock stops when the last message is committed. Reported
+// against ingest-messages: the baseline is the same kind of messages over HTTP to the same
+// platform, measured in the same run. Run: npx tsx bench/ingest-mqtt.ts
+import { randomBytes } from 'node:crypto';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import mqtt from 'mqtt';
+import { presignBatches, runHttpLoad, startBenchPlatform, tsWorker } from './ingest-http.js';
+import { type BenchResult, isMain, printBench } from './support.js';
+
+const MQTT_URL = process.env.MQTT_URL ?? 'mqtt://127.0.0.1:1883';
+const ROBOTS = 200;
+const JOINTS = 32;
+const MESSAGES_PER_ROBOT = 100;
+
+/** Publishes every (topic, body) once at QoS 1 from `clients` connections, `window` in flight each. */
+function publishAll(messages: [string, string][], clients: number, window: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const worker = tsWorker(
+      { role: 'mqtt-publish', messages, clients, window, url: MQTT_URL },
+      import.meta.url,
+    );
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+}
+
+async function publishWorker(data: {
+  messages: [string, string][];
+  clients: number;
+  window: number;
+  url: string;
+}) {
+  const connections = await Promise.all(
+    Array.from({ length: data.clients }, (_, i) =>
+      mqtt.connectAsync(data.url, {
+        protocolVersion: 5,
+        clientId: `bench-robot-${randomBytes(3).toString('hex')}-${i}`,
+      }),
+    ),
+  );
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    connections.flatMap((client) =>
+      Array.from({ length: data.window }, async () => {
+        while (next < data.messages.length) {
+          const [topic, body] = data.messages[next++]!;
+          await client.publishAsync(topic, body, { qos: 1 });
+        }
+      }),
+    ),
+  );
+  await Promise.all(connections.map((c) => c.endAsync()));
+  parentPort!.postMessage((performance.now() - started) / 1000);
+}
+
+export async function run(): Promise<BenchResult> {
+  process.env.ROBOLEDGER_MQTT_CONNECTIONS ??= '64';
+  // A group of its own: no other process on this broker takes our messages.
+  process.env.ROBOLEDGER_MQTT_SHARE_GROUP = `bench${randomBytes(4).toString('hex')}`;
+  const bench = await startBenchPlatform({ robots: ROBOTS, jointCount: JOINTS, env: { MQTT_URL } });
+  try {
+    const count = async () => {
+      const { rows } = await bench.database.db.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM telemetry_batches',
+      );
+      return rows[0]!.n;
+    };
+    const topicOf = new Map(
+      bench.fleet.robots.map((r) => [r.robotId, `roboledger/v1/robots/${r.robotId}/telemetry`]),
+    );
+    const asMessages = (bodies: string[]) =>
+      bodies.map(
+        (b, i) =>
+          [topicOf.get(bench.fleet.robots[i % bench.fleet.robots.length]!.robotId)!, b] as [string, string],
+      );
+
+    // Warm-up over both transports.
+    const warm = presignBatches(bench.fleet, 3, 1, 7);
+    await publishAll(asMessages(warm.bodies), 8, 16);
+    const warmHttp = presignBatches(bench.fleet, 3, 1, 8, 100);
+    await runHttpLoad(bench.platform.url, warmHttp.bodies, 256);
+    while ((await count()) < warm.bodies.length + warmHttp.bodies.length)
+      await new Promise((r) => setTimeout(r, 50));
+
+    // Baseline: the same kind of messages over HTTP, same platform, same run.
+    const http = presignBatches(bench.fleet, MESSAGES_PER_ROBOT, 1, 42, 1000);
+    const httpLoad = await runHttpLoad(bench.platform.url, http.bodies, 256);
+    if (httpLoad.ok !== http.bodies.length) throw new Error(`HTTP: ${JSON.stringify(httpLoad.errors)}`);
+    const baseline = httpLoad.ok / httpLoad.seconds;
+
+    const { bodies } = presignBatches(bench.fleet, MESSAGES_PER_ROBOT, 1, 43, 2000);
+    const before = await count();
+    const target = before + bodies.length;
+    const started = performance.now();
+    const publishing = publishAll(asMessages(bodies), 16, 32);
+    const deadline = Date.now() + 300_000;
+    let stored = before;
+    while (stored < target && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 25));
+      stored = await count();
+    }
+    const seconds = (performance.now() - started) / 1000;
+    await publishing;
+    if (stored < target) throw new Error(`only ${stored - before} of ${bodies.length} messages were stored`);
+    const value = Math.round(bodies.length / seconds);
+    return {
+      name: 'ingest-mqtt',
+      value,
+      unit: 'messages/s',
+      baseline: Math.round(baseline),
+      ratio: Math.round((value / baseline) * 1000) / 1000,
+    };
+  } finally {
+    await bench.close();
+  }
+}
+
+if (!isMainThread && (workerData as { role?: string })?.role === 'mqtt-publish') {
+  await publishWorker(workerData);
+} else if (isMainThread && isMain(import.meta.url)) {
+  printBench(await run());
+}

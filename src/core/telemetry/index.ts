@@ -1,0 +1,7 @@
+// Telemetry domain rules: payload validation, the batch ledger record, rollup math, alert
+// rules and health grading. Pure and synchronous; no framework, no database.
+export * from './alerts.js';
+export * from './batch-digest.js';
+export * from './health.js';
+export * from './payload.js';
+export * from './rollups.js';

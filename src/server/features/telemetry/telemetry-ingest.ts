@@ -1,0 +1,289 @@
+// The ingest pipeline shared by HTTP and MQTT: admission (a bounded number of batches and bytes
+// in flight, beyond which the caller is told to come back: 429 + Retry-After, or MQTT flow
+// control), routing to the robot's keys, signature and payload checks on worker threads, then
+// group commit (telemetry-writer.ts). `submit` resolves only once the batch is durable.
+import { ERROR_CODES, type ErrorCode, PlatformError } from '../../../core/errors.js';
+import { acceptsTelemetry } from '../../../core/lifecycle.js';
+import { TELEMETRY_LIMITS } from '../../../core/telemetry/index.js';
+import { validateRobotId } from '../../../robot-id/index.js';
+import type { AppContext } from '../../app-context.js';
+import { peekJwsHeader } from './batch-check.js';
+import { DAY_MS, dayStart, PartitionManager } from './partitions.js';
+import { RobotDirectory } from './robot-directory.js';
+import {
+  type TelemetryWriterState,
+  type VerifiedBatch,
+  type WriteOutcome,
+  writeTelemetryGroup,
+} from './telemetry-writer.js';
+import { VerifierPool } from './verifier-pool.js';
+
+export interface TelemetryIngestOptions {
+  /** Batches admitted but not yet acknowledged; beyond it, 429. */
+  maxPending?: number;
+  /** Bytes of JWS admitted but not yet acknowledged; beyond it, 429. */
+  maxPendingBytes?: number;
+  /** Most batches in one transaction. */
+  maxGroupBatches?: number;
+  /** Most samples in one transaction. */
+  maxGroupSamples?: number;
+  /** Raw retention in days; 0 keeps raw samples forever. */
+  rawRetentionDays?: number;
+  verifierThreads?: number;
+}
+
+export const INGEST_DEFAULTS = {
+  maxPending: 20_000,
+  maxPendingBytes: 256 * 1024 * 1024,
+  maxGroupBatches: 4_000,
+  maxGroupSamples: 20_000,
+  rawRetentionDays: 30,
+} as const;
+
+export interface IngestAck {
+  accepted: number;
+  duplicate: boolean;
+  /** The batch's ledger leaf (absent for a duplicate). */
+  ledgerIndex?: number;
+}
+
+interface Queued {
+  batch: VerifiedBatch;
+  resolve(ack: IngestAck): void;
+  reject(error: unknown): void;
+}
+
+function platformError(code: string, message: string, details?: Record<string, unknown>): PlatformError {
+  const known = code in ERROR_CODES ? (code as ErrorCode) : 'INTERNAL_ERROR';
+  return new PlatformError(known, message, details);
+}
+
+export class TelemetryIngest {
+  readonly #ctx: AppContext;
+  readonly #verifier: VerifierPool;
+  readonly #directory: RobotDirectory;
+  readonly partitions: PartitionManager;
+  readonly #options: Required<Omit<TelemetryIngestOptions, 'verifierThreads'>>;
+  readonly #state: TelemetryWriterState = { robotsWithActiveAlerts: new Set() };
+  #queue: Queued[] = [];
+  #committing: Promise<void> | undefined;
+  #pending = 0;
+  #pendingBytes = 0;
+  #closed = false;
+  #alertHintsLoaded: Promise<void> | undefined;
+  /** Recent commit time per batch, for Retry-After. */
+  #lastCommitMs = 50;
+
+  constructor(ctx: AppContext, options: TelemetryIngestOptions = {}) {
+    this.#ctx = ctx;
+    this.#options = {
+      maxPending: options.maxPending ?? INGEST_DEFAULTS.maxPending,
+      maxPendingBytes: options.maxPendingBytes ?? INGEST_DEFAULTS.maxPendingBytes,
+      maxGroupBatches: options.maxGroupBatches ?? INGEST_DEFAULTS.maxGroupBatches,
+      maxGroupSamples: options.maxGroupSamples ?? INGEST_DEFAULTS.maxGroupSamples,
+      rawRetentionDays: options.rawRetentionDays ?? INGEST_DEFAULTS.rawRetentionDays,
+    };
+    this.#verifier = new VerifierPool(
+      options.verifierThreads === undefined ? {} : { threads: options.verifierThreads },
+    );
+    this.#directory = new RobotDirectory(ctx.db, { now: () => ctx.clock().getTime() });
+    this.partitions = new PartitionManager(ctx.db);
+  }
+
+  get rawRetentionDays(): number {
+    return this.#options.rawRetentionDays;
+  }
+
+  /** Batches admitted and not yet acknowledged. */
+  get pending(): number {
+    return this.#pending;
+  }
+
+  /** The oldest sample time accepted at `nowMs`: raw retention would drop anything older at once. */
+  oldestAcceptedMs(nowMs: number): number {
+    const days = this.#options.rawRetentionDays;
+    return days > 0 ? dayStart(nowMs - days * DAY_MS) : Number.NEGATIVE_INFINITY;
+  }
+
+  /**
+   * Checks and stores one batch; resolves after the commit, rejects with a coded
+   * PlatformError for anything refused (nothing is written then).
+   */
+  async submit(jws: string, source: { topicRobotId?: string } = {}): Promise<IngestAck> {
+    if (this.#closed) throw new PlatformError('NOT_READY', 'telemetry ingest is shutting down');
+    if (jws.length > TELEMETRY_LIMITS.maxBatchBytes) {
+      throw new PlatformError(
+        'TELEMETRY_BATCH_TOO_LARGE',
+        `a batch is at most ${TELEMETRY_LIMITS.maxBatchBytes} bytes`,
+      );
+    }
+    if (
+      this.#pending >= this.#options.maxPending ||
+      this.#pendingBytes + jws.length > this.#options.maxPendingBytes
+    ) {
+      throw new PlatformError(
+        'TELEMETRY_QUEUE_FULL',
+        'the ingest queue is full; retry after the Retry-After delay',
+        {
+          retryAfterSeconds: this.retryAfterSeconds(),
+        },
+      );
+    }
+    this.#pending++;
+    this.#pendingBytes += jws.length;
+    try {
+      return await this.#process(jws, source);
+    } finally {
+      this.#pending--;
+      this.#pendingBytes -= jws.length;
+    }
+  }
+
+  /** Seconds a refused caller should wait: about the time to drain what is queued. */
+  retryAfterSeconds(): number {
+    return Math.max(1, Math.min(30, Math.ceil((this.#pending * this.#lastCommitMs) / 1000 / 500)));
+  }
+
+  async #process(jws: string, source: { topicRobotId?: string }): Promise<IngestAck> {
+    const header = peekJwsHeader(jws);
+    if (!header)
+      throw new PlatformError('TELEMETRY_MALFORMED_JWS', 'the body is not a compact JWS with a JSON header');
+    if (header.alg !== 'EdDSA') {
+      throw new PlatformError('TELEMETRY_UNSUPPORTED_ALG', 'alg must be EdDSA (Ed25519, RFC 8037)');
+    }
+    if (typeof header.kid !== 'string')
+      throw new PlatformError('TELEMETRY_MALFORMED_JWS', 'the JWS header has no kid');
+    const id = validateRobotId(header.kid);
+    if (!id.valid || id.id !== header.kid) {
+      throw new PlatformError('TELEMETRY_KEY_UNKNOWN', 'kid must be a robot ID in canonical form', {
+        kid: header.kid,
+      });
+    }
+    const kid = id.id;
+    if (source.topicRobotId !== undefined && source.topicRobotId !== kid) {
+      throw new PlatformError(
+        'TELEMETRY_ROBOT_MISMATCH',
+        'the MQTT topic names another robot than the JWS kid',
+        {
+          kid,
+          topicRobotId: source.topicRobotId,
+        },
+      );
+    }
+    let robot = await this.#directory.get(kid);
+    if (!robot) throw new PlatformError('TELEMETRY_KEY_UNKNOWN', `no robot ${kid} is registered`);
+    const nowMs = this.#ctx.clock().getTime();
+    const check = async () => {
+      if (!acceptsTelemetry(robot!.status)) {
+        throw new PlatformError(
+          'TELEMETRY_ROBOT_INACTIVE',
+          `the robot is ${robot!.status} and sends no more telemetry`,
+        );
+      }
+      return this.#verifier.check({
+        jws,
+        kid,
+        robotUuid: robot!.robotUuid,
+        topicRobotId: source.topicRobotId,
+        keys: robot!.keys,
+        jointCount: robot!.jointCount,
+        limits: robot!.limits,
+        nowMs,
+        oldestMs: this.oldestAcceptedMs(nowMs),
+      });
+    };
+    let result = await check();
+    if (
+      !result.ok &&
+      (result.code === 'TELEMETRY_SIGNATURE_INVALID' || result.code === 'TELEMETRY_KEY_RETIRED')
+    ) {
+      // The cache may predate a key rotation: look again once before refusing.
+      if (nowMs - robot.loadedAtMs > 250) {
+        robot = await this.#directory.get(kid, 0);
+        if (!robot) throw new PlatformError('TELEMETRY_KEY_UNKNOWN', `no robot ${kid} is registered`);
+        result = await check();
+      }
+    }
+    if (!result.ok) throw platformError(result.code, result.message, result.details);
+    await this.partitions.ensureRange(result.firstMs, result.lastMs);
+    return new Promise<IngestAck>((resolve, reject) => {
+      this.#queue.push({ batch: { robot: robot!, kid, checked: result }, resolve, reject });
+      if (!this.#committing) this.#committing = this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#queue.length > 0) {
+        let samples = 0;
+        let take = 0;
+        while (take < this.#queue.length && take < this.#options.maxGroupBatches) {
+          const n = this.#queue[take]!.batch.checked.sampleCount;
+          if (take > 0 && samples + n > this.#options.maxGroupSamples) break;
+          samples += n;
+          take++;
+        }
+        const group = this.#queue.splice(0, take);
+        await this.#commit(group);
+      }
+    } finally {
+      this.#committing = undefined;
+    }
+  }
+
+  async #commit(group: Queued[]): Promise<void> {
+    const started = performance.now();
+    let outcomes: WriteOutcome[];
+    try {
+      await this.#loadAlertHints();
+      outcomes = await this.#ctx.ledger.run((tx, ledger) =>
+        writeTelemetryGroup(
+          tx,
+          ledger,
+          group.map((q) => q.batch),
+          this.#ctx.clock(),
+          this.#state,
+          this.#ctx.db.dialect,
+        ),
+      );
+    } catch (error) {
+      for (const q of group) q.reject(error);
+      return;
+    }
+    this.#lastCommitMs = (this.#lastCommitMs + (performance.now() - started)) / 2;
+    for (let i = 0; i < group.length; i++) {
+      const q = group[i]!;
+      const outcome = outcomes[i]!;
+      if (outcome.status === 'stored') {
+        q.resolve({ accepted: outcome.accepted, duplicate: false, ledgerIndex: outcome.ledgerIndex });
+      } else if (outcome.status === 'duplicate') {
+        q.resolve({ accepted: outcome.accepted, duplicate: true });
+      } else {
+        this.#directory.forget(q.batch.kid);
+        q.reject(new PlatformError(outcome.code, outcome.message));
+      }
+    }
+  }
+
+  #loadAlertHints(): Promise<void> {
+    this.#alertHintsLoaded ??= this.#ctx.db
+      .query<{ robot_uuid: string }>(
+        'SELECT DISTINCT robot_uuid FROM telemetry_alerts WHERE cleared_at IS NULL',
+      )
+      .then(({ rows }) => {
+        for (const r of rows) this.#state.robotsWithActiveAlerts.add(r.robot_uuid);
+      });
+    return this.#alertHintsLoaded;
+  }
+
+  /** Refuses new batches, waits for admitted ones to be committed, stops the workers. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const deadline = Date.now() + 10_000;
+    while ((this.#pending > 0 || this.#committing) && Date.now() < deadline) {
+      await (this.#committing ?? new Promise((r) => setTimeout(r, 10)));
+    }
+    await this.#verifier.close();
+  }
+}

@@ -1,0 +1,237 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { PlatformError } from '../../../core/errors.js';
+import { ALERT_STATES, TELEMETRY_LIMITS, TELEMETRY_RESOLUTIONS } from '../../../core/telemetry/index.js';
+import type { AppContext } from '../../app-context.js';
+import { actorOf } from '../../auth/authenticate.js';
+import { sendError } from '../../http/error-envelope.js';
+import { errorResponses, PageQuery, pageOf, RobotIdParam, Timestamp, Uuid } from '../../http/schemas.js';
+import { telemetryIngestFor } from './telemetry-runtime.js';
+import { acknowledgeAlert, latestTelemetry, listAlerts, queryTelemetry } from './telemetry-service.js';
+
+const Metric = Type.Object({ min: Type.Number(), max: Type.Number(), avg: Type.Number() });
+
+const RawSample = Type.Object({
+  t: Timestamp,
+  seq: Type.Integer(),
+  battery: Type.Object({
+    socPct: Type.Number(),
+    sohPct: Type.Number(),
+    cycles: Type.Integer(),
+    tempC: Type.Number(),
+  }),
+  joints: Type.Object({ wear: Type.Array(Type.Number()), tempC: Type.Array(Type.Number()) }),
+  accuracy: Type.Object({ positionErrorMm: Type.Number(), taskSuccessRate: Type.Number() }),
+  operatingHours: Type.Number(),
+  faults: Type.Array(Type.String()),
+});
+
+const RollupBucket = Type.Object({
+  bucket: Timestamp,
+  samples: Type.Integer(),
+  battery: Type.Object({ socPct: Metric, sohPct: Metric, tempC: Metric, maxCycles: Type.Integer() }),
+  joints: Type.Object({ worstWear: Metric, maxTempC: Metric }),
+  accuracy: Type.Object({ positionErrorMm: Metric, taskSuccessRate: Metric }),
+  operatingHours: Type.Number(),
+  faults: Type.Integer(),
+});
+
+const AlertSchema = Type.Object({
+  alertId: Uuid,
+  robotId: Type.String(),
+  condition: Type.String({
+    description: 'battery_soh_low | joint_wear_high | position_error_high | fault:<CODE>',
+  }),
+  state: Type.Enum(ALERT_STATES),
+  message: Type.String(),
+  value: Type.Union([Type.Number(), Type.Null()]),
+  threshold: Type.Union([Type.Number(), Type.Null()]),
+  detail: Type.Record(Type.String(), Type.Unknown()),
+  sampleAt: Timestamp,
+  seq: Type.Integer(),
+  raisedAt: Timestamp,
+  clearedAt: Type.Union([Timestamp, Type.Null()]),
+  ledgerIndex: Type.Integer(),
+  acknowledgement: Type.Union([
+    Type.Object({
+      at: Timestamp,
+      byOrgId: Uuid,
+      byKeyId: Type.Union([Uuid, Type.Null()]),
+      note: Type.Union([Type.String(), Type.Null()]),
+      ledgerIndex: Type.Integer(),
+    }),
+    Type.Null(),
+  ]),
+});
+
+export function telemetryRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    // The batch is the JWS text itself (RFC 7515 §9.2.1 media type). Scoped to this plugin.
+    app.addContentTypeParser(
+      'application/jose',
+      { parseAs: 'string', bodyLimit: TELEMETRY_LIMITS.maxBatchBytes },
+      (_request, body, done) => done(null, body),
+    );
+    app.setErrorHandler((error, request, reply) => {
+      const code = (error as { code?: string }).code;
+      if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        return sendError(
+          request,
+          reply,
+          new PlatformError(
+            'TELEMETRY_BATCH_TOO_LARGE',
+            `a batch is at most ${TELEMETRY_LIMITS.maxBatchBytes} bytes`,
+          ),
+        );
+      }
+      if (error instanceof PlatformError && error.code === 'TELEMETRY_QUEUE_FULL') {
+        reply.header('retry-after', String(error.details?.retryAfterSeconds ?? 1));
+      }
+      return sendError(request, reply, error);
+    });
+    app.addHook('onClose', async () => {
+      await telemetryIngestFor(ctx, { create: false })?.close();
+    });
+
+    app.post(
+      '/v1/telemetry',
+      {
+        // The robot authenticates by its signature, not by an API key (firmware holds no key).
+        config: { public: true },
+        // Before the body schema: a JSON body is the wrong media type, not a malformed batch.
+        preValidation: async (request) => {
+          if (
+            typeof request.body !== 'string' ||
+            !request.headers['content-type']?.startsWith('application/jose')
+          ) {
+            throw new PlatformError(
+              'UNSUPPORTED_MEDIA_TYPE',
+              'send the JWS with Content-Type: application/jose',
+            );
+          }
+        },
+        schema: {
+          tags: ['telemetry'],
+          summary: 'Send a signed telemetry batch (compact JWS, EdDSA, kid = robot ID); 202 once durable',
+          consumes: ['application/jose'],
+          security: [],
+          // No maxLength: the content-type parser's bodyLimit bounds it, without a per-character count.
+          body: Type.String({ description: 'the compact JWS' }),
+          response: {
+            202: Type.Object({
+              accepted: Type.Integer({ description: 'samples in the batch' }),
+              duplicate: Type.Boolean({ description: 'this (robotId, seq) was already stored; stored once' }),
+              ledgerIndex: Type.Optional(Type.Integer({ description: "the batch digest's ledger leaf" })),
+            }),
+            ...errorResponses(400, 409, 413, 415, 422, 429, 503),
+          },
+        },
+      },
+      async (request, reply) => {
+        const ack = await telemetryIngestFor(ctx)!.submit(request.body);
+        return reply.code(202).send(ack);
+      },
+    );
+
+    app.get(
+      '/v1/robots/:robotId/telemetry',
+      {
+        schema: {
+          tags: ['telemetry'],
+          summary: "A robot's telemetry: raw samples or 1m/1h/1d rollups (min/max/avg, worst joint wear)",
+          params: Type.Object({ robotId: RobotIdParam }),
+          querystring: Type.Object({
+            from: Type.Optional(Timestamp),
+            to: Type.Optional(Timestamp),
+            resolution: Type.Optional(Type.Enum(TELEMETRY_RESOLUTIONS)),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+            cursor: Type.Optional(Type.String({ maxLength: 100 })),
+          }),
+          response: {
+            200: Type.Object({
+              robotId: Type.String(),
+              resolution: Type.Enum(TELEMETRY_RESOLUTIONS),
+              from: Timestamp,
+              to: Timestamp,
+              items: Type.Array(Type.Union([RawSample, RollupBucket])),
+              nextCursor: Type.Union([Type.String(), Type.Null()]),
+            }),
+            ...errorResponses(400, 401, 403, 404),
+          },
+        },
+      },
+      async (request) => queryTelemetry(ctx, actorOf(request), request.params.robotId, request.query),
+    );
+
+    app.get(
+      '/v1/robots/:robotId/telemetry/latest',
+      {
+        schema: {
+          tags: ['telemetry'],
+          summary:
+            "A robot's latest sample, its health grade against the model's limits, and its open alerts",
+          params: Type.Object({ robotId: RobotIdParam }),
+          response: {
+            200: Type.Object({
+              robotId: Type.String(),
+              latest: Type.Union([RawSample, Type.Null()]),
+              health: Type.Union([
+                Type.Object({
+                  grade: Type.String(),
+                  reasons: Type.Array(Type.String()),
+                  margins: Type.Record(Type.String(), Type.Number()),
+                }),
+                Type.Null(),
+              ]),
+              openAlerts: Type.Integer(),
+            }),
+            ...errorResponses(400, 401, 403, 404),
+          },
+        },
+      },
+      async (request) => latestTelemetry(ctx, actorOf(request), request.params.robotId),
+    );
+
+    app.get(
+      '/v1/alerts',
+      {
+        schema: {
+          tags: ['telemetry'],
+          summary: 'Alerts of the robots the caller may read, newest first',
+          querystring: Type.Object({
+            ...PageQuery,
+            robotId: Type.Optional(RobotIdParam),
+            state: Type.Optional(Type.Enum(ALERT_STATES)),
+          }),
+          response: { 200: pageOf(AlertSchema), ...errorResponses(400, 401, 403, 404) },
+        },
+      },
+      async (request) =>
+        listAlerts(ctx, actorOf(request), {
+          robotId: request.query.robotId,
+          state: request.query.state,
+          limit: request.query.limit ?? 50,
+          cursor: request.query.cursor,
+        }),
+    );
+
+    app.post(
+      '/v1/alerts/:alertId/ack',
+      {
+        schema: {
+          tags: ['telemetry'],
+          summary: 'Acknowledge an alert (owner or its maintainer); records who and when, in the ledger',
+          params: Type.Object({ alertId: Uuid }),
+          body: Type.Optional(
+            Type.Object(
+              { note: Type.Optional(Type.String({ maxLength: 1000 })) },
+              { additionalProperties: false },
+            ),
+          ),
+          response: { 200: AlertSchema, ...errorResponses(400, 401, 403, 404, 409) },
+        },
+      },
+      async (request) => acknowledgeAlert(ctx, actorOf(request), request.params.alertId, request.body?.note),
+    );
+  };
+}

@@ -1,0 +1,346 @@
+// Reading telemetry and working alerts (api-v1.md "Telemetry"). Reads ask the access policy
+// (robot.telemetry.read, robot.alerts.read, robot.alerts.ack): the owner, regulators and the
+// registry, and organisations under a live grant read; others get 404 or 403 as the policy says.
+import { PlatformError } from '../../../core/errors.js';
+import { type Actor, seesEverything } from '../../../core/organisation.js';
+import {
+  type AlertState,
+  assessHealth,
+  chooseResolution,
+  describeCondition,
+  metricSummary,
+  type RollupResolution,
+  type TelemetryResolution,
+} from '../../../core/telemetry/index.js';
+import type { AppContext } from '../../app-context.js';
+import { appendRecord } from '../../ledger/record-kinds.js';
+import { robotForAction } from '../robots/robot-access.js';
+import { type TelemetryAlertRow, telemetryAlertAckRecord } from './telemetry-records.js';
+
+export interface TelemetryQuery {
+  from?: string | undefined;
+  to?: string | undefined;
+  resolution?: TelemetryResolution | undefined;
+  limit?: number | undefined;
+  cursor?: string | undefined;
+}
+
+interface SampleRow {
+  seq: number;
+  t: Date;
+  t_us: number;
+  soc_pct: number;
+  soh_pct: number;
+  cycles: number;
+  battery_temp_c: number;
+  joint_wear: number[];
+  joint_temp_c: number[];
+  position_error_mm: number;
+  task_success_rate: number;
+  operating_hours: number;
+  faults: string[];
+}
+
+interface RollupRow {
+  bucket: Date;
+  n: number;
+  soc_min: number;
+  soc_max: number;
+  soc_sum: number;
+  soh_min: number;
+  soh_max: number;
+  soh_sum: number;
+  battery_temp_min: number;
+  battery_temp_max: number;
+  battery_temp_sum: number;
+  wear_min: number;
+  wear_max: number;
+  wear_sum: number;
+  joint_temp_min: number;
+  joint_temp_max: number;
+  joint_temp_sum: number;
+  position_error_min: number;
+  position_error_max: number;
+  position_error_sum: number;
+  task_success_min: number;
+  task_success_max: number;
+  task_success_sum: number;
+  cycles_max: number;
+  operating_hours_max: number;
+  fault_count: number;
+}
+
+const DEFAULT_SPAN_MS: Record<TelemetryResolution, number> = {
+  raw: 3_600_000,
+  '1m': 86_400_000,
+  '1h': 30 * 86_400_000,
+  '1d': 365 * 86_400_000,
+};
+
+function parseTime(value: string | undefined, field: string): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms))
+    throw new PlatformError('VALIDATION_FAILED', `${field} must be an RFC 3339 time`, { field });
+  return ms;
+}
+
+function rawItem(r: SampleRow) {
+  return {
+    t: r.t.toISOString(),
+    seq: r.seq,
+    battery: { socPct: r.soc_pct, sohPct: r.soh_pct, cycles: r.cycles, tempC: r.battery_temp_c },
+    joints: { wear: r.joint_wear, tempC: r.joint_temp_c },
+    accuracy: { positionErrorMm: r.position_error_mm, taskSuccessRate: r.task_success_rate },
+    operatingHours: r.operating_hours,
+    faults: r.faults,
+  };
+}
+
+function rollupItem(r: RollupRow) {
+  const s = (min: number, max: number, sum: number) => metricSummary(r.n, min, max, sum);
+  return {
+    bucket: r.bucket.toISOString(),
+    samples: r.n,
+    battery: {
+      socPct: s(r.soc_min, r.soc_max, r.soc_sum),
+      sohPct: s(r.soh_min, r.soh_max, r.soh_sum),
+      tempC: s(r.battery_temp_min, r.battery_temp_max, r.battery_temp_sum),
+      maxCycles: r.cycles_max,
+    },
+    joints: {
+      worstWear: s(r.wear_min, r.wear_max, r.wear_sum),
+      maxTempC: s(r.joint_temp_min, r.joint_temp_max, r.joint_temp_sum),
+    },
+    accuracy: {
+      positionErrorMm: s(r.position_error_min, r.position_error_max, r.position_error_sum),
+      taskSuccessRate: s(r.task_success_min, r.task_success_max, r.task_success_sum),
+    },
+    operatingHours: r.operating_hours_max,
+    faults: r.fault_count,
+  };
+}
+
+export async function queryTelemetry(ctx: AppContext, actor: Actor, robotIdInput: string, q: TelemetryQuery) {
+  const now = ctx.clock();
+  const { robot } = await robotForAction(ctx.db, actor, robotIdInput, 'robot.telemetry.read', now);
+  const toMs = parseTime(q.to, 'to') ?? now.getTime();
+  const fromGiven = parseTime(q.from, 'from');
+  const resolution: TelemetryResolution =
+    q.resolution ?? (fromGiven === undefined ? 'raw' : chooseResolution(fromGiven, toMs));
+  const fromMs = fromGiven ?? toMs - DEFAULT_SPAN_MS[resolution];
+  if (!(fromMs < toMs)) throw new PlatformError('TELEMETRY_RANGE_INVALID', '`from` must be before `to`');
+  const limit = q.limit ?? 1000;
+  const base = {
+    robotId: robot.robot_id.trim(),
+    resolution,
+    from: new Date(fromMs).toISOString(),
+    to: new Date(toMs).toISOString(),
+  };
+  if (resolution === 'raw') {
+    let cursorUs: number | null = null;
+    let cursorSeq: number | null = null;
+    if (q.cursor !== undefined) {
+      const m = /^(\d{1,17})\.(\d{1,16})$/.exec(q.cursor);
+      if (!m) throw new PlatformError('VALIDATION_FAILED', 'malformed cursor', { field: 'cursor' });
+      cursorUs = Number(m[1]);
+      cursorSeq = Number(m[2]);
+    }
+    const { rows } = await ctx.db.query<SampleRow>(
+      `SELECT seq, t, (extract(epoch FROM t) * 1000000)::bigint AS t_us, soc_pct, soh_pct, cycles, battery_temp_c,
+              joint_wear, joint_temp_c, position_error_mm, task_success_rate, operating_hours, faults
+         FROM telemetry_samples
+        WHERE robot_uuid = $1 AND t >= $2 AND t < $3
+          AND ($4::bigint IS NULL OR (t, seq) > (timestamptz 'epoch' + $4::bigint * interval '1 microsecond', $5::bigint))
+        ORDER BY t, seq LIMIT $6`,
+      [robot.id, new Date(fromMs), new Date(toMs), cursorUs, cursorSeq, limit + 1],
+    );
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      ...base,
+      items: page.map(rawItem),
+      nextCursor: rows.length > limit && last ? `${last.t_us}.${last.seq}` : null,
+    };
+  }
+  let cursorMs: number | null = null;
+  if (q.cursor !== undefined) {
+    if (!/^\d{1,16}$/.test(q.cursor))
+      throw new PlatformError('VALIDATION_FAILED', 'malformed cursor', { field: 'cursor' });
+    cursorMs = Number(q.cursor);
+  }
+  const table = `telemetry_rollup_${resolution satisfies RollupResolution}`;
+  const { rows } = await ctx.db.query<RollupRow>(
+    `SELECT * FROM ${table}
+      WHERE robot_uuid = $1 AND bucket >= $2 AND bucket < $3 AND ($4::timestamptz IS NULL OR bucket > $4)
+      ORDER BY bucket LIMIT $5`,
+    [
+      robot.id,
+      new Date(Math.floor(fromMs / 60_000) * 60_000),
+      new Date(toMs),
+      cursorMs === null ? null : new Date(cursorMs),
+      limit + 1,
+    ],
+  );
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    ...base,
+    items: page.map(rollupItem),
+    nextCursor: rows.length > limit && last ? String(last.bucket.getTime()) : null,
+  };
+}
+
+/** The latest sample and a health grade against the model's limits. */
+export async function latestTelemetry(ctx: AppContext, actor: Actor, robotIdInput: string) {
+  const { robot } = await robotForAction(ctx.db, actor, robotIdInput, 'robot.telemetry.read', ctx.clock());
+  const { rows } = await ctx.db.query<
+    SampleRow & { min_battery_soh_pct: number; max_joint_wear: number; max_position_error_mm: number }
+  >(
+    `SELECT s.*, 0 AS t_us, m.min_battery_soh_pct, m.max_joint_wear, m.max_position_error_mm
+       FROM telemetry_samples s JOIN robots r ON r.id = s.robot_uuid JOIN models m ON m.id = r.model_id
+      WHERE s.robot_uuid = $1 ORDER BY s.t DESC, s.seq DESC LIMIT 1`,
+    [robot.id],
+  );
+  const row = rows[0];
+  const open = await ctx.db.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM telemetry_alerts WHERE robot_uuid = $1 AND state = 'open'",
+    [robot.id],
+  );
+  if (!row)
+    return { robotId: robot.robot_id.trim(), latest: null, health: null, openAlerts: open.rows[0]?.n ?? 0 };
+  const health = assessHealth(
+    {
+      sohPct: row.soh_pct,
+      worstJointWear: Math.max(...row.joint_wear),
+      positionErrorMm: row.position_error_mm,
+    },
+    {
+      minBatterySohPct: row.min_battery_soh_pct,
+      maxJointWear: row.max_joint_wear,
+      maxPositionErrorMm: row.max_position_error_mm,
+    },
+  );
+  return { robotId: robot.robot_id.trim(), latest: rawItem(row), health, openAlerts: open.rows[0]?.n ?? 0 };
+}
+
+export function toAlert(row: TelemetryAlertRow & { current_robot_id?: string }) {
+  return {
+    alertId: row.id,
+    robotId: (row.current_robot_id ?? row.robot_id).trim(),
+    condition: row.condition,
+    state: row.state,
+    message: describeCondition({
+      condition: row.condition,
+      value: row.value,
+      threshold: row.threshold,
+      detail: row.detail as Record<string, number | string>,
+    }),
+    value: row.value,
+    threshold: row.threshold,
+    detail: row.detail,
+    sampleAt: row.sample_at.toISOString(),
+    seq: row.seq,
+    raisedAt: row.raised_at.toISOString(),
+    clearedAt: row.cleared_at?.toISOString() ?? null,
+    ledgerIndex: row.ledger_index,
+    acknowledgement:
+      row.state === 'acknowledged' && row.acked_at && row.acked_by_org && row.ack_ledger_index !== null
+        ? {
+            at: row.acked_at.toISOString(),
+            byOrgId: row.acked_by_org,
+            byKeyId: row.acked_by_key,
+            note: row.ack_note,
+            ledgerIndex: row.ack_ledger_index,
+          }
+        : null,
+  };
+}
+
+export async function listAlerts(
+  ctx: AppContext,
+  actor: Actor,
+  q: {
+    robotId?: string | undefined;
+    state?: AlertState | undefined;
+    limit: number;
+    cursor?: string | undefined;
+  },
+) {
+  const now = ctx.clock();
+  let robotUuid: string | null = null;
+  if (q.robotId !== undefined) {
+    robotUuid = (await robotForAction(ctx.db, actor, q.robotId, 'robot.alerts.read', now)).robot.id;
+  }
+  let cursorMs: number | null = null;
+  let cursorId: string | null = null;
+  if (q.cursor !== undefined) {
+    const m = /^(\d{1,16})\.([0-9a-f-]{36})$/.exec(q.cursor);
+    if (!m) throw new PlatformError('VALIDATION_FAILED', 'malformed cursor', { field: 'cursor' });
+    cursorMs = Number(m[1]);
+    cursorId = m[2]!;
+  }
+  // Without a robot: every alert for authorities; otherwise those of robots the caller owns
+  // or holds a live grant on (the policy's robot.alerts.read).
+  const { rows } = await ctx.db.query<TelemetryAlertRow & { current_robot_id: string }>(
+    `SELECT a.*, r.robot_id AS current_robot_id FROM telemetry_alerts a JOIN robots r ON r.id = a.robot_uuid
+      WHERE ($1::uuid IS NULL OR a.robot_uuid = $1)
+        AND ($2::text IS NULL OR a.state = $2)
+        AND ($3::boolean OR r.owner_id = $4::uuid OR EXISTS (
+              SELECT 1 FROM grants g WHERE g.robot_uuid = r.id AND g.org_id = $4::uuid
+                 AND g.revoked_at IS NULL AND g.expires_at > $5))
+        AND ($6::timestamptz IS NULL OR (a.raised_at, a.id) < ($6::timestamptz, $7::uuid))
+      ORDER BY a.raised_at DESC, a.id DESC LIMIT $8`,
+    [
+      robotUuid,
+      q.state ?? null,
+      robotUuid !== null || seesEverything(actor.kind),
+      actor.orgId,
+      now,
+      cursorMs === null ? null : new Date(cursorMs),
+      cursorId,
+      q.limit + 1,
+    ],
+  );
+  const page = rows.slice(0, q.limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map(toAlert),
+    nextCursor: rows.length > q.limit && last ? `${last.raised_at.getTime()}.${last.id}` : null,
+  };
+}
+
+export async function acknowledgeAlert(
+  ctx: AppContext,
+  actor: Actor,
+  alertId: string,
+  note: string | undefined,
+) {
+  const { rows } = await ctx.db.query<TelemetryAlertRow>('SELECT * FROM telemetry_alerts WHERE id = $1', [
+    alertId,
+  ]);
+  const alert = rows[0];
+  if (!alert) throw new PlatformError('ALERT_NOT_FOUND', 'no such alert');
+  try {
+    await robotForAction(ctx.db, actor, alert.robot_id.trim(), 'robot.alerts.ack', ctx.clock());
+  } catch (error) {
+    // An alert of a robot the caller may not see does not exist for it.
+    if (error instanceof PlatformError && error.code === 'ROBOT_NOT_FOUND') {
+      throw new PlatformError('ALERT_NOT_FOUND', 'no such alert');
+    }
+    throw error;
+  }
+  const row = await ctx.ledger.run(async (tx, ledger) => {
+    const updated = await tx.query<TelemetryAlertRow>(
+      `UPDATE telemetry_alerts SET state = 'acknowledged', acked_at = $2, acked_by_org = $3, acked_by_key = $4,
+              ack_note = $5, ack_ledger_index = $6
+        WHERE id = $1 AND state = 'open' RETURNING *`,
+      [alertId, ctx.clock(), actor.orgId, actor.keyId ?? null, note ?? null, ledger.nextIndex],
+    );
+    const acked = updated.rows[0];
+    if (!acked) throw new PlatformError('ALERT_ALREADY_ACKNOWLEDGED', 'the alert was already acknowledged');
+    appendRecord(ledger, telemetryAlertAckRecord, acked.id, acked);
+    return acked;
+  });
+  return toAlert(row);
+}

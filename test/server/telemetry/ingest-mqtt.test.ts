@@ -1,0 +1,129 @@
+// Telemetry over MQTT at QoS 1 through a real broker: the embedded aedes broker (no MQTT_URL) or
+// Mosquitto with a shared subscription (MQTT_URL set, as the second CI pass does).
+import { randomBytes } from 'node:crypto';
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  startTelemetryRuntime,
+  type TelemetryRuntime,
+} from '../../../src/server/features/telemetry/telemetry-runtime.js';
+import { rejectedTopic, telemetryTopic } from '../../../src/server/mqtt/topics.js';
+import { ADMIN_TOKEN, startTestPlatform, type TestPlatform } from '../../support/app.js';
+import { backend } from '../../support/database.js';
+import {
+  fileTelemetryFleet,
+  healthySample,
+  healthySamples,
+  signBatch,
+  type TelemetryFleet,
+} from '../../support/telemetry-fleet.js';
+
+const external = process.env.MQTT_URL;
+const brokerName = external ? 'Mosquitto, shared subscription' : 'embedded aedes';
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe(`telemetry over MQTT (${backend}, ${brokerName})`, () => {
+  let p: TestPlatform;
+  let runtime: TelemetryRuntime;
+  let fleet: TelemetryFleet;
+  let robotClient: MqttClient;
+  const rejections: { topic: string; body: { error: { code: string }; jwsSha256: string } }[] = [];
+
+  const storedBatches = async (robotId: string) => {
+    const { rows } = await p.ctx.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM telemetry_batches WHERE robot_id = $1',
+      [robotId],
+    );
+    return rows[0]!.n;
+  };
+
+  beforeAll(async () => {
+    p = await startTestPlatform();
+    runtime = await startTelemetryRuntime(p.ctx, {
+      mqttUrl: external,
+      mqttPort: 0,
+      mqttHost: '127.0.0.1',
+      // Test files share one Mosquitto: a group of our own, so another file's subscriber never gets our batches.
+      mqttShareGroup: `test${randomBytes(4).toString('hex')}`,
+      mqttConnections: 2,
+    });
+    fleet = await fileTelemetryFleet(p, ADMIN_TOKEN, { count: 2, jointCount: 4 });
+    robotClient = await mqtt.connectAsync(external ?? `mqtt://127.0.0.1:${runtime.mqttPort}`, {
+      // aedes speaks MQTT 3.1.1; Mosquitto both.
+      protocolVersion: external ? 5 : 4,
+      clientId: `robot-${randomBytes(4).toString('hex')}`,
+    });
+    robotClient.on('message', (topic, payload) =>
+      rejections.push({ topic, body: JSON.parse(payload.toString()) }),
+    );
+    for (const robot of fleet.robots)
+      await robotClient.subscribeAsync(rejectedTopic(robot.robotId), { qos: 1 });
+  });
+  afterAll(async () => {
+    await robotClient?.endAsync();
+    await runtime?.close();
+    await p?.close();
+  });
+
+  it('stores a QoS 1 batch once; with the embedded broker the PUBACK comes only after the commit', async () => {
+    const robot = fleet.robots[0]!;
+    const jws = signBatch(robot, { seq: 1, samples: healthySamples(4, 5, Date.now()) });
+    await robotClient.publishAsync(telemetryTopic(robot.robotId), jws, { qos: 1 });
+    if (!external) {
+      // aedes wrote the PUBACK after authorizePublish called back, i.e. after the commit.
+      expect(await storedBatches(robot.robotId)).toBe(1);
+    }
+    await waitFor(async () => ((await storedBatches(robot.robotId)) === 1 ? true : undefined));
+    // Redelivered (same seq): stored once.
+    await robotClient.publishAsync(telemetryTopic(robot.robotId), jws, { qos: 1 });
+    const samples = await p.ctx.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM telemetry_samples s JOIN telemetry_batches b USING (robot_uuid, seq) WHERE b.robot_id = $1',
+      [robot.robotId],
+    );
+    expect(samples.rows[0]!.n).toBe(5);
+    expect(await storedBatches(robot.robotId)).toBe(1);
+  });
+
+  it('publishes a coded refusal to the rejected topic and stores nothing', async () => {
+    const [a, b] = fleet.robots as [TelemetryFleet['robots'][0], TelemetryFleet['robots'][0]];
+    // Signed by robot a, published on robot b's topic.
+    const misrouted = signBatch(a, { seq: 2, samples: [healthySample(4, Date.now())] });
+    await robotClient.publishAsync(telemetryTopic(b.robotId), misrouted, { qos: 1 });
+    const wrongJoints = signBatch(b, { seq: 1, samples: [healthySample(3, Date.now())] });
+    await robotClient.publishAsync(telemetryTopic(b.robotId), wrongJoints, { qos: 1 });
+    const got = await waitFor(async () => (rejections.length >= 2 ? rejections.slice(0, 2) : undefined));
+    expect(got.map((r) => r.topic)).toEqual([rejectedTopic(b.robotId), rejectedTopic(b.robotId)]);
+    expect(got.map((r) => r.body.error.code).sort()).toEqual([
+      'TELEMETRY_JOINT_COUNT',
+      'TELEMETRY_ROBOT_MISMATCH',
+    ]);
+    expect(got[0]!.body.jwsSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(await storedBatches(b.robotId)).toBe(0);
+  });
+
+  it('carries a stream from several robots, all stored exactly once', async () => {
+    const sent: Promise<unknown>[] = [];
+    for (const robot of fleet.robots) {
+      for (let seq = 100; seq < 130; seq++) {
+        const jws = signBatch(robot, { seq, samples: healthySamples(4, 2, Date.now() - (130 - seq) * 2000) });
+        sent.push(robotClient.publishAsync(telemetryTopic(robot.robotId), jws, { qos: 1 }));
+      }
+    }
+    await Promise.all(sent);
+    await waitFor(async () => {
+      const { rows } = await p.ctx.db.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM telemetry_batches WHERE seq >= 100',
+      );
+      return rows[0]!.n === 60 ? true : undefined;
+    });
+  });
+});
