@@ -2,7 +2,7 @@
 // loading the server.
 import { mkdir } from 'node:fs/promises';
 import { ConfigError, loadConfig, type PlatformConfig } from '../server/config.js';
-import { demoConfig, describeDemo, ensureDemoFleet } from '../server/demo/demo-setup.js';
+import { demoConfig, describeDemo, ensureDemoFleet, streamDemoTelemetry } from '../server/demo/demo-setup.js';
 import { type RunningPlatform, StartupError, startPlatform } from '../server/platform.js';
 
 export interface ServeOptions {
@@ -48,15 +48,18 @@ export async function runServe(options: ServeOptions): Promise<number> {
       `  database:      ${where}`,
       `  API reference: ${platform.url}/docs  (OpenAPI: ${platform.url}/openapi.json)`,
       `  health:        ${platform.url}/healthz`,
+      `  ledger:        ${platform.url}/v1/ledger/checkpoint  (verifier key: ${platform.url}/v1/ledger/key)`,
       config.adminToken
         ? '  registry:      authenticate with  Authorization: Bearer <ROBOLEDGER_ADMIN_TOKEN>'
         : '  registry:      ROBOLEDGER_ADMIN_TOKEN is not set, so no one can act as the registry',
       '',
     ].join('\n'),
   );
+  let stopDemoTelemetry = async () => {};
   if (config.demo) {
     try {
       const fleet = await ensureDemoFleet(platform, config);
+      stopDemoTelemetry = await streamDemoTelemetry(fleet, config, platform.url);
       process.stdout.write(describeDemo(fleet, config, platform.url));
     } catch (error) {
       process.stderr.write(`roboledger serve: the demo fleet could not be seeded: ${String(error)}\n`);
@@ -67,6 +70,7 @@ export async function runServe(options: ServeOptions): Promise<number> {
     process.once('SIGTERM', resolve);
   });
   process.stdout.write('RoboLedger is stopping\n');
+  await stopDemoTelemetry();
   await platform.close();
   return 0;
 }

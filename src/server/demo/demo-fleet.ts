@@ -9,8 +9,8 @@ export interface DemoRobot {
   robotId: string;
   ownerKey: string;
   manufacturerKey: string;
-  /** PKCS#8 PEM of the robot's device key, so the simulator can sign as the robot. */
-  devicePrivateKeyPem: string;
+  /** The robot's device key as a private JWK, so the simulator can sign as the robot. */
+  privateKeyJwk: Record<string, string>;
   status: string;
   jointCount: number;
 }
@@ -31,7 +31,12 @@ function deviceKey(): { publicKey: string; privateKey: KeyObject } {
 }
 
 export async function seedDemoFleet(app: App, adminToken: string): Promise<DemoFleet> {
-  async function call<T = Record<string, unknown>>(token: string, method: 'POST' | 'GET', url: string, body?: object) {
+  async function call<T = Record<string, unknown>>(
+    token: string,
+    method: 'POST' | 'GET',
+    url: string,
+    body?: object,
+  ) {
     const res = await app.inject({
       method,
       url,
@@ -77,8 +82,20 @@ export async function seedDemoFleet(app: App, adminToken: string): Promise<DemoF
   ];
   const robots: DemoRobot[] = [];
   // Statuses to spread the fleet over, in the order the robots' lives reach them.
-  const plan = ['filed', 'in_service', 'in_service', 'in_service', 'maintenance', 'in_service', 'suspended',
-    'in_service', 'decommissioned', 'in_service', 'recycled', 'in_service'] as const;
+  const plan = [
+    'filed',
+    'in_service',
+    'in_service',
+    'in_service',
+    'maintenance',
+    'in_service',
+    'suspended',
+    'in_service',
+    'decommissioned',
+    'in_service',
+    'recycled',
+    'in_service',
+  ] as const;
 
   for (const [m, maker] of makers.entries()) {
     const design = designs[m]!;
@@ -108,9 +125,14 @@ export async function seedDemoFleet(app: App, adminToken: string): Promise<DemoF
       const event = (token: string, type: string, data: object = {}) =>
         call(token, 'POST', `/v1/robots/${robotId}/events`, { type, data });
       if (target !== 'filed') {
-        const transfer = await call<{ transferId: string }>(maker.apiKey, 'POST', `/v1/robots/${robotId}/transfers`, {
-          toOrgId: operator.id,
-        });
+        const transfer = await call<{ transferId: string }>(
+          maker.apiKey,
+          'POST',
+          `/v1/robots/${robotId}/transfers`,
+          {
+            toOrgId: operator.id,
+          },
+        );
         await call(operator.apiKey, 'POST', `/v1/transfers/${transfer.transferId}/accept`);
         owner = operator.apiKey;
         await event(owner, 'deployment', { siteName: 'Line 3', purpose: 'assembly' });
@@ -120,13 +142,24 @@ export async function seedDemoFleet(app: App, adminToken: string): Promise<DemoF
           scopes: ['maintenance', 'telemetry'],
           expiresAt,
         });
-        await call(owner, 'POST', `/v1/robots/${robotId}/grants`, { orgId: assessor.id, scopes: ['evaluation'], expiresAt });
-        await event(assessor.apiKey, 'evaluation', { intelligenceLevel: Math.min(5, (i % 5) + 1), standard: 'T/CIE 298-2025' });
+        await call(owner, 'POST', `/v1/robots/${robotId}/grants`, {
+          orgId: assessor.id,
+          scopes: ['evaluation'],
+          expiresAt,
+        });
+        await event(assessor.apiKey, 'evaluation', {
+          intelligenceLevel: Math.min(5, (i % 5) + 1),
+          standard: 'T/CIE 298-2025',
+        });
       }
       if (target === 'maintenance') {
-        await event(maintainer.apiKey, 'maintenance', { phase: 'started', description: 'knee actuator inspection' });
+        await event(maintainer.apiKey, 'maintenance', {
+          phase: 'started',
+          description: 'knee actuator inspection',
+        });
       }
-      if (target === 'suspended') await event(owner, 'suspension', { reason: 'incident', note: 'collision under review' });
+      if (target === 'suspended')
+        await event(owner, 'suspension', { reason: 'incident', note: 'collision under review' });
       if (target === 'decommissioned' || target === 'recycled') {
         await event(owner, 'decommission', { reason: 'end of service life' });
       }
@@ -142,7 +175,7 @@ export async function seedDemoFleet(app: App, adminToken: string): Promise<DemoF
         robotId,
         ownerKey: owner,
         manufacturerKey: maker.apiKey,
-        devicePrivateKeyPem: key.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+        privateKeyJwk: key.privateKey.export({ format: 'jwk' }) as Record<string, string>,
         status: target,
         jointCount: design.jointCount,
       });

@@ -8,13 +8,18 @@ import type { RunningPlatform } from '../platform.js';
 import { type DemoFleet, seedDemoFleet } from './demo-fleet.js';
 
 export const DEMO_FLEET_FILE = 'demo-fleet.json';
+/** The simulator's fleet file: the live demo robots with their keys and next sequence numbers. */
+export const DEMO_SIM_FILE = 'demo-sim-fleet.json';
 const DEMO_TOKEN_FILE = 'demo-admin-token';
 
 /** The config with an admin token: the configured one, or the demo's own. */
 export async function demoConfig(config: PlatformConfig): Promise<PlatformConfig> {
   if (config.adminToken) return config;
   const file = join(config.dataDir, DEMO_TOKEN_FILE);
-  let token = await readFile(file, 'utf8').then((t) => t.trim(), () => '');
+  let token = await readFile(file, 'utf8').then(
+    (t) => t.trim(),
+    () => '',
+  );
   if (token.length < 16) {
     token = `demo-${randomBytes(18).toString('base64url')}`;
     await writeFile(file, `${token}\n`, { mode: 0o600 });
@@ -37,6 +42,56 @@ export async function ensureDemoFleet(platform: RunningPlatform, config: Platfor
   return fleet;
 }
 
+/** Statuses in which a demo robot is out working and reporting telemetry. */
+const STREAMING: readonly string[] = ['in_service', 'maintenance'];
+
+/**
+ * Streams the live demo robots' telemetry through the public ingest route, as the robots
+ * themselves would: one signed batch of 10 samples every 10 s per robot. Returns a stop function.
+ */
+export async function streamDemoTelemetry(
+  fleet: DemoFleet,
+  config: PlatformConfig,
+  url: string,
+): Promise<() => Promise<void>> {
+  // Loaded here so that a platform without --demo never loads the simulator.
+  const { runSimulation } = await import('../../cli/sim-command.js');
+  const file = join(config.dataDir, DEMO_SIM_FILE);
+  const existing = await readFile(file, 'utf8').catch(() => undefined);
+  if (!existing) {
+    const robots = fleet.robots
+      .filter((r) => STREAMING.includes(r.status))
+      .map((r) => ({
+        robotId: r.robotId,
+        jointCount: r.jointCount,
+        privateKeyJwk: r.privateKeyJwk,
+        nextSeq: 1,
+      }));
+    await writeFile(file, JSON.stringify({ url, robots }, null, 2), { mode: 0o600 });
+  }
+  const abort = new AbortController();
+  const done = runSimulation({
+    url,
+    token: file,
+    robots: 0,
+    rate: 1,
+    samplesPerBatch: 10,
+    transport: 'http',
+    mqttUrl: '',
+    duration: 0,
+    seed: Date.now() % 100_000,
+    timeScale: 3600,
+    jointCount: 0,
+    fleetFile: file,
+    log: () => {},
+    signal: abort.signal,
+  }).catch(() => undefined);
+  return async () => {
+    abort.abort();
+    await done;
+  };
+}
+
 export function describeDemo(fleet: DemoFleet, config: PlatformConfig, url: string): string {
   const byStatus = new Map<string, number>();
   for (const r of fleet.robots) byStatus.set(r.status, (byStatus.get(r.status) ?? 0) + 1);
@@ -49,9 +104,11 @@ export function describeDemo(fleet: DemoFleet, config: PlatformConfig, url: stri
     `  registry token: ${config.adminToken}   (demo only; set ROBOLEDGER_ADMIN_TOKEN for real use)`,
     `  every demo organisation's API key: ${join(config.dataDir, DEMO_FLEET_FILE)}`,
     sample ? `  try: curl ${url}/v1/public/robots/${sample.robotId}` : '',
-    sample && operator
-      ? `       curl -H "Authorization: Bearer ${operator.apiKey}" ${url}/v1/robots`
+    sample && operator ? `       curl -H "Authorization: Bearer ${operator.apiKey}" ${url}/v1/robots` : '',
+    sample
+      ? `       curl -H "Authorization: Bearer ${sample.ownerKey}" "${url}/v1/robots/${sample.robotId}/telemetry?resolution=1m"`
       : '',
+    `  telemetry: the demo robots in service stream signed batches (simulator, 1 sample/s each)`,
     '',
   ]
     .filter((line, i, all) => line !== '' || i === all.length - 1)
