@@ -1,7 +1,11 @@
 // The `roboledger` command line: one program, subcommands registered from their own files.
 import { Command, CommanderError } from 'commander';
+import { registerAuditCommand } from './audit-command.js';
 import { registerIdCommands } from './id-command.js';
 import { registerServeCommand } from './serve-command.js';
+import { registerSimCommand } from './sim-command.js';
+import { registerVerifyCommands } from './verify-command.js';
+import { registerWitnessCommand } from './witness-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('roboledger')
@@ -10,6 +14,10 @@ export function buildProgram(): Command {
     .exitOverride();
   registerIdCommands(program);
   registerServeCommand(program);
+  registerVerifyCommands(program);
+  registerAuditCommand(program);
+  registerWitnessCommand(program);
+  registerSimCommand(program);
   return program;
 }
 

@@ -43,6 +43,154 @@ export const ERROR_CODES = {
 
   // Robots
   ROBOT_NOT_FOUND: { status: 404, doc: 'No robot has this ID, or it is not visible to the caller.' },
+
+  // Catalogue and filing
+  MODEL_NOT_FOUND: {
+    status: 404,
+    doc: "No such model, or not one of the caller's own where only those count.",
+  },
+  MODEL_CODE_TAKEN: {
+    status: 409,
+    doc: 'The enterprise already has a model with this code in this category.',
+  },
+  HARDWARE_REVISION_TAKEN: { status: 409, doc: 'The model already has a hardware revision with this code.' },
+  HARDWARE_REVISION_UNKNOWN: {
+    status: 422,
+    doc: 'The hardware revision is not one registered for the model.',
+  },
+  SITE_NOT_FOUND: { status: 404, doc: "No site with this code among the caller's own sites." },
+  SITE_CODE_TAKEN: { status: 409, doc: 'The manufacturer already has a site with this code.' },
+  SERIAL_TAKEN: {
+    status: 409,
+    doc: 'This unit sequence was already issued for the model (IDs are never reused).',
+  },
+  DEVICE_KEY_INVALID: {
+    status: 400,
+    doc: 'devicePublicKey is not base64url of a usable 32-byte Ed25519 public key.',
+  },
+  DEVICE_KEY_TAKEN: { status: 409, doc: 'This device public key is already registered to a robot.' },
+  PRODUCTION_DATE_INVALID: {
+    status: 422,
+    doc: 'productionDate is in the future or outside the RID-1 years 2010-2039.',
+  },
+  ILLEGAL_TRANSITION: { status: 409, doc: 'The robot’s status does not allow this; nothing was changed.' },
+
+  // Lifecycle, transfers and grants (docs/lifecycle.md)
+  EVENT_DATA_INVALID: {
+    status: 400,
+    doc: 'The event data does not fit its type; details name the type and the issues.',
+  },
+  OCCURRED_AT_IN_FUTURE: {
+    status: 400,
+    doc: 'occurredAt is more than 5 minutes ahead of the platform clock.',
+  },
+  ORG_NOT_FOUND: { status: 404, doc: 'The organisation named in the body does not exist.' },
+  TRANSFER_NOT_FOUND: { status: 404, doc: 'No such transfer, or the caller is not a party to it.' },
+  TRANSFER_TO_SELF: { status: 400, doc: 'The robot is offered to the organisation that already owns it.' },
+  TRANSFER_RECIPIENT_INVALID: {
+    status: 422,
+    doc: 'The recipient is an authority (registry or regulator), which cannot own robots.',
+  },
+  TRANSFER_PENDING: { status: 409, doc: 'The robot already has an open transfer offer; details name it.' },
+  TRANSFER_NOT_PENDING: { status: 409, doc: 'The transfer was already accepted, rejected or cancelled.' },
+  GRANT_SCOPE_NOT_ALLOWED: {
+    status: 422,
+    doc: 'The grantee’s kind cannot receive these scopes; details list the refused ones.',
+  },
+  GRANT_EXPIRY_INVALID: { status: 400, doc: 'expiresAt is not in the future, or more than 5 years ahead.' },
+  GRANT_NOT_FOUND: { status: 404, doc: 'No such grant on this robot.' },
+  GRANT_ALREADY_REVOKED: { status: 409, doc: 'The grant was already revoked.' },
+
+  // Ledger (docs/ledger.md)
+  LEDGER_ENTRY_NOT_FOUND: { status: 404, doc: 'No ledger entry has this index (yet).' },
+  LEDGER_TREE_SIZE_UNKNOWN: {
+    status: 404,
+    doc: 'The tree size asked for is larger than the log; details give the current size.',
+  },
+  LEDGER_PROOF_REQUEST_INVALID: {
+    status: 400,
+    doc: 'No such proof exists: index >= treeSize, from > to, or from = 0 (RFC 9162 §2.1.4).',
+  },
+  LEDGER_CHECKPOINT_NOT_FOUND: { status: 404, doc: 'The log has signed no checkpoint of this size.' },
+  LEDGER_TILE_PATH_INVALID: {
+    status: 400,
+    doc: 'The path is not the canonical C2SP tlog-tiles path of a tile.',
+  },
+  LEDGER_TILE_NOT_FOUND: {
+    status: 404,
+    doc: 'The tree does not reach this tile, or this partial width, yet.',
+  },
+  LEDGER_BUNDLE_UNAVAILABLE: {
+    status: 422,
+    doc: 'An entry of this bundle exceeds the 65,535 bytes tlog-tiles allows; read it from /v1/ledger/entries.',
+  },
+  LEDGER_WITNESS_KEY_INVALID: {
+    status: 400,
+    doc: 'Not a C2SP cosigner verifier key, name+hex8+base64(0x04 ‖ Ed25519 public key).',
+  },
+  LEDGER_WITNESS_EXISTS: { status: 409, doc: 'A witness with this name or key is already registered.' },
+  LEDGER_WITNESS_UNKNOWN: { status: 403, doc: 'The cosignature is by a witness the log has not registered.' },
+  LEDGER_COSIGNATURE_INVALID: {
+    status: 422,
+    doc: 'The cosignature is malformed, does not verify over that checkpoint, or is dated in the future.',
+  },
+  LEDGER_CHECKPOINT_MISMATCH: {
+    status: 409,
+    doc: 'The cosigned checkpoint is not the one the log signed for that size: the witness saw a fork.',
+  },
+
+  // Telemetry (docs/telemetry.md): signed batches over HTTP and MQTT, queries and alerts.
+  TELEMETRY_MALFORMED_JWS: {
+    status: 400,
+    doc: 'The batch is not a compact JWS with a JSON header and a kid.',
+  },
+  TELEMETRY_UNSUPPORTED_ALG: { status: 400, doc: 'The JWS alg is not EdDSA (Ed25519, RFC 8037).' },
+  TELEMETRY_MALFORMED_PAYLOAD: {
+    status: 400,
+    doc: 'The signed payload is not JSON or does not match the schema; `details.path` names the field.',
+  },
+  TELEMETRY_SIGNATURE_INVALID: {
+    status: 422,
+    doc: "The signature does not verify with the robot's registered keys.",
+  },
+  TELEMETRY_KEY_UNKNOWN: {
+    status: 422,
+    doc: 'The kid names no registered robot, or the signing key is not registered.',
+  },
+  TELEMETRY_KEY_RETIRED: {
+    status: 422,
+    doc: 'The batch is signed with a device key retired before its samples were taken.',
+  },
+  TELEMETRY_ROBOT_MISMATCH: {
+    status: 422,
+    doc: 'The JWS kid, the payload robotId and the MQTT topic do not name one robot.',
+  },
+  TELEMETRY_ROBOT_INACTIVE: {
+    status: 409,
+    doc: 'The robot is decommissioned or recycled and sends no more telemetry.',
+  },
+  TELEMETRY_JOINT_COUNT: { status: 422, doc: "A joint array does not have the model's jointCount entries." },
+  TELEMETRY_OUT_OF_RANGE: {
+    status: 422,
+    doc: 'A value is outside its physical range; `details.path` names it.',
+  },
+  TELEMETRY_TIMESTAMP_FUTURE: {
+    status: 422,
+    doc: "A sample time is more than 5 minutes ahead of the platform's clock.",
+  },
+  TELEMETRY_TIMESTAMP_TOO_OLD: { status: 422, doc: 'A sample time is older than the raw retention period.' },
+  TELEMETRY_TOO_MANY_SAMPLES: { status: 413, doc: 'The batch has more than 1,000 samples.' },
+  TELEMETRY_BATCH_TOO_LARGE: { status: 413, doc: 'The batch (the JWS) is larger than 1 MiB.' },
+  TELEMETRY_QUEUE_FULL: { status: 429, doc: 'The ingest queue is full; retry after the Retry-After header.' },
+  TELEMETRY_RANGE_INVALID: {
+    status: 400,
+    doc: 'The query time range is empty or reversed (`from` must be before `to`).',
+  },
+  ALERT_NOT_FOUND: { status: 404, doc: 'No such alert, or it is not visible to the caller.' },
+  ALERT_ALREADY_ACKNOWLEDGED: {
+    status: 409,
+    doc: 'The alert was already acknowledged; nothing was changed.',
+  },
 } as const satisfies Record<string, { status: number; doc: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

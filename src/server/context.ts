@@ -6,11 +6,18 @@ import { hashApiKey } from './auth/api-keys.js';
 import type { PlatformConfig } from './config.js';
 import type { Database } from './db/sql-client.js';
 import { ensureRegistryOrganisation } from './features/orgs/org-service.js';
+import { LedgerCheckpointer } from './ledger/checkpointer.js';
+import { ephemeralLedgerKey, type LedgerKey, ledgerKeyFromSignerKey } from './ledger/ledger-key.js';
 import { type CommittedTree, LedgerWriter } from './ledger/ledger-writer.js';
 
 export interface ContextOptions {
   clock?: () => Date;
   onLedgerCommit?: (tree: CommittedTree) => void;
+  /** The log's signing key (platform.ts loads or creates it); else config.ledgerSignerKey, else an
+   *  in-memory key for tests and benchmarks. */
+  ledgerKey?: LedgerKey;
+  /** Most time from an append to its checkpoint (default 1000 ms). */
+  checkpointDelayMs?: number;
 }
 
 export async function createAppContext(
@@ -19,14 +26,28 @@ export async function createAppContext(
   options: ContextOptions = {},
 ): Promise<AppContext> {
   const clock = options.clock ?? (() => new Date());
+  const ledgerKey =
+    options.ledgerKey ??
+    (config.ledgerSignerKey
+      ? ledgerKeyFromSignerKey(config.ledgerSignerKey, config.ledgerOrigin)
+      : ephemeralLedgerKey(config.ledgerOrigin));
+  const checkpointer = new LedgerCheckpointer(db, ledgerKey, {
+    clock,
+    ...(options.checkpointDelayMs === undefined ? {} : { delayMs: options.checkpointDelayMs }),
+  });
+  const onLedgerCommit = options.onLedgerCommit;
   const ledger = new LedgerWriter(db, {
     now: clock,
-    ...(options.onLedgerCommit ? { onCommit: options.onLedgerCommit } : {}),
+    onCommit: (tree) => {
+      checkpointer.notify(tree);
+      onLedgerCommit?.(tree);
+    },
   });
   const registryOrgId = await ensureRegistryOrganisation({ db, ledger, clock }, config.registryCountry);
   return {
     db,
     ledger,
+    checkpointer,
     config,
     clock,
     metrics: new Registry(),

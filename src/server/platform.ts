@@ -9,6 +9,8 @@ import type { PlatformConfig } from './config.js';
 import { createAppContext } from './context.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/open-database.js';
+import { startTelemetryRuntime } from './features/telemetry/telemetry-runtime.js';
+import { LedgerKeyError, loadLedgerKey } from './ledger/ledger-key.js';
 
 export interface RunningPlatform {
   app: App;
@@ -16,6 +18,15 @@ export interface RunningPlatform {
   /** Base URL the API listens on. */
   url: string;
   close(): Promise<void>;
+}
+
+/** The server's logger settings: credentials never reach the logs. */
+export function platformLogger(level: PlatformConfig['logLevel'], stream?: NodeJS.WritableStream) {
+  return {
+    level,
+    redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-report-token"]'],
+    ...(stream ? { stream } : {}),
+  };
 }
 
 export class StartupError extends Error {
@@ -43,16 +54,23 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
         `cannot prepare the database: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
-    const ctx = await createAppContext(db, config);
+    // The log's signing key: from the environment, or kept in the data directory (created on
+    // first start), also when the database is PostgreSQL (docs/ledger.md "The log's key").
+    let ledgerKey: Awaited<ReturnType<typeof loadLedgerKey>>;
+    try {
+      ledgerKey = await loadLedgerKey(config, { create: true });
+    } catch (error) {
+      if (error instanceof LedgerKeyError) throw new StartupError(error.message);
+      throw error;
+    }
+    const ctx = await createAppContext(db, config, ledgerKey ? { ledgerKey: ledgerKey.key } : {});
+    // Closed after the ledger writer (closables run in reverse): the last commits get checkpointed.
+    closables.push(ctx.checkpointer);
     closables.push(ctx.ledger);
-    const app = await buildApp(ctx, {
-      logger: {
-        level: config.logLevel,
-        // Credentials never reach the logs.
-        redact: ['req.headers.authorization', 'req.headers.cookie'],
-      },
-    });
+    const app = await buildApp(ctx, { logger: platformLogger(config.logLevel) });
     closables.push(app);
+    closables.push(await startTelemetryRuntime(ctx, { mqttUrl: config.mqttUrl, mqttPort: config.mqttPort }));
+    await ctx.checkpointer.start();
     try {
       await app.listen({ port: config.port, host: config.host });
     } catch (error) {

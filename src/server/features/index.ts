@@ -1,8 +1,24 @@
 // Every feature's routes, registered in one place.
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app-context.js';
+import { ledgerRoutes } from '../ledger/ledger-routes.js';
+import { catalogueRoutes } from './catalogue/catalogue-routes.js';
+import { grantRoutes } from './grants/grant-routes.js';
+import { lifecycleRoutes } from './lifecycle/lifecycle-routes.js';
 import { orgRoutes } from './orgs/org-routes.js';
+import { publicRoutes } from './public/public-routes.js';
+import { robotRoutes } from './robots/robot-routes.js';
+import { telemetryRoutes } from './telemetry/telemetry-routes.js';
+import { transferRoutes } from './transfers/transfer-routes.js';
 
 export async function registerFeatureRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   await app.register(orgRoutes(ctx));
+  await app.register(ledgerRoutes(ctx));
+  await app.register(catalogueRoutes(ctx));
+  await app.register(robotRoutes(ctx));
+  await app.register(publicRoutes(ctx));
+  await app.register(lifecycleRoutes(ctx));
+  await app.register(transferRoutes(ctx));
+  await app.register(grantRoutes(ctx));
+  await app.register(telemetryRoutes(ctx));
 }

@@ -1,0 +1,105 @@
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/server/app.js';
+import { loadConfig } from '../../src/server/config.js';
+import { createAppContext } from '../../src/server/context.js';
+import { platformLogger } from '../../src/server/platform.js';
+import { ADMIN_TOKEN, startTestPlatform, type TestPlatform } from '../support/app.js';
+import { backend, openTestDatabase } from '../support/database.js';
+
+describe(`HTTP conventions (${backend})`, () => {
+  let p: TestPlatform;
+  beforeAll(async () => {
+    p = await startTestPlatform({ env: { ROBOLEDGER_BODY_LIMIT: '4096' } });
+  });
+  afterAll(async () => {
+    await p?.close();
+  });
+
+  it('answers health, readiness, metrics, OpenAPI and the reference page without credentials', async () => {
+    expect((await p.call('GET', '/healthz')).json()).toEqual({ status: 'ok' });
+    expect((await p.call('GET', '/readyz')).json()).toEqual({ status: 'ready' });
+    const metrics = await p.call('GET', '/metrics');
+    expect(metrics.statusCode).toBe(200);
+    expect(metrics.headers['content-type']).toMatch(/^text\/plain/);
+    expect(metrics.body).toContain('roboledger_http_requests_total');
+    const openapi = await p.call('GET', '/openapi.json');
+    expect(openapi.statusCode).toBe(200);
+    const doc = openapi.json();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toContain('/v1/orgs');
+    const page = await p.call('GET', '/docs');
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.body).toContain('/v1/orgs/{orgId}/keys');
+  });
+
+  it('unknown routes get the coded 404 envelope', async () => {
+    const res = await p.call('GET', '/v1/nothing-here', { token: ADMIN_TOKEN });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String) } });
+  });
+
+  it('a body over the limit is 413 PAYLOAD_TOO_LARGE and writes nothing', async () => {
+    const before = await p.ctx.ledger.head();
+    const res = await p.call('POST', '/v1/orgs', {
+      token: ADMIN_TOKEN,
+      body: { name: 'x'.repeat(10_000), kind: 'operator', country: 'CN' },
+    });
+    expect(res.statusCode).toBe(413);
+    expect(res.json().error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect((await p.ctx.ledger.head()).size).toBe(before.size);
+  });
+
+  it('an unsupported Content-Type is 415 UNSUPPORTED_MEDIA_TYPE', async () => {
+    const res = await p.call('POST', '/v1/orgs', {
+      token: ADMIN_TOKEN,
+      body: 'name=x',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(res.statusCode).toBe(415);
+    expect(res.json().error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it('malformed path parameters are a coded 400, never a 500', async () => {
+    const res = await p.call('GET', '/v1/orgs/not-a-uuid', { token: ADMIN_TOKEN });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('VALIDATION_FAILED');
+  });
+});
+
+describe(`request logs (${backend})`, () => {
+  it('never contain API keys or the admin token', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const database = await openTestDatabase();
+    try {
+      const config = loadConfig({ ROBOLEDGER_ADMIN_TOKEN: ADMIN_TOKEN });
+      const ctx = await createAppContext(database.db, config);
+      const app = await buildApp(ctx, { logger: platformLogger('trace', sink) });
+      const created = await app.inject({
+        method: 'POST',
+        url: '/v1/orgs',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        payload: { name: 'Logged Org', kind: 'operator', country: 'CN' },
+      });
+      const { apiKey } = created.json();
+      await app.inject({ method: 'GET', url: '/v1/orgs', headers: { authorization: `Bearer ${apiKey}` } });
+      await app.inject({ method: 'GET', url: '/v1/orgs', headers: { authorization: 'Bearer rlk_wrong' } });
+      const log = lines.join('');
+      expect(log.length).toBeGreaterThan(0);
+      expect(log).toContain('/v1/orgs');
+      expect(log).not.toContain(ADMIN_TOKEN);
+      expect(log).not.toContain(apiKey);
+      expect(log).not.toContain('rlk_wrong');
+      await app.close();
+      await ctx.ledger.close();
+    } finally {
+      await database.close();
+    }
+  });
+});
