@@ -52,10 +52,28 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [ctx.metrics],
   });
-  app.addHook('onResponse', async (request, reply) => {
+  // Label children are looked up once per (method, route, status) and kept: resolving labels
+  // on every request costs more than the public robot check itself.
+  const counters = new Map<string, Counter.Internal>();
+  const timers = new Map<string, Histogram.Internal<'method' | 'route'>>();
+  app.addHook('onResponse', (request, reply, done) => {
+    const method = request.method;
     const route = request.routeOptions.url ?? 'unmatched';
-    requests.inc({ method: request.method, route, status: String(reply.statusCode) });
-    latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    const routeKey = `${method} ${route}`;
+    const countKey = `${routeKey} ${reply.statusCode}`;
+    let counter = counters.get(countKey);
+    if (!counter) {
+      counter = requests.labels(method, route, String(reply.statusCode));
+      counters.set(countKey, counter);
+    }
+    counter.inc();
+    let timer = timers.get(routeKey);
+    if (!timer) {
+      timer = latency.labels(method, route);
+      timers.set(routeKey, timer);
+    }
+    timer.observe(reply.elapsedTime / 1000);
+    done();
   });
 
   await app.register(swagger, {

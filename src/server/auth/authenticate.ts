@@ -22,13 +22,16 @@ export async function resolveActor(ctx: AppContext, token: string): Promise<Acto
 
 export function registerAuthentication(app: FastifyInstance, ctx: AppContext): void {
   app.decorateRequest('actor', undefined);
-  app.addHook('onRequest', async (request) => {
-    if (request.routeOptions.config.public || request.is404) return;
+  app.addHook('onRequest', (request, _reply, done) => {
+    // Public routes pass synchronously: no promise, no lookup.
+    if (request.routeOptions.config.public || request.is404) return done();
     const token = bearerToken(request.headers.authorization);
-    if (!token) throw new PlatformError('UNAUTHENTICATED', 'send Authorization: Bearer <apiKey>');
-    const actor = await resolveActor(ctx, token);
-    if (!actor) throw new PlatformError('UNAUTHENTICATED', 'the API key is unknown or revoked');
-    request.actor = actor;
+    if (!token) return done(new PlatformError('UNAUTHENTICATED', 'send Authorization: Bearer <apiKey>'));
+    resolveActor(ctx, token).then((actor) => {
+      if (!actor) return done(new PlatformError('UNAUTHENTICATED', 'the API key is unknown or revoked'));
+      request.actor = actor;
+      done();
+    }, done);
   });
 }
 
