@@ -1,12 +1,14 @@
 // ledger-proof: inclusion-proof latency at 1,000,000 entries on PostgreSQL, p99 (target < 5 ms).
 //
 // The tree is built directly (not through the API, which would take minutes): entries and every
-// completed node, computed with MerkleFrontier, bulk-inserted in chunks the way the sequencer
-// stores them. Proofs are then timed through LedgerReader.inclusionProof, the function behind
+// completed interior node, computed with MerkleFrontier, bulk-inserted in chunks the way the
+// sequencer stores them (leaf hashes in ledger_entries, interior nodes in runs of at most 60 in
+// ledger_node_runs). Proofs are then timed through LedgerReader.inclusionProof, the function behind
 // GET /v1/ledger/proofs/inclusion (one query for the O(log n) nodes plus the leaf), for random
 // leaves against the full tree. Baseline, same run: a single primary-key lookup of an entry.
 import { leafHash, MerkleFrontier, type NodeRecord, verifyInclusion } from '../src/ledger/index.js';
 import type { Database } from '../src/server/db/sql-client.js';
+import { INSERT_NODE_RUNS, nodeRuns } from '../src/server/ledger/ledger-nodes.js';
 import { LedgerReader } from '../src/server/ledger/ledger-reader.js';
 import { freshPostgres, isMain, printBench } from './support.js';
 
@@ -30,11 +32,14 @@ async function buildTree(db: Database, size: number): Promise<Uint8Array> {
   for (let begin = 0; begin < size; begin += CHUNK) {
     const end = Math.min(size, begin + CHUNK);
     const entries: Uint8Array[] = [];
+    const leaves: Uint8Array[] = [];
     const nodes: NodeRecord[] = [];
     for (let i = begin; i < end; i++) {
       const entry = encoder.encode(`{"id":"bench-${i}","kind":"bench_entry","seq":${i}}`);
       entries.push(entry);
-      nodes.push(...frontier.append(leafHash(entry)));
+      const [leaf, ...interior] = frontier.append(leafHash(entry));
+      leaves.push(leaf!.hash);
+      nodes.push(...interior);
     }
     const lengths = entries.map((e) => e.length);
     const offsets: number[] = [];
@@ -48,25 +53,15 @@ async function buildTree(db: Database, size: number): Promise<Uint8Array> {
        SELECT $1::bigint + x.n - 1, substr($2::bytea, x.off, x.len), substr($3::bytea, (x.n::int - 1) * 32 + 1, 32),
               'bench_entry', 'bench-' || ($1::bigint + x.n - 1), now()
          FROM unnest($4::int[], $5::int[]) WITH ORDINALITY AS x(off, len, n)`,
-      [
-        begin,
-        concat(entries),
-        concat(nodes.filter((n) => n.level === 0).map((n) => n.hash)),
-        offsets,
-        lengths,
-      ],
+      [begin, concat(entries), concat(leaves), offsets, lengths],
     );
-    await db.query(
-      `INSERT INTO ledger_nodes (level, idx, hash)
-       SELECT x.level, x.idx, substr($3::bytea, (x.n::int - 1) * 32 + 1, 32)
-         FROM unnest($1::smallint[], $2::bigint[]) WITH ORDINALITY AS x(level, idx, n)`,
-      [nodes.map((n) => n.level), nodes.map((n) => n.index), concat(nodes.map((n) => n.hash))],
-    );
+    const runs = nodeRuns(nodes);
+    await db.query(INSERT_NODE_RUNS, [runs.levels, runs.firsts, runs.counts, runs.starts, runs.hashes]);
   }
   const root = frontier.root();
   await db.query('UPDATE ledger_head SET size = $1, root = $2', [size, root]);
   await db.query('ANALYZE ledger_entries');
-  await db.query('ANALYZE ledger_nodes');
+  await db.query('ANALYZE ledger_node_runs');
   return root;
 }
 

@@ -66,9 +66,9 @@ describe(`ledger writer: group commit, savepoints, gapless indices (${backend})`
     expect(Buffer.from(after.root)).toEqual(
       Buffer.from(rootFromLeafHashes(rows.map((r) => leafHash(r.entry)))),
     );
-    // The stored nodes restore the same frontier.
+    // The stored tree (interior nodes and the entries' leaf hashes) restores the same frontier.
     const { rows: nodes } = await t.db.query<{ level: number; idx: number; hash: Uint8Array }>(
-      'SELECT level, idx, hash FROM ledger_nodes',
+      'SELECT level, idx, hash FROM ledger_tree',
     );
     const lookup = new Map(nodes.map((n) => [`${n.level}/${n.idx}`, n.hash]));
     const restored = MerkleFrontier.fromNodes(after.size, (id) => lookup.get(`${id.level}/${id.index}`));

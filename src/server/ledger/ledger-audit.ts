@@ -3,7 +3,10 @@
 // In one read-only REPEATABLE READ snapshot, streaming in chunks (never the whole log in memory):
 //  1. every entry, in index order: no gaps; its leaf hash is SHA-256(0x00 ‖ entry); its record,
 //     loaded through the record-kinds registry, still gives exactly these entry bytes;
-//  2. the tree recomputed from the entries: every stored node (ledger_nodes) and the head;
+//  2. the tree recomputed from the entries: every interior node as readers find it
+//     (ledger_node_runs; leaf hashes are the entries' own, checked in 1), the layout of the runs
+//     (none overlaps another or reaches beyond the head), the copies in the retired ledger_nodes
+//     that databases from before migration 0006 hold, and the head;
 //  3. every signed checkpoint: its signature (with the log's verifier key) and its root against
 //     the recomputed root of its size; every stored witness cosignature against its witness key;
 //  4. every record row of every table with a `ledger_index` or `*_ledger_index` column: the
@@ -22,7 +25,7 @@ import {
 } from '../../ledger/index.js';
 import type { Database, SqlClient } from '../db/sql-client.js';
 import { canonicalEntry } from './ledger-entry.js';
-import { readHead, sameBytes } from './ledger-nodes.js';
+import { lookupNodeHashes, readHead, sameBytes } from './ledger-nodes.js';
 import { allRecordKinds, recordKind } from './record-kinds.js';
 
 export const AUDIT_PROBLEMS = {
@@ -34,6 +37,7 @@ export const AUDIT_PROBLEMS = {
   RECORD_MISMATCH: 'the stored record no longer gives the entry bytes that were logged',
   NODE_MISMATCH: 'a stored tree node differs from the one recomputed from the entries',
   NODE_MISSING: 'a tree node is missing',
+  NODE_DUPLICATE: 'a tree node is stored twice (overlapping runs)',
   NODE_BEYOND_HEAD: 'a tree node covers leaves beyond the head size',
   HEAD_MISMATCH: 'the head root differs from the root recomputed from the entries',
   CHECKPOINT_SIGNATURE_INVALID:
@@ -137,6 +141,7 @@ class Audit {
       });
     }
     await this.#beyondHead(head.size);
+    await this.#runLayout();
     await this.#cosignatures();
     await this.#recordRows(head.size);
     return this.#report;
@@ -175,7 +180,8 @@ class Audit {
             index,
             detail: `no entry ${index} (the head has size ${size})`,
           });
-          // The tree cannot be recomputed past a hole; carry on with the stored leaf hash.
+          // The tree cannot be recomputed past a hole; carry on with the retired level-0 copy if
+          // the database is old enough to hold one (before migration 0006).
           const stored = await this.#storedNode(0, index);
           created.push(...frontier.append(stored ?? new Uint8Array(32)));
         } else {
@@ -261,22 +267,71 @@ class Audit {
 
   async #compareNodes(created: readonly NodeRecord[]): Promise<void> {
     if (created.length === 0) return;
+    const where = (node: NodeRecord) =>
+      `node (level ${node.level}, index ${node.index}), leaves [${node.index * 2 ** node.level}, ${(node.index + 1) * 2 ** node.level})`;
+    // Interior nodes, read the way proofs, tiles and the checkpointer read them. Leaves are the
+    // entries' own hashes, checked already.
+    const interior = created.filter((n) => n.level > 0);
+    const found = await lookupNodeHashes(this.#client, interior);
+    interior.forEach((node, i) => {
+      const hash = found[i];
+      if (!hash) this.#find({ problem: 'NODE_MISSING', detail: `${where(node)} is not stored` });
+      else if (!sameBytes(hash, node.hash)) {
+        this.#find({
+          problem: 'NODE_MISMATCH',
+          detail: `${where(node)}: stored ${hex(hash)}, recomputed ${hex(node.hash)}`,
+        });
+      }
+    });
+    // The retired one-row-per-node table: nothing reads it any more, but what it holds must
+    // still be right (it is part of the append-only record). Usually empty.
     const { rows } = await this.#client.query<{ level: number; idx: number; hash: Uint8Array }>(
       'SELECT level, idx, hash FROM ledger_nodes WHERE (level, idx) IN (SELECT * FROM unnest($1::smallint[], $2::bigint[]))',
       [created.map((n) => n.level), created.map((n) => n.index)],
     );
-    const stored = new Map(rows.map((r) => [`${r.level}/${r.idx}`, r.hash]));
+    const retired = new Map(rows.map((r) => [`${r.level}/${r.idx}`, r.hash]));
     for (const node of created) {
-      const hash = stored.get(`${node.level}/${node.index}`);
-      const where = `node (level ${node.level}, index ${node.index}), leaves [${node.index * 2 ** node.level}, ${(node.index + 1) * 2 ** node.level})`;
-      if (!hash) this.#find({ problem: 'NODE_MISSING', detail: `${where} is not stored` });
-      else if (!sameBytes(hash, node.hash)) {
+      const hash = retired.get(`${node.level}/${node.index}`);
+      if (hash && !sameBytes(hash, node.hash)) {
         this.#find({
           problem: 'NODE_MISMATCH',
           ...(node.level === 0 ? { index: node.index } : {}),
-          detail: `${where}: stored ${hex(hash)}, recomputed ${hex(node.hash)}`,
+          detail: `${where(node)} in ledger_nodes (retired): stored ${hex(hash)}, recomputed ${hex(node.hash)}`,
         });
       }
+    }
+  }
+
+  /**
+   * Runs of one level must not overlap: readers take a node from the run that starts last at or
+   * before it, so an overlapped copy would be stored but never checked by the comparison above.
+   */
+  async #runLayout(): Promise<void> {
+    let after: [number, number] = [0, -1];
+    let level = 0;
+    let reached = 0;
+    for (;;) {
+      const { rows } = await this.#client.query<{ level: number; idx: number; count: number }>(
+        `SELECT level, idx, length(hashes) / 32 AS count FROM ledger_node_runs
+          WHERE (level, idx) > ($1, $2) ORDER BY level, idx LIMIT $3`,
+        [after[0], after[1], this.#chunk],
+      );
+      for (const run of rows) {
+        if (run.level !== level) {
+          level = run.level;
+          reached = 0;
+        }
+        if (run.idx < reached) {
+          this.#find({
+            problem: 'NODE_DUPLICATE',
+            detail: `the run of level ${run.level} nodes ${run.idx}..${run.idx + run.count - 1} overlaps the one before it, which reaches ${reached - 1}`,
+          });
+        }
+        reached = Math.max(reached, run.idx + run.count);
+      }
+      const last = rows[rows.length - 1];
+      if (!last || rows.length < this.#chunk) return;
+      after = [last.level, last.idx];
     }
   }
 
@@ -329,7 +384,19 @@ class Audit {
     for (const { level, idx } of nodes.rows) {
       this.#find({
         problem: 'NODE_BEYOND_HEAD',
-        detail: `node (level ${level}, index ${idx}) covers leaves beyond the head size ${size}`,
+        detail: `node (level ${level}, index ${idx}) in ledger_nodes (retired) covers leaves beyond the head size ${size}`,
+      });
+    }
+    // A run reaches beyond the head if its last node does: (idx + count)·2^level > size.
+    const runs = await this.#client.query<{ level: number; idx: number; count: number }>(
+      `SELECT level, idx, length(hashes) / 32 AS count FROM ledger_node_runs
+        WHERE (idx + length(hashes) / 32)::numeric * power(2::numeric, level) > $1 ORDER BY level, idx LIMIT 100`,
+      [size],
+    );
+    for (const { level, idx, count } of runs.rows) {
+      this.#find({
+        problem: 'NODE_BEYOND_HEAD',
+        detail: `the run of level ${level} nodes ${idx}..${idx + count - 1} covers leaves beyond the head size ${size}`,
       });
     }
   }

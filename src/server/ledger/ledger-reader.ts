@@ -16,7 +16,7 @@ import {
   tileWidth,
 } from '../../ledger/index.js';
 import type { SqlClient } from '../db/sql-client.js';
-import { fetchNodeHashes, readHead } from './ledger-nodes.js';
+import { fetchNodeHashes, nodeRange, readHead } from './ledger-nodes.js';
 
 export interface LedgerEntryRecord {
   index: number;
@@ -167,14 +167,11 @@ export class LedgerReader {
     if (tile.level === 'entries') throw new Error('use entryBundle for entry bundles');
     await this.#requireTile(tile);
     const { level, begin, end } = tileNodeRange(tile);
-    const { rows } = await this.#client.query<{ hash: Uint8Array }>(
-      'SELECT hash FROM ledger_nodes WHERE level = $1 AND idx >= $2 AND idx < $3 ORDER BY idx',
-      [level, begin, end],
-    );
-    if (rows.length !== end - begin) {
-      throw new Error(`ledger_nodes is missing nodes of level ${level} in [${begin}, ${end})`);
+    const hashes = await nodeRange(this.#client, level, begin, end);
+    if (hashes.some((h) => h === undefined)) {
+      throw new Error(`the ledger is missing nodes of level ${level} in [${begin}, ${end})`);
     }
-    return tileHashesToBytes(rows.map((r) => r.hash));
+    return tileHashesToBytes(hashes as Uint8Array[]);
   }
 
   /** A C2SP tlog-tiles entry bundle: entries N·256 .. N·256 + width - 1, uint16-length-prefixed. */

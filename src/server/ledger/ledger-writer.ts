@@ -7,8 +7,14 @@
 // others, and the whole group costs one COMMIT (one WAL flush). The head row lock makes this
 // safe with several processes on one PostgreSQL: they take turns, and a process whose
 // in-memory frontier is behind the head reloads it.
+//
+// A group's leaves, the interior nodes they complete and the new head are written by ONE
+// statement, conditional on the head it started from (#write). A group of pure appends
+// (appendEntries) whose frontier this process already holds is that statement alone, in a
+// transaction of its own: no BEGIN, locking SELECT or COMMIT round trips (#commitAppends).
 import { leafHash, MerkleFrontier, type NodeRecord, treeRootNodes } from '../../ledger/index.js';
 import type { Database, SqlClient } from '../db/sql-client.js';
+import { fetchNodeHashes, nodeRuns } from './ledger-nodes.js';
 
 /** Which stored record a ledger entry is of; audit follows it back. */
 export interface LedgerRecordRef {
@@ -168,12 +174,19 @@ export class LedgerWriter {
   }
 
   async #commitBatch(batch: Job[]): Promise<void> {
+    if (this.#frontier && batch.every((job) => !job.work)) {
+      if (await this.#commitAppends(batch, this.#frontier)) return;
+    }
     const outcomes = new Map<Job, { ok: true; value: unknown } | { ok: false; error: unknown }>();
     let committed: CommittedTree | undefined;
     try {
       committed = await this.#db.transaction(async (tx) => {
-        const head = await tx.query<{ size: number }>('SELECT size FROM ledger_head FOR UPDATE');
-        const size = head.rows[0]?.size ?? 0;
+        const head = await tx.query<{ size: number; root: Uint8Array }>(
+          'SELECT size, root FROM ledger_head FOR UPDATE',
+        );
+        const from = head.rows[0];
+        if (!from) throw new Error('ledger_head is missing: were the migrations applied?');
+        const size = from.size;
         const frontier = await this.#frontierAt(tx, size);
         const pending: PendingLeaf[] = [];
         const appender: LedgerAppender = {
@@ -214,15 +227,12 @@ export class LedgerWriter {
           }
         }
         if (pending.length === 0) return undefined;
-        const nodes: NodeRecord[] = [];
-        for (const leaf of pending) {
-          for (const node of frontier.append(leaf.leafHash)) nodes.push(node);
+        const nodes = appendToFrontier(frontier, pending);
+        const tree = { size: frontier.size, root: frontier.root() };
+        if (!(await this.#write(tx, from, pending, nodes, tree))) {
+          throw new Error(`the ledger head moved from size ${size} while locked`);
         }
-        await this.#insertLeaves(tx, size, pending);
-        await this.#insertNodes(tx, nodes);
-        const root = frontier.root();
-        await tx.query('UPDATE ledger_head SET size = $1, root = $2', [frontier.size, root]);
-        return { size: frontier.size, root };
+        return tree;
       });
     } catch (error) {
       // The transaction did not commit: nothing of this batch is durable. The frontier may
@@ -242,27 +252,75 @@ export class LedgerWriter {
     }
   }
 
+  /**
+   * A batch of pure appends, when this process knows the frontier: ONE statement in a
+   * transaction of its own (autocommit: durable when it returns, like any COMMIT), instead of
+   * BEGIN, a locking SELECT, the write and COMMIT. The write is conditional on the head still
+   * being the frontier's tree (size and root). If another process appended meanwhile it writes
+   * nothing; the frontier is dropped and the batch goes the locked way (false). Otherwise true,
+   * the batch settled.
+   */
+  async #commitAppends(batch: Job[], frontier: MerkleFrontier): Promise<boolean> {
+    const size = frontier.size;
+    const pending: PendingLeaf[] = [];
+    const indices: number[][] = [];
+    for (const job of batch) {
+      const first = size + pending.length;
+      const appends = job.appends ?? [];
+      indices.push(appends.map((_, i) => first + i));
+      for (const leaf of appends) pending.push(leaf);
+    }
+    let tree: CommittedTree | undefined;
+    if (pending.length > 0) {
+      try {
+        const from = { size, root: frontier.root() };
+        const nodes = appendToFrontier(frontier, pending);
+        tree = { size: frontier.size, root: frontier.root() };
+        if (!(await this.#write(this.#db, from, pending, nodes, tree))) {
+          this.#frontier = undefined;
+          return false;
+        }
+      } catch (error) {
+        this.#frontier = undefined;
+        for (const job of batch) job.reject(error);
+        return true;
+      }
+      this.#onCommit?.(tree);
+    }
+    batch.forEach((job, i) => {
+      job.resolve(indices[i]);
+    });
+    return true;
+  }
+
   async #frontierAt(tx: SqlClient, size: number): Promise<MerkleFrontier> {
     if (this.#frontier && this.#frontier.size === size) return this.#frontier;
-    const ids = treeRootNodes(size);
-    const hashes = new Map<string, Uint8Array>();
-    if (ids.length > 0) {
-      const { rows } = await tx.query<{ level: number; idx: number; hash: Uint8Array }>(
-        'SELECT level, idx, hash FROM ledger_nodes WHERE (level, idx) IN (SELECT * FROM unnest($1::smallint[], $2::bigint[]))',
-        [ids.map((n) => n.level), ids.map((n) => n.index)],
-      );
-      for (const row of rows) hashes.set(`${row.level}/${row.idx}`, row.hash);
-    }
-    this.#frontier = MerkleFrontier.fromNodes(size, (id) => hashes.get(`${id.level}/${id.index}`));
+    // The frontier's nodes (leaves or interior nodes) by primary key (ledger-nodes.ts).
+    this.#frontier = MerkleFrontier.fromHashes(size, await fetchNodeHashes(tx, treeRootNodes(size)));
     return this.#frontier;
   }
 
-  // Bytes go to the database as ONE bytea parameter each (entries, hashes), cut apart in SQL:
-  // a bytea[] parameter is sent as escaped hex text, which costs more than the whole rest of an
-  // append (measured: 38k vs 100k rows/s for 300-byte entries); a single Buffer goes binary.
-  async #insertLeaves(tx: SqlClient, firstIndex: number, leaves: PendingLeaf[]): Promise<void> {
-    const at = this.#now();
-    const entries = concatBytes(leaves.map((l) => l.entry));
+  /**
+   * Writes a batch in ONE statement: the leaves, the interior nodes they complete and the new
+   * head `to`, on condition that the head is still `from` (`WHERE size = … AND root = …` on the
+   * head row, which also takes its lock). Returns false, having written nothing, if the head is
+   * another. The root makes the condition exact: had another process grown the tree, even to
+   * the same size, the root would differ.
+   *
+   * Bytes go to the database as ONE bytea parameter each (entries, hashes), cut apart in SQL: a
+   * bytea[] parameter is sent as escaped hex text, which costs more than the whole rest of an
+   * append (measured: 38k vs 100k rows/s for 300-byte entries); a single Buffer goes binary.
+   * The interior nodes a group of appends completes are, level by level, a run of consecutive
+   * indices: each run is stored as one row (or one per MAX_RUN_NODES), not a row per node, and
+   * sent as (level, first index, count).
+   */
+  async #write(
+    client: SqlClient,
+    from: CommittedTree,
+    leaves: readonly PendingLeaf[],
+    nodes: readonly NodeRecord[],
+    to: CommittedTree,
+  ): Promise<boolean> {
     const offsets: number[] = [];
     const lengths: number[] = [];
     let offset = 1; // substr() counts from 1
@@ -271,57 +329,55 @@ export class LedgerWriter {
       lengths.push(leaf.entry.length);
       offset += leaf.entry.length;
     }
-    await tx.query(
-      `INSERT INTO ledger_entries (idx, entry, leaf_hash, record_kind, record_id, appended_at)
-       SELECT $1::bigint + x.n - 1, substr($2::bytea, x.off, x.len), substr($3::bytea, (x.n::int - 1) * 32 + 1, 32),
-              x.kind, x.id, $8::timestamptz
-         FROM unnest($4::int[], $5::int[], $6::text[], $7::text[]) WITH ORDINALITY AS x(off, len, kind, id, n)`,
+    const runs = nodeRuns(nodes);
+    const { rows } = await client.query<{ size: number }>(
+      `WITH head AS (
+         UPDATE ledger_head SET size = $2, root = $3 WHERE size = $1 AND root = $16 RETURNING size
+       ), leaves AS (
+         INSERT INTO ledger_entries (idx, entry, leaf_hash, record_kind, record_id, appended_at)
+         SELECT $1::bigint + x.n - 1, substr($4::bytea, x.off, x.len), substr($5::bytea, (x.n::int - 1) * 32 + 1, 32),
+                x.kind, x.id, $10::timestamptz
+           FROM head, unnest($6::int[], $7::int[], $8::text[], $9::text[]) WITH ORDINALITY AS x(off, len, kind, id, n)
+       ), nodes AS (
+         INSERT INTO ledger_node_runs (level, idx, hashes)
+         SELECT r.level, r.first, substr($15::bytea, r.start * 32 + 1, r.count * 32)
+           FROM head, unnest($11::smallint[], $12::bigint[], $13::int[], $14::int[]) AS r(level, first, count, start)
+       )
+       SELECT size FROM head`,
       [
-        firstIndex,
-        entries,
+        from.size,
+        to.size,
+        to.root,
+        concatBytes(leaves.map((l) => l.entry)),
         concatBytes(leaves.map((l) => l.leafHash)),
         offsets,
         lengths,
         leaves.map((l) => l.record.kind),
         leaves.map((l) => l.record.id),
-        at,
+        this.#now(),
+        runs.levels,
+        runs.firsts,
+        runs.counts,
+        runs.starts,
+        runs.hashes,
+        from.root,
       ],
     );
+    return rows.length === 1;
   }
+}
 
-  async #insertNodes(tx: SqlClient, nodes: NodeRecord[]): Promise<void> {
-    // The nodes a group of appends completes are, level by level, a run of consecutive
-    // indices: send one (level, first index, count) per level, not two numbers per node.
-    const byLevel = new Map<number, NodeRecord[]>();
-    for (const node of nodes) {
-      const level = byLevel.get(node.level);
-      if (level) level.push(node);
-      else byLevel.set(node.level, [node]);
-    }
-    const levels: number[] = [];
-    const firsts: number[] = [];
-    const counts: number[] = [];
-    const starts: number[] = [];
-    const hashes: Uint8Array[] = [];
-    for (const [level, run] of byLevel) {
-      run.sort((a, b) => a.index - b.index);
-      run.forEach((node, i) => {
-        if (node.index !== run[0]!.index + i) throw new Error(`level ${level} nodes are not consecutive`);
-      });
-      levels.push(level);
-      firsts.push(run[0]!.index);
-      counts.push(run.length);
-      starts.push(hashes.length);
-      for (const node of run) hashes.push(node.hash);
-    }
-    await tx.query(
-      `INSERT INTO ledger_nodes (level, idx, hash)
-       SELECT r.level, r.first + g, substr($5::bytea, (r.start + g) * 32 + 1, 32)
-         FROM unnest($1::smallint[], $2::bigint[], $3::int[], $4::int[]) AS r(level, first, count, start)
-        CROSS JOIN LATERAL generate_series(0, r.count - 1) AS g`,
-      [levels, firsts, counts, starts, concatBytes(hashes)],
-    );
+/**
+ * Appends the leaves to the frontier; returns the interior nodes they complete. A leaf's own
+ * hash (level 0) is stored once, in its ledger_entries row.
+ */
+function appendToFrontier(frontier: MerkleFrontier, leaves: readonly PendingLeaf[]): NodeRecord[] {
+  const nodes: NodeRecord[] = [];
+  for (const leaf of leaves) {
+    const created = frontier.append(leaf.leafHash);
+    for (let i = 1; i < created.length; i++) nodes.push(created[i]!);
   }
+  return nodes;
 }
 
 function concatBytes(parts: readonly Uint8Array[]): Uint8Array {

@@ -180,14 +180,36 @@ describe(`roboledger audit, in process (${backend})`, () => {
       )
     ).rows[0]!;
     const checkpoint = (await p.ctx.checkpointer.latest())!;
+    let overlapped = '';
     await asAttacker(p.ctx.db, async (tx) => {
-      await tx.query("UPDATE ledger_nodes SET hash = sha256('x') WHERE level = 1 AND idx = 1");
+      // Node (1, 1) inside whichever run holds it.
+      await tx.query(
+        `UPDATE ledger_node_runs SET hashes = overlay(hashes PLACING sha256('x') FROM (1 - idx)::int * 32 + 1)
+          WHERE level = 1 AND idx <= 1 AND idx + length(hashes) / 32 > 1`,
+      );
       await tx.query('UPDATE robot_events SET ledger_index = $2 WHERE id = $1', [event.id, size + 50]);
       await tx.query('UPDATE ledger_checkpoints SET note = $2 WHERE size = $1', [
         checkpoint.size,
         checkpoint.note.replace(/ [A-Za-z0-9+/]{20}/, ' AAAAAAAAAAAAAAAAAAAA'),
       ]);
-      await tx.query("INSERT INTO ledger_nodes (level, idx, hash) VALUES (0, $1, sha256('y'))", [size + 3]);
+      await tx.query("INSERT INTO ledger_node_runs (level, idx, hashes) VALUES (1, $1, sha256('y'))", [
+        Math.floor(size / 2) + 3,
+      ]);
+      // A run made one node longer, over the first node of the next run: a second copy that
+      // readers never see (they take the next run's), still named.
+      const { rows } = await tx.query<{ level: number; idx: number; hashes: Uint8Array }>(
+        `SELECT r.level, r.idx, r.hashes FROM ledger_node_runs r
+           JOIN ledger_node_runs n ON n.level = r.level AND n.idx = r.idx + length(r.hashes) / 32
+          WHERE length(r.hashes) < 60 * 32 ORDER BY r.level, r.idx LIMIT 1`,
+      );
+      const run = rows[0]!;
+      await tx.query('DELETE FROM ledger_node_runs WHERE level = $1 AND idx = $2', [run.level, run.idx]);
+      await tx.query("INSERT INTO ledger_node_runs (level, idx, hashes) VALUES ($1, $2, $3 || sha256('z'))", [
+        run.level,
+        run.idx,
+        run.hashes,
+      ]);
+      overlapped = `level ${run.level} nodes ${run.idx + run.hashes.length / 32}`;
     });
     const report = await audit();
     expect(report.findings).toContainEqual(
@@ -207,5 +229,8 @@ describe(`roboledger audit, in process (${backend})`, () => {
     // entry still loads the event, which still makes the same bytes, so only the pointer is named.
     expect(problems(report)).toContain('CHECKPOINT_SIGNATURE_INVALID');
     expect(problems(report)).toContain('NODE_BEYOND_HEAD');
+    expect(report.findings).toContainEqual(
+      expect.objectContaining({ problem: 'NODE_DUPLICATE', detail: expect.stringContaining(overlapped) }),
+    );
   });
 });

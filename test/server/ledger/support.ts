@@ -8,6 +8,7 @@ import {
   verifierKeyOf,
 } from '../../../src/ledger/index.js';
 import type { SqlClient, SqlTransaction } from '../../../src/server/db/sql-client.js';
+import { INSERT_NODE_RUNS, nodeRuns } from '../../../src/server/ledger/ledger-nodes.js';
 import { startTestPlatform, type TestPlatform } from '../../support/app.js';
 
 export const ORIGIN = 'test.roboledger.example/ledger';
@@ -73,12 +74,11 @@ export async function rewriteLedger(
     );
     const frontier = new MerkleFrontier();
     const nodes: NodeRecord[] = [];
-    for (const row of rows) nodes.push(...frontier.append(row.leaf_hash));
-    await tx.query('DELETE FROM ledger_nodes');
-    await tx.query(
-      'INSERT INTO ledger_nodes (level, idx, hash) SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::bytea[])',
-      [nodes.map((n) => n.level), nodes.map((n) => n.index), nodes.map((n) => n.hash)],
-    );
+    // Interior nodes only: the leaf hashes are the entries' own (migration 0006).
+    for (const row of rows) nodes.push(...frontier.append(row.leaf_hash).slice(1));
+    await tx.query('DELETE FROM ledger_node_runs');
+    const runs = nodeRuns(nodes);
+    await tx.query(INSERT_NODE_RUNS, [runs.levels, runs.firsts, runs.counts, runs.starts, runs.hashes]);
     await tx.query('UPDATE ledger_head SET size = $1, root = $2', [frontier.size, frontier.root()]);
     if (options.keepCheckpoints) return;
     await tx.query('DELETE FROM witness_cosignatures WHERE checkpoint_size > $1', [index]);
