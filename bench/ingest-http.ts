@@ -6,13 +6,16 @@
 // Ratio target >= 0.5. Run: npx tsx bench/ingest-http.ts
 //
 // Also the shared harness of ingest-messages and ingest-mqtt: the platform in this process, the
-// load generator on a worker thread with keep-alive connections, bodies signed before timing.
-import { spawnSync } from 'node:child_process';
+// load generator in a CHILD PROCESS of its own (keep-alive connections, bodies signed before
+// timing and handed over before the clock starts), so the client does not share the platform's
+// process, heap or garbage collector; its clock runs from its first request to its last answer.
+import { fork, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import {
   type SimulatedRobot,
   seededRandom,
@@ -106,6 +109,50 @@ export function tsWorker(data: Record<string, unknown>, file = import.meta.url):
   return new Worker(code, { eval: true, workerData: data });
 }
 
+/**
+ * Runs `role` of `file` (TypeScript through tsx) in a child process with `data`, and resolves
+ * with its one answer. The child is the load generator: a process of its own, like a fleet's.
+ */
+export function loadProcess<T>(
+  role: string,
+  data: Record<string, unknown>,
+  file = import.meta.url,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(file), [], {
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, BENCH_LOAD_ROLE: role },
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let answered = false;
+    child.once('message', (answer) => {
+      answered = true;
+      resolve(answer as T);
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (!answered) reject(new Error(`the ${role} load process exited with ${code}`));
+    });
+    child.send(data);
+  });
+}
+
+/** In a load process: takes the data, runs `role`, answers once and exits. */
+export function serveLoadRole<T>(run: (data: T) => Promise<unknown>): void {
+  // The platform process went away (a failed or interrupted benchmark): no orphaned load.
+  process.once('disconnect', () => process.exit(1));
+  process.once('message', (data) => {
+    void run(data as T).then(
+      (answer) => process.send!(answer, () => process.exit(0)),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  });
+}
+
 export interface LoadResult {
   ok: number;
   duplicates: number;
@@ -114,8 +161,8 @@ export interface LoadResult {
 }
 
 /**
- * POSTs every body once over `connections` keep-alive connections from a worker thread (so the
- * client does not share the platform's event loop), retrying a 429 after a pause; resolves when
+ * POSTs every body once over `connections` keep-alive connections from a child process (so the
+ * client does not share the platform's process), retrying a 429 after a pause; resolves when
  * all are answered.
  */
 export function runHttpLoad(
@@ -124,14 +171,15 @@ export function runHttpLoad(
   connections: number,
   path = '/v1/telemetry',
 ): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const worker = tsWorker({ role: 'http-load', url, bodies, connections, path });
-    worker.once('message', resolve);
-    worker.once('error', reject);
-  });
+  return loadProcess<LoadResult>('http-load', { url, bodies, connections, path });
 }
 
-async function httpLoadWorker(data: { url: string; bodies: string[]; connections: number; path: string }) {
+async function httpLoad(data: {
+  url: string;
+  bodies: string[];
+  connections: number;
+  path: string;
+}): Promise<LoadResult> {
   const { hostname, port } = new URL(data.url);
   const agent = new Agent({ keepAlive: true, maxSockets: data.connections });
   let next = 0;
@@ -185,7 +233,7 @@ async function httpLoadWorker(data: { url: string; bodies: string[]; connections
   await Promise.all(Array.from({ length: data.connections }, loop));
   const seconds = (performance.now() - started) / 1000;
   agent.destroy();
-  parentPort!.postMessage({ ok, duplicates, errors, seconds } satisfies LoadResult);
+  return { ok, duplicates, errors, seconds };
 }
 
 /** The COPY text format row of a sample (same columns as the platform's insert). */
@@ -299,8 +347,8 @@ export async function run(): Promise<BenchResult> {
   }
 }
 
-if (!isMainThread && (workerData as { role?: string })?.role === 'http-load') {
-  await httpLoadWorker(workerData);
-} else if (isMain(import.meta.url)) {
+if (process.env.BENCH_LOAD_ROLE === 'http-load') {
+  serveLoadRole(httpLoad);
+} else if (isMain(import.meta.url) && !process.env.BENCH_LOAD_ROLE) {
   printBench(await run());
 }

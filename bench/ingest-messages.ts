@@ -5,7 +5,6 @@
 // the same pre-signed bodies: a bare Fastify route that parses the application/jose body and
 // answers 202 without any work — the ceiling of HTTP on this machine.
 // Run: npx tsx bench/ingest-messages.ts
-import { isMainThread } from 'node:worker_threads';
 import Fastify from 'fastify';
 import { presignBatches, runHttpLoad, startBenchPlatform } from './ingest-http.js';
 import { type BenchResult, isMain, printBench } from './support.js';
@@ -65,4 +64,4 @@ export async function run(): Promise<BenchResult> {
   }
 }
 
-if (isMainThread && isMain(import.meta.url)) printBench(await run());
+if (isMain(import.meta.url) && !process.env.BENCH_LOAD_ROLE) printBench(await run());

@@ -5,9 +5,14 @@
 // against ingest-messages: the baseline is the same kind of messages over HTTP to the same
 // platform, measured in the same run. Run: npx tsx bench/ingest-mqtt.ts
 import { randomBytes } from 'node:crypto';
-import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import mqtt from 'mqtt';
-import { presignBatches, runHttpLoad, startBenchPlatform, tsWorker } from './ingest-http.js';
+import {
+  loadProcess,
+  presignBatches,
+  runHttpLoad,
+  serveLoadRole,
+  startBenchPlatform,
+} from './ingest-http.js';
 import { type BenchResult, isMain, printBench } from './support.js';
 
 const MQTT_URL = process.env.MQTT_URL ?? 'mqtt://127.0.0.1:1883';
@@ -15,24 +20,15 @@ const ROBOTS = 200;
 const JOINTS = 32;
 const MESSAGES_PER_ROBOT = 100;
 
-/** Publishes every (topic, body) once at QoS 1 from `clients` connections, `window` in flight each. */
+/**
+ * Publishes every (topic, body) once at QoS 1 from `clients` connections, `window` in flight
+ * each, from a child process (the robots are not the platform's process).
+ */
 function publishAll(messages: [string, string][], clients: number, window: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const worker = tsWorker(
-      { role: 'mqtt-publish', messages, clients, window, url: MQTT_URL },
-      import.meta.url,
-    );
-    worker.once('message', resolve);
-    worker.once('error', reject);
-  });
+  return loadProcess<number>('mqtt-publish', { messages, clients, window, url: MQTT_URL }, import.meta.url);
 }
 
-async function publishWorker(data: {
-  messages: [string, string][];
-  clients: number;
-  window: number;
-  url: string;
-}) {
+async function publish(data: { messages: [string, string][]; clients: number; window: number; url: string }) {
   const connections = await Promise.all(
     Array.from({ length: data.clients }, (_, i) =>
       mqtt.connectAsync(data.url, {
@@ -54,7 +50,7 @@ async function publishWorker(data: {
     ),
   );
   await Promise.all(connections.map((c) => c.endAsync()));
-  parentPort!.postMessage((performance.now() - started) / 1000);
+  return (performance.now() - started) / 1000;
 }
 
 export async function run(): Promise<BenchResult> {
@@ -119,8 +115,8 @@ export async function run(): Promise<BenchResult> {
   }
 }
 
-if (!isMainThread && (workerData as { role?: string })?.role === 'mqtt-publish') {
-  await publishWorker(workerData);
-} else if (isMainThread && isMain(import.meta.url)) {
+if (process.env.BENCH_LOAD_ROLE === 'mqtt-publish') {
+  serveLoadRole(publish);
+} else if (isMain(import.meta.url) && !process.env.BENCH_LOAD_ROLE) {
   printBench(await run());
 }

@@ -26,26 +26,37 @@ interface RobotFacts {
   min_battery_soh_pct: number;
   max_joint_wear: number;
   max_position_error_mm: number;
+  /** The device keys in candidate order (live first, then retired ones newest first). */
+  public_keys: Uint8Array[] | null;
+  /** Their retirement times, epoch milliseconds as a Date holds them (null: live), in the same order. */
+  retired_ms: (number | null)[] | null;
 }
 
+/**
+ * The robot and its keys in ONE round trip (ingest asks for every robot every few seconds, and
+ * each round trip costs the database a wake-up while it is busy committing groups).
+ */
 export async function loadIngestRobot(
   client: SqlClient,
   robotId: string,
   nowMs: number,
 ): Promise<IngestRobot | null> {
   const { rows } = await client.query<RobotFacts>(
-    `SELECT r.id AS robot_uuid, r.status, m.joint_count, m.min_battery_soh_pct, m.max_joint_wear, m.max_position_error_mm
+    `SELECT r.id AS robot_uuid, r.status, m.joint_count, m.min_battery_soh_pct, m.max_joint_wear, m.max_position_error_mm,
+            k.public_keys, k.retired_ms
        FROM robot_ids i JOIN robots r ON r.id = i.robot_uuid JOIN models m ON m.id = r.model_id
+       LEFT JOIN LATERAL (
+         SELECT array_agg(d.public_key ORDER BY d.retired_at IS NULL DESC, d.retired_at DESC, d.valid_from DESC) AS public_keys,
+                array_agg(floor(extract(epoch FROM d.retired_at) * 1000)::float8
+                          ORDER BY d.retired_at IS NULL DESC, d.retired_at DESC, d.valid_from DESC) AS retired_ms
+           FROM device_keys d WHERE d.robot_uuid = r.id) k ON true
       WHERE i.robot_id = $1`,
     [robotId],
   );
   const facts = rows[0];
   if (!facts) return null;
-  const keys = await client.query<{ public_key: Uint8Array; retired_at: Date | null }>(
-    `SELECT public_key, retired_at FROM device_keys WHERE robot_uuid = $1
-      ORDER BY retired_at IS NULL DESC, retired_at DESC, valid_from DESC`,
-    [facts.robot_uuid],
-  );
+  const publicKeys = (facts.public_keys ?? []).map((k) => new Uint8Array(k));
+  const retired = facts.retired_ms ?? [];
   return {
     robotUuid: facts.robot_uuid,
     status: facts.status,
@@ -55,11 +66,11 @@ export async function loadIngestRobot(
       maxJointWear: facts.max_joint_wear,
       maxPositionErrorMm: facts.max_position_error_mm,
     },
-    keys: keys.rows.map((k) => ({
-      publicKey: Buffer.from(k.public_key).toString('base64url'),
-      retiredAtMs: k.retired_at ? k.retired_at.getTime() : null,
+    keys: publicKeys.map((k, i) => ({
+      publicKey: Buffer.from(k).toString('base64url'),
+      retiredAtMs: retired[i] === null || retired[i] === undefined ? null : Number(retired[i]),
     })),
-    keyBytes: keys.rows.map((k) => k.public_key),
+    keyBytes: publicKeys,
     loadedAtMs: nowMs,
   };
 }
@@ -77,15 +88,28 @@ export class RobotDirectory {
     this.#now = options.now ?? Date.now;
   }
 
-  /** The robot by any of its IDs; `maxAgeMs` forces a reload of an older entry. */
+  /**
+   * The robot by any of its IDs; `maxAgeMs` forces a reload of an older entry. A known robot's
+   * entry past the TTL (but within twice it) is answered at once while it reloads in the
+   * background, so a busy robot's batches do not all wait for that round trip every few
+   * seconds; a forced reload (`maxAgeMs` below the TTL) always waits for fresh facts.
+   */
   get(robotId: string, maxAgeMs = this.#ttlMs): Promise<IngestRobot | null> | IngestRobot | null {
     const now = this.#now();
     const cached = this.#entries.get(robotId);
     // Unknown robots are remembered briefly too, so a stream of forged kids costs few queries.
     const ttl = cached?.robot ? maxAgeMs : Math.min(maxAgeMs, 1_000);
     if (cached && now - cached.atMs < ttl) return cached.robot;
-    const inFlight = this.#loading.get(robotId);
-    if (inFlight) return inFlight;
+    const staleOk = cached?.robot && maxAgeMs >= this.#ttlMs && now - cached.atMs < 2 * this.#ttlMs;
+    const inFlight = this.#loading.get(robotId) ?? this.#load(robotId, now);
+    if (staleOk) {
+      inFlight.catch(() => {}); // the next caller sees the failure, if it persists
+      return cached.robot;
+    }
+    return inFlight;
+  }
+
+  #load(robotId: string, now: number): Promise<IngestRobot | null> {
     const loading = loadIngestRobot(this.#db, robotId, now)
       .then((robot) => {
         if (this.#entries.size > 100_000) this.#entries.clear();

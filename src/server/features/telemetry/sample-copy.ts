@@ -28,11 +28,16 @@ export const SAMPLE_COLUMNS = [
 
 const COPY_SQL = `COPY telemetry_samples (${SAMPLE_COLUMNS.join(', ')}) FROM STDIN`;
 
-const SPLIT_SQL = `INSERT INTO telemetry_samples (${SAMPLE_COLUMNS.join(', ')})
+/** The split-and-cast INSERT of the COPY text in parameter `param` (e.g. `$1`); a WHERE may follow. */
+export function sampleSplitInsert(param: string): string {
+  return `INSERT INTO telemetry_samples (${SAMPLE_COLUMNS.join(', ')})
   SELECT f[1]::uuid, f[2]::bigint, f[3]::timestamptz, f[4]::real, f[5]::real, f[6]::integer, f[7]::real,
          f[8]::real[], f[9]::real[], f[10]::real, f[11]::real, f[12]::float8, f[13]::text[]
     FROM (SELECT string_to_array(line, E'\\t') AS f
-            FROM unnest(string_to_array(rtrim($1, E'\\n'), E'\\n')) AS line) AS lines`;
+            FROM unnest(string_to_array(rtrim(${param}, E'\\n'), E'\\n')) AS line) AS lines`;
+}
+
+const SPLIT_SQL = sampleSplitInsert('$1');
 
 /** The part of pg's Connection a COPY FROM STDIN uses. */
 interface PgConnection {

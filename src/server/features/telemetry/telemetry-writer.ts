@@ -7,7 +7,7 @@
 // The ledger writer holds the head row lock for the transaction, so telemetry writers of
 // several processes take turns: the (robot, seq) duplicate check below cannot race.
 import { randomUUID } from 'node:crypto';
-import { acceptsTelemetry } from '../../../core/lifecycle.js';
+import { acceptsTelemetry, ROBOT_STATUSES } from '../../../core/lifecycle.js';
 import {
   type ActiveAlert,
   type AlertCondition,
@@ -22,7 +22,7 @@ import type { LedgerAppender } from '../../ledger/ledger-writer.js';
 import { appendRecord } from '../../ledger/record-kinds.js';
 import type { CheckedBatch } from './batch-check.js';
 import type { IngestRobot } from './robot-directory.js';
-import { insertSampleLines } from './sample-copy.js';
+import { insertSampleLines, sampleSplitInsert } from './sample-copy.js';
 import {
   type TelemetryAlertRow,
   type TelemetryBatchRow,
@@ -90,18 +90,102 @@ function rollupMerge(column: string): string {
 
 const ROLLUP_PARAM_COUNT = 2 + ROLLUP_COLUMNS.length;
 
-function rollupUpsert(resolution: RollupResolution, offset: number): string {
+function rollupUpsert(resolution: RollupResolution, offset: number, guard: string): string {
   const params = ROLLUP_COLUMNS.map((c, i) => `$${offset + i + 3}::${rollupColumnType(c)}[]`).join(', ');
   return `INSERT INTO telemetry_rollup_${resolution} AS r (robot_uuid, bucket, ${ROLLUP_COLUMNS.join(', ')})
-     SELECT * FROM unnest($${offset + 1}::uuid[], $${offset + 2}::timestamptz[], ${params})
+     SELECT * FROM unnest($${offset + 1}::uuid[], $${offset + 2}::timestamptz[], ${params}) WHERE ${guard}
      ON CONFLICT (robot_uuid, bucket) DO UPDATE SET
        ${ROLLUP_COLUMNS.map((c) => `${c} = ${rollupMerge(c)}`).join(',\n       ')}`;
 }
 
-/** The three rollup upserts, as the tail of the batch insert's statement (one round trip). */
+/** The three rollup upserts as CTEs `m`, `h`, `d`, each writing only when `guard` holds. */
+function rollupCtes(offset: number, guard: string): string {
+  return `m AS (${rollupUpsert('1m', offset, guard)}),
+  h AS (${rollupUpsert('1h', offset + ROLLUP_PARAM_COUNT, guard)}),
+  d AS (${rollupUpsert('1d', offset + 2 * ROLLUP_PARAM_COUNT, guard)})`;
+}
+
+/**
+ * Groups whose sample text is at most this long are inserted by the group's one statement
+ * (split and cast by SQL, sample-copy.ts) instead of a COPY of their own: one round trip fewer,
+ * which for small batches (single-sample messages) costs more than the parsing it saves.
+ */
+export const INLINE_SAMPLE_BYTES = 128 * 1024;
+
+/**
+ * Parameters of the group statements. Keys and digests are 32 bytes a batch, sent as ONE bytea
+ * each and cut apart in SQL (a bytea[] parameter goes as escaped hex text, which costs more).
+ * $1 robots, $2 seqs, $3 robot IDs, $4 digests, $5 first, $6 last sample times, $7 sample counts,
+ * $8 received at, $9 keys, $10 ledger indices; then the three rollups' parameters.
+ */
 const BATCH_PARAM_COUNT = 10;
-const ROLLUP_UPSERTS = `m AS (${rollupUpsert('1m', BATCH_PARAM_COUNT)}), h AS (${rollupUpsert('1h', BATCH_PARAM_COUNT + ROLLUP_PARAM_COUNT)})
-  ${rollupUpsert('1d', BATCH_PARAM_COUNT + 2 * ROLLUP_PARAM_COUNT)}`;
+const BATCH_INSERT = `INSERT INTO telemetry_batches (robot_uuid, seq, robot_id, jws_sha256, first_sample_at, last_sample_at,
+         sample_count, received_at, public_key, ledger_index)
+  SELECT u.r, u.s, u.k, substr($4::bytea, (u.n::int - 1) * 32 + 1, 32), u.f, u.l, u.c, $8::timestamptz,
+         substr($9::bytea, (u.n::int - 1) * 32 + 1, 32), u.i
+    FROM unnest($1::uuid[], $2::bigint[], $3::text[], $5::timestamptz[], $6::timestamptz[], $7::integer[],
+                $10::bigint[]) WITH ORDINALITY AS u(r, s, k, f, l, c, i, n)`;
+
+/**
+ * The status, key and duplicate checks of a group, one row per batch (`i`, from 1). Each is a
+ * primary-key probe, whatever the planner guesses about the unnested arrays: LATERAL subqueries
+ * with LIMIT 1 are parameterised by the batch's row, so they cannot become a hashed subplan or
+ * a hash join that reads ALL of telemetry_batches (and device_keys) for every group — which
+ * plain EXISTS did, a cost growing with every batch ever stored.
+ */
+function checksSql(robots: string, seqs: string, keys: string): string {
+  return `SELECT b.i, (SELECT r.status FROM robots r WHERE r.id = b.robot_uuid) AS status,
+            k.retired_at, k.known, s.stored IS NOT NULL AS stored
+       FROM unnest(${robots}::uuid[], ${seqs}::bigint[]) WITH ORDINALITY AS b(robot_uuid, seq, i)
+       LEFT JOIN LATERAL (SELECT d.retired_at, true AS known FROM device_keys d
+                           WHERE d.robot_uuid = b.robot_uuid
+                             AND d.public_key = substr(${keys}::bytea, (b.i::int - 1) * 32 + 1, 32)
+                           LIMIT 1) k ON true
+       LEFT JOIN LATERAL (SELECT true AS stored FROM telemetry_batches t
+                           WHERE t.robot_uuid = b.robot_uuid AND t.seq = b.seq LIMIT 1) s ON true`;
+}
+
+const CHECK_SQL = `${checksSql('$1', '$2', '$3')} ORDER BY b.i`;
+
+/** Robot statuses that refuse telemetry (acceptsTelemetry), for the SQL of the optimistic path. */
+const INACTIVE_STATUSES = ROBOT_STATUSES.filter((status) => !acceptsTelemetry(status));
+
+/**
+ * The optimistic statement of a group, ONE round trip: the checks, and — only if every batch
+ * passes them (the rules of settle(): stored before, robot gone or not accepting telemetry, key
+ * unknown, key retired at or before the batch's last sample, compared at millisecond precision
+ * as a Date holds it) — the batch rows, the three rollups and, when `inlineSamples`, the samples.
+ * Returns the checks by batch, and `go`: whether the writes were made.
+ */
+function optimisticSql(inlineSamples: boolean): string {
+  const statuses = BATCH_PARAM_COUNT + 3 * ROLLUP_PARAM_COUNT + 1;
+  const guard = '(SELECT go FROM ok)';
+  return `WITH c AS (${checksSql('$1', '$2', '$9')}),
+  ok AS (SELECT NOT EXISTS (
+           SELECT 1 FROM c JOIN unnest($6::timestamptz[]) WITH ORDINALITY AS l(last_at, i) ON l.i = c.i
+            WHERE c.stored OR c.status IS NULL OR c.status = ANY($${statuses}::text[]) OR c.known IS NOT TRUE
+               OR (c.retired_at IS NOT NULL AND l.last_at >= date_trunc('milliseconds', c.retired_at))) AS go),
+  batches AS (${BATCH_INSERT} WHERE ${guard}),
+  ${inlineSamples ? `samples AS (${sampleSplitInsert(`$${statuses + 1}::text`)} WHERE ${guard}),` : ''}
+  ${rollupCtes(BATCH_PARAM_COUNT, guard)}
+  SELECT c.status, c.retired_at, c.known, c.stored, (SELECT go FROM ok) AS go FROM c ORDER BY c.i`;
+}
+
+const OPTIMISTIC_INLINE_SQL = optimisticSql(true);
+const OPTIMISTIC_COPY_SQL = optimisticSql(false);
+
+/**
+ * On PostgreSQL the group statements are named prepared statements (pg prepares each once per
+ * connection): they are long, and parsing and planning them again for every group costs the
+ * database more than many of the rows they write. pg's client.query() takes `{ name, text }`
+ * where a string would go (as insertSampleLines passes a COPY); PGlite gets the text.
+ */
+function statement(dialect: Dialect, name: string, text: string): string {
+  return dialect === 'postgres' ? ({ name, text } as unknown as string) : text;
+}
+
+/** Batch rows and rollups of batches known to pass the checks. */
+const GROUP_WRITE_SQL = `WITH batches AS (${BATCH_INSERT}), ${rollupCtes(BATCH_PARAM_COUNT, 'true')} SELECT 1 AS done`;
 
 function rollupParams(folded: Map<string, RollupPartial>): unknown[] {
   const keys = [...folded.keys()].sort();
@@ -131,101 +215,74 @@ export interface TelemetryWriterState {
   robotsWithActiveAlerts: Set<string>;
 }
 
-/**
- * Writes a group of verified batches as one unit of work; returns one outcome per batch, in
- * order. Refusals found only now (the robot was decommissioned or its key retired since the
- * cache was filled) write nothing for that batch.
- */
-export async function writeTelemetryGroup(
-  tx: SqlClient,
+interface GroupCheck {
+  status: string | null;
+  retired_at: Date | null;
+  known: boolean | null;
+  stored: boolean;
+}
+
+type Outcomes = (WriteOutcome | undefined)[];
+
+/** The rules of the checks, per batch: a refusal or duplicate outcome, or undefined (fresh). */
+function settle(b: VerifiedBatch, check: GroupCheck): WriteOutcome | undefined {
+  if (!check.status) {
+    return { status: 'refused', code: 'TELEMETRY_KEY_UNKNOWN', message: 'the robot is no longer registered' };
+  }
+  if (!acceptsTelemetry(check.status as never)) {
+    return {
+      status: 'refused',
+      code: 'TELEMETRY_ROBOT_INACTIVE',
+      message: `the robot is ${check.status} and sends no more telemetry`,
+    };
+  }
+  if (!check.known) {
+    return { status: 'refused', code: 'TELEMETRY_KEY_UNKNOWN', message: 'the signing key is not registered' };
+  }
+  if (check.retired_at && b.checked.lastMs >= check.retired_at.getTime()) {
+    return {
+      status: 'refused',
+      code: 'TELEMETRY_KEY_RETIRED',
+      message: 'the batch is signed with a key retired before its samples were taken',
+    };
+  }
+  if (check.stored) return { status: 'duplicate', accepted: b.checked.sampleCount };
+  return undefined;
+}
+
+const concat = (parts: readonly Uint8Array[]): Buffer => Buffer.concat(parts);
+
+/** The parameters of the batch rows and rollups of `batches` (ledger indices from `firstIndex`). */
+function writeParams(batches: readonly VerifiedBatch[], now: Date, firstIndex: number): unknown[] {
+  const folded = ROLLUP_RESOLUTIONS.map((resolution) => {
+    const into = new Map<string, RollupPartial>();
+    for (const b of batches) foldPartials(into, b.robot.robotUuid, b.checked.minutePartials, resolution);
+    return rollupParams(into);
+  });
+  return [
+    batches.map((b) => b.robot.robotUuid),
+    batches.map((b) => b.checked.seq),
+    batches.map((b) => b.kid),
+    concat(batches.map((b) => Buffer.from(b.checked.jwsSha256, 'hex'))),
+    batches.map((b) => new Date(b.checked.firstMs)),
+    batches.map((b) => new Date(b.checked.lastMs)),
+    batches.map((b) => b.checked.sampleCount),
+    now,
+    concat(batches.map((b) => b.robot.keyBytes[b.checked.keyIndex]!)),
+    batches.map((_, i) => firstIndex + i),
+    ...folded.flat(),
+  ];
+}
+
+/** The ledger leaves of stored batches, in order; their indices must be the ones written in their rows. */
+function appendLeaves(
   ledger: LedgerAppender,
   batches: readonly VerifiedBatch[],
   now: Date,
-  state: TelemetryWriterState,
-  dialect: Dialect,
-): Promise<WriteOutcome[]> {
-  const outcomes: (WriteOutcome | undefined)[] = new Array(batches.length);
-
-  // 1. Status, key and duplicates, authoritatively, under the ledger lock, in one round trip.
-  const checks = await tx.query<{
-    status: string;
-    retired_at: Date | null;
-    known: boolean | null;
-    stored: boolean;
-  }>(
-    // Correlated subqueries, not joins: each is a primary-key probe, whatever the planner
-    // guesses about the unnested arrays (a hash join would scan all of telemetry_batches).
-    `SELECT (SELECT r.status FROM robots r WHERE r.id = b.robot_uuid) AS status,
-            k.retired_at, k.known,
-            EXISTS (SELECT 1 FROM telemetry_batches t WHERE t.robot_uuid = b.robot_uuid AND t.seq = b.seq) AS stored
-       FROM unnest($1::uuid[], $2::bytea[], $3::bigint[]) WITH ORDINALITY AS b(robot_uuid, pk, seq, i)
-       LEFT JOIN LATERAL (SELECT d.retired_at, true AS known FROM device_keys d
-                           WHERE d.robot_uuid = b.robot_uuid AND d.public_key = b.pk) k ON true
-      ORDER BY b.i`,
-    [
-      batches.map((b) => b.robot.robotUuid),
-      batches.map((b) => b.robot.keyBytes[b.checked.keyIndex]!),
-      batches.map((b) => b.checked.seq),
-    ],
-  );
-  const inGroup = new Map<string, number>();
-
-  const fresh: VerifiedBatch[] = [];
-  const freshIndex: number[] = [];
+  firstIndex: number,
+) {
   for (let i = 0; i < batches.length; i++) {
     const b = batches[i]!;
-    const check = checks.rows[i]!;
-    if (!check.status) {
-      outcomes[i] = {
-        status: 'refused',
-        code: 'TELEMETRY_KEY_UNKNOWN',
-        message: 'the robot is no longer registered',
-      };
-      continue;
-    }
-    if (!acceptsTelemetry(check.status as never)) {
-      outcomes[i] = {
-        status: 'refused',
-        code: 'TELEMETRY_ROBOT_INACTIVE',
-        message: `the robot is ${check.status} and sends no more telemetry`,
-      };
-      continue;
-    }
-    if (!check.known) {
-      outcomes[i] = {
-        status: 'refused',
-        code: 'TELEMETRY_KEY_UNKNOWN',
-        message: 'the signing key is not registered',
-      };
-      continue;
-    }
-    if (check.retired_at && b.checked.lastMs >= check.retired_at.getTime()) {
-      outcomes[i] = {
-        status: 'refused',
-        code: 'TELEMETRY_KEY_RETIRED',
-        message: 'the batch is signed with a key retired before its samples were taken',
-      };
-      continue;
-    }
-    const id = `${b.robot.robotUuid}|${b.checked.seq}`;
-    if (check.stored) {
-      outcomes[i] = { status: 'duplicate', accepted: b.checked.sampleCount };
-      continue;
-    }
-    const earlier = inGroup.get(id);
-    if (earlier !== undefined) {
-      // Settled after the group is written: it shares the fate of the first copy.
-      outcomes[i] = { status: 'duplicate', accepted: b.checked.sampleCount };
-      continue;
-    }
-    inGroup.set(id, i);
-    fresh.push(b);
-    freshIndex.push(i);
-  }
-  if (fresh.length === 0) return outcomes as WriteOutcome[];
-
-  // Batch rows and their leaves.
-  const rows: TelemetryBatchRow[] = fresh.map((b) => {
     const row: TelemetryBatchRow = {
       robot_uuid: b.robot.robotUuid,
       seq: b.checked.seq,
@@ -236,51 +293,108 @@ export async function writeTelemetryGroup(
       sample_count: b.checked.sampleCount,
       received_at: now,
       public_key: b.robot.keyBytes[b.checked.keyIndex]!,
-      ledger_index: ledger.nextIndex,
+      ledger_index: firstIndex + i,
     };
-    row.ledger_index = appendRecord(ledger, telemetryBatchRecord, `${row.robot_uuid}:${row.seq}`, row);
-    return row;
-  });
-  const folded = ROLLUP_RESOLUTIONS.map((resolution) => {
-    const into = new Map<string, RollupPartial>();
-    for (const b of fresh) foldPartials(into, b.robot.robotUuid, b.checked.minutePartials, resolution);
-    return rollupParams(into);
-  });
-  let lines = '';
-  for (const b of fresh) lines += b.checked.lines;
-  // Batch rows and rollups in one statement, then the samples: two round trips for the group.
-  await tx.query(
-    `WITH batches AS (
-       INSERT INTO telemetry_batches (robot_uuid, seq, robot_id, jws_sha256, first_sample_at, last_sample_at,
-         sample_count, received_at, public_key, ledger_index)
-       SELECT r, s, k, h, f, l, n, $8::timestamptz, p, i
-         FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::bytea[], $5::timestamptz[], $6::timestamptz[],
-                     $7::integer[], $9::bytea[], $10::bigint[]) AS u(r, s, k, h, f, l, n, p, i)
-     ), ${ROLLUP_UPSERTS}`,
-    [
-      rows.map((r) => r.robot_uuid),
-      rows.map((r) => r.seq),
-      rows.map((r) => r.robot_id),
-      rows.map((r) => r.jws_sha256),
-      rows.map((r) => r.first_sample_at),
-      rows.map((r) => r.last_sample_at),
-      rows.map((r) => r.sample_count),
-      now,
-      rows.map((r) => r.public_key),
-      rows.map((r) => r.ledger_index),
-      ...folded.flat(),
-    ],
-  );
-  await insertSampleLines(tx, dialect, lines);
+    const index = appendRecord(ledger, telemetryBatchRecord, `${row.robot_uuid}:${row.seq}`, row);
+    if (index !== row.ledger_index)
+      throw new Error(`telemetry leaf ${index} is not the expected ${row.ledger_index}`);
+  }
+}
 
-  // 6. Alerts, once per condition.
+/**
+ * Writes a group of verified batches as one unit of work; returns one outcome per batch, in
+ * order. Refusals found only now (the robot was decommissioned or its key retired since the
+ * cache was filled) write nothing for that batch.
+ *
+ * Round trips: the common group (every batch new, robot active, key live, no (robot, seq)
+ * twice in the group) is checked AND written by one statement — batch rows, rollups and, for
+ * small groups, the samples — plus a COPY for large groups. A group with anything to refuse or
+ * deduplicate has that statement write nothing; the fresh batches are then written by a second.
+ */
+export async function writeTelemetryGroup(
+  tx: SqlClient,
+  ledger: LedgerAppender,
+  batches: readonly VerifiedBatch[],
+  now: Date,
+  state: TelemetryWriterState,
+  dialect: Dialect,
+): Promise<WriteOutcome[]> {
+  const outcomes: Outcomes = new Array(batches.length);
+  let lines = '';
+  for (const b of batches) lines += b.checked.lines;
+  const inline = lines.length <= INLINE_SAMPLE_BYTES;
+
+  const ids = new Set<string>();
+  for (const b of batches) ids.add(`${b.robot.robotUuid}|${b.checked.seq}`);
+  const firstIndex = ledger.nextIndex;
+  let checks: GroupCheck[];
+  if (ids.size === batches.length) {
+    // 1. Optimistic: status, key and duplicates checked under the ledger lock, and written if all pass.
+    const result = await tx.query<GroupCheck & { go: boolean }>(
+      inline
+        ? statement(dialect, 'telemetry_group_inline', OPTIMISTIC_INLINE_SQL)
+        : statement(dialect, 'telemetry_group_copy', OPTIMISTIC_COPY_SQL),
+      [...writeParams(batches, now, firstIndex), INACTIVE_STATUSES, ...(inline ? [lines] : [])],
+    );
+    if (result.rows[0]?.go) {
+      appendLeaves(ledger, batches, now, firstIndex);
+      if (!inline) await insertSampleLines(tx, dialect, lines);
+      await raiseAlerts(tx, ledger, batches, now, state);
+      return batches.map((b, i) => ({
+        status: 'stored',
+        accepted: b.checked.sampleCount,
+        ledgerIndex: firstIndex + i,
+      }));
+    }
+    checks = result.rows;
+  } else {
+    const result = await tx.query<GroupCheck>(statement(dialect, 'telemetry_group_check', CHECK_SQL), [
+      batches.map((b) => b.robot.robotUuid),
+      batches.map((b) => b.checked.seq),
+      concat(batches.map((b) => b.robot.keyBytes[b.checked.keyIndex]!)),
+    ]);
+    checks = result.rows;
+  }
+
+  // 2. Something to refuse or deduplicate: nothing is written yet; settle each batch.
+  const inGroup = new Set<string>();
+  const fresh: VerifiedBatch[] = [];
+  const freshIndex: number[] = [];
+  for (let i = 0; i < batches.length; i++) {
+    const b = batches[i]!;
+    const settled = settle(b, checks[i]!);
+    if (settled) {
+      outcomes[i] = settled;
+      continue;
+    }
+    const id = `${b.robot.robotUuid}|${b.checked.seq}`;
+    if (inGroup.has(id)) {
+      // Settled after the group is written: it shares the fate of the first copy.
+      outcomes[i] = { status: 'duplicate', accepted: b.checked.sampleCount };
+      continue;
+    }
+    inGroup.add(id);
+    fresh.push(b);
+    freshIndex.push(i);
+  }
+  if (fresh.length === 0) return outcomes as WriteOutcome[];
+
+  // 3. The fresh batches: rows and rollups in one statement, then the samples, then alerts.
+  await tx.query(
+    statement(dialect, 'telemetry_group_write', GROUP_WRITE_SQL),
+    writeParams(fresh, now, firstIndex),
+  );
+  appendLeaves(ledger, fresh, now, firstIndex);
+  let freshLines = '';
+  for (const b of fresh) freshLines += b.checked.lines;
+  await insertSampleLines(tx, dialect, freshLines);
   await raiseAlerts(tx, ledger, fresh, now, state);
 
   for (let f = 0; f < fresh.length; f++) {
     outcomes[freshIndex[f]!] = {
       status: 'stored',
       accepted: fresh[f]!.checked.sampleCount,
-      ledgerIndex: rows[f]!.ledger_index,
+      ledgerIndex: firstIndex + f,
     };
   }
   return outcomes as WriteOutcome[];

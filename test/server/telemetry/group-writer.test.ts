@@ -1,0 +1,169 @@
+// The group writer's two paths, on the backend under test: a group where every batch is new is
+// checked and written by one optimistic statement (samples inline for small groups, by COPY for
+// large ones); a group with a duplicate, a robot gone inactive or a key retired since the cache
+// was filled writes nothing in that statement and then only its fresh batches. Either way each
+// stored batch's row names the ledger leaf that holds its digest, and refused ones write nothing.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkBatch } from '../../../src/server/features/telemetry/batch-check.js';
+import { loadIngestRobot } from '../../../src/server/features/telemetry/robot-directory.js';
+import { telemetryIngestFor } from '../../../src/server/features/telemetry/telemetry-runtime.js';
+import {
+  INLINE_SAMPLE_BYTES,
+  type VerifiedBatch,
+  type WriteOutcome,
+  writeTelemetryGroup,
+} from '../../../src/server/features/telemetry/telemetry-writer.js';
+import { ADMIN_TOKEN, startTestPlatform, type TestPlatform } from '../../support/app.js';
+import { backend } from '../../support/database.js';
+import {
+  fileTelemetryFleet,
+  healthySamples,
+  newDeviceKeyPair,
+  signBatch,
+  type TelemetryFleet,
+  type TelemetryRobot,
+} from '../../support/telemetry-fleet.js';
+
+const JOINTS = 8;
+
+describe(`telemetry group writer (${backend})`, () => {
+  let p: TestPlatform;
+  let fleet: TelemetryFleet;
+  beforeAll(async () => {
+    p = await startTestPlatform();
+    fleet = await fileTelemetryFleet(p, ADMIN_TOKEN, { count: 4, jointCount: JOINTS });
+  });
+  afterAll(async () => {
+    await p?.close();
+  });
+
+  async function verified(robot: TelemetryRobot, seq: number, samples: number, endMs = Date.now()) {
+    const nowMs = Date.now();
+    const ingestRobot = (await loadIngestRobot(p.ctx.db, robot.robotId, nowMs))!;
+    const jws = signBatch(robot, { seq, samples: healthySamples(JOINTS, samples, endMs) });
+    const checked = checkBatch({
+      jws,
+      kid: robot.robotId,
+      robotUuid: ingestRobot.robotUuid,
+      keys: ingestRobot.keys,
+      jointCount: ingestRobot.jointCount,
+      limits: ingestRobot.limits,
+      nowMs,
+      oldestMs: nowMs - 10 * 86_400_000,
+    });
+    if (!checked.ok) throw new Error(`${checked.code}: ${checked.message}`);
+    await telemetryIngestFor(p.ctx)!.partitions.ensureRange(checked.firstMs, checked.lastMs);
+    return { robot: ingestRobot, kid: robot.robotId, checked } satisfies VerifiedBatch;
+  }
+
+  const write = (batches: VerifiedBatch[]) =>
+    p.ctx.ledger.run((tx, ledger) =>
+      writeTelemetryGroup(
+        tx,
+        ledger,
+        batches,
+        new Date(),
+        { robotsWithActiveAlerts: new Set() },
+        p.ctx.db.dialect,
+      ),
+    );
+
+  async function stored(batches: VerifiedBatch[]) {
+    const { rows } = await p.ctx.db.query<{
+      seq: number;
+      ledger_index: number;
+      samples: number;
+      leaf: string;
+    }>(
+      `SELECT b.seq, b.ledger_index,
+              (SELECT count(*) FROM telemetry_samples s WHERE s.robot_uuid = b.robot_uuid AND s.seq = b.seq)::int AS samples,
+              (SELECT e.record_id FROM ledger_entries e WHERE e.idx = b.ledger_index) AS leaf
+         FROM telemetry_batches b
+        WHERE (b.robot_uuid, b.seq) IN (SELECT * FROM unnest($1::uuid[], $2::bigint[]))
+        ORDER BY b.ledger_index`,
+      [batches.map((b) => b.robot.robotUuid), batches.map((b) => b.checked.seq)],
+    );
+    return rows;
+  }
+
+  function expectStored(
+    outcomes: WriteOutcome[],
+    batches: VerifiedBatch[],
+    rows: Awaited<ReturnType<typeof stored>>,
+  ) {
+    const byKey = new Map(rows.map((r) => [`${r.leaf}`, r]));
+    outcomes.forEach((o, i) => {
+      if (o.status !== 'stored') return;
+      const b = batches[i]!;
+      const row = byKey.get(`${b.robot.robotUuid}:${b.checked.seq}`)!;
+      expect(row).toBeDefined();
+      expect(row.ledger_index).toBe(o.ledgerIndex);
+      expect(row.samples).toBe(b.checked.sampleCount);
+    });
+  }
+
+  it('writes an all-new small group in one statement, leaves in order', async () => {
+    const batches = await Promise.all(fleet.robots.map((r, i) => verified(r, 100 + i, 2)));
+    const outcomes = await write(batches);
+    expect(outcomes.every((o) => o.status === 'stored')).toBe(true);
+    const indices = outcomes.map((o) => (o.status === 'stored' ? o.ledgerIndex : -1));
+    expect(indices).toEqual(indices.map((_, i) => indices[0]! + i));
+    const rows = await stored(batches);
+    expect(rows).toHaveLength(batches.length);
+    expectStored(outcomes, batches, rows);
+  });
+
+  it('writes an all-new large group with its samples by COPY (or split on PGlite)', async () => {
+    const batches = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        verified(fleet.robots[i % 4]!, 200 + i, 60, Date.now() - i * 61_000),
+      ),
+    );
+    expect(batches.reduce((n, b) => n + b.checked.lines.length, 0)).toBeGreaterThan(INLINE_SAMPLE_BYTES);
+    const outcomes = await write(batches);
+    expect(outcomes.every((o) => o.status === 'stored')).toBe(true);
+    expectStored(outcomes, batches, await stored(batches));
+  });
+
+  it('writes only the fresh batches of a group with duplicates, an inactive robot and a retired key', async () => {
+    const [a, b, c, d] = fleet.robots as [TelemetryRobot, TelemetryRobot, TelemetryRobot, TelemetryRobot];
+    const already = await verified(a, 300, 1);
+    expect((await write([already]))[0]!.status).toBe('stored');
+
+    // Robot c's key is retired and robot d decommissioned after their batches were checked.
+    const retiredLate = await verified(c, 300, 1, Date.now() + 1000);
+    const inactive = await verified(d, 300, 1);
+    const rotation = await p.call('POST', `/v1/robots/${c.robotId}/events`, {
+      token: fleet.manufacturer.apiKey,
+      body: { type: 'key_rotation', data: { devicePublicKey: newDeviceKeyPair().publicKey } },
+    });
+    expect(rotation.statusCode).toBe(201);
+    const decommission = await p.call('POST', `/v1/robots/${d.robotId}/events`, {
+      token: fleet.manufacturer.apiKey,
+      body: { type: 'decommission', data: { reason: 'end of life' } },
+    });
+    expect(decommission.statusCode).toBe(201);
+
+    const fresh1 = await verified(a, 301, 3);
+    const fresh2 = await verified(b, 300, 2);
+    const twice = await verified(b, 300, 2);
+    const repeat = await verified(a, 300, 1);
+    const group = [fresh1, repeat, retiredLate, fresh2, inactive, twice];
+    const before = await p.ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM telemetry_samples');
+    const outcomes = await write(group);
+    expect(outcomes.map((o) => (o.status === 'refused' ? o.code : o.status))).toEqual([
+      'stored',
+      'duplicate',
+      'TELEMETRY_KEY_RETIRED',
+      'stored',
+      'TELEMETRY_ROBOT_INACTIVE',
+      'duplicate',
+    ]);
+    const i1 = outcomes[0]!.status === 'stored' ? outcomes[0]!.ledgerIndex : -1;
+    expect(outcomes[3]).toMatchObject({ status: 'stored', ledgerIndex: i1 + 1 });
+    expectStored(outcomes, group, await stored(group));
+    const after = await p.ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM telemetry_samples');
+    expect(after.rows[0]!.n - before.rows[0]!.n).toBe(3 + 2);
+    expect(await stored([retiredLate, inactive])).toHaveLength(0);
+  });
+});
