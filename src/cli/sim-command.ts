@@ -54,13 +54,16 @@ export interface SimSummary {
   seconds: number;
 }
 
+// Each wait removes its abort listener when it ends: a long simulation waits millions of times.
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    const wake = () => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', wake);
       resolve();
-    });
+    };
+    const timer = setTimeout(wake, ms);
+    signal?.addEventListener('abort', wake, { once: true });
   });
 
 /** The fields the simulator reads from the platform's answers. */
