@@ -3,6 +3,7 @@
 // MQTT at a chosen rate. With a manufacturer API key it files (and deploys) its robots first and
 // writes them, private keys included, to a fleet file that later runs reuse.
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -212,6 +213,8 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
     fleet.robots.map((r) => ({ robotId: r.robotId, jointCount: r.jointCount, nextSeq: r.nextSeq })),
     { seed: options.seed, timeScale: options.timeScale },
   );
+  // Every simulated robot waits on the signal at once.
+  if (options.signal) setMaxListeners(sims.length + 10, options.signal);
   const summary: SimSummary = {
     robots: sims.length,
     batches: 0,
