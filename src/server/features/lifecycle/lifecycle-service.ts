@@ -1,15 +1,14 @@
 // Lifecycle events of a robot (api-v1.md "Lifecycle", docs/lifecycle.md): who may record
 // each type is the access policy's call, what may happen is the state machine's; this service
 // checks the data, then writes the event and the robot's new state in one unit of work.
-import { createPublicKey } from 'node:crypto';
 import { decideSuspensionReason } from '../../../core/access-policy.js';
 import { PlatformError } from '../../../core/errors.js';
-import { decodeDevicePublicKey } from '../../../core/filing.js';
 import { decideTransition, EVENT_TYPES, type EventType } from '../../../core/lifecycle.js';
 import type { Actor } from '../../../core/organisation.js';
 import type { AppContext } from '../../app-context.js';
 import type { SqlClient } from '../../db/sql-client.js';
 import { enforce } from '../policy-enforcement.js';
+import { devicePublicKeyBytes } from '../robots/device-key.js';
 import { type RobotRow, robotForAction } from '../robots/robot-access.js';
 import { type RobotEventRow, SYSTEM_EVENT_TYPES, toRobotEvent } from '../robots/robot-records.js';
 import { type CheckedEvent, checkEventData, validUntilInstant } from './event-data.js';
@@ -50,29 +49,14 @@ function occurredAtOf(text: string | undefined, now: Date): Date {
   return at;
 }
 
-/** The 32 bytes of a rotated-in key: a curve point of large order that OpenSSL also imports. */
-function devicePublicKey(text: string): Uint8Array {
-  const bytes = decodeDevicePublicKey(text);
-  try {
-    createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: text }, format: 'jwk' });
-  } catch (error) {
-    throw new PlatformError(
-      'DEVICE_KEY_INVALID',
-      'devicePublicKey is not an Ed25519 public key',
-      { field: 'devicePublicKey' },
-      { cause: error },
-    );
-  }
-  return bytes;
-}
-
 /** Checks that need no database: the data's shape, the device key, dates that must agree. */
 function checkInput(
   input: NewLifecycleEvent,
   occurredAt: Date,
 ): { event: CheckedEvent; deviceKey?: Uint8Array } {
   const event = checkEventData(input.type, input.data ?? {});
-  if (event.type === 'key_rotation') return { event, deviceKey: devicePublicKey(event.data.devicePublicKey) };
+  if (event.type === 'key_rotation')
+    return { event, deviceKey: devicePublicKeyBytes(event.data.devicePublicKey) };
   if (event.type === 'certification') {
     const until = validUntilInstant(event.data.validUntil);
     if (!until || until <= occurredAt) {

@@ -6,11 +6,10 @@
 // round trip a filing makes there is paid by every filing queued behind it. A filing therefore
 // does everything it can before the unit of work (validation, the catalogue look-up, allocating
 // its unit sequence) and inside it only one statement: check and insert together.
-import { createPublicKey, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { decideRegistryAccess } from '../../../core/access-policy.js';
 import { PlatformError } from '../../../core/errors.js';
 import {
-  decodeDevicePublicKey,
   type ProductionDate,
   parseProductionDate,
   unitSequenceOfSerial,
@@ -23,6 +22,7 @@ import type { SqlClient } from '../../db/sql-client.js';
 import type { LedgerAppender } from '../../ledger/ledger-writer.js';
 import { appendRecord } from '../../ledger/record-kinds.js';
 import { enforce } from '../policy-enforcement.js';
+import { devicePublicKeyBytes } from './device-key.js';
 import { robotForAction } from './robot-access.js';
 import { loadRobotView, type RobotView, type RobotViewRow, toRobotView } from './robot-reads.js';
 import { type RobotEventRow, robotEventRecord } from './robot-records.js';
@@ -133,22 +133,6 @@ async function filingFacts(
   }
   if (facts.key_taken) throw deviceKeyTaken();
   return facts as FilingFacts & { model_id: string; site_id: string };
-}
-
-/** The 32 raw bytes of a device key, checked twice: as a curve point and by OpenSSL's import. */
-function devicePublicKeyBytes(text: string): Uint8Array {
-  const bytes = decodeDevicePublicKey(text);
-  try {
-    createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: text }, format: 'jwk' });
-  } catch (error) {
-    throw new PlatformError(
-      'DEVICE_KEY_INVALID',
-      'devicePublicKey is not an Ed25519 public key',
-      { field: 'devicePublicKey' },
-      { cause: error },
-    );
-  }
-  return bytes;
 }
 
 /** One key names one robot: a key that any robot has (or had) is refused. */
