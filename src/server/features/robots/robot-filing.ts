@@ -9,11 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { decideRegistryAccess } from '../../../core/access-policy.js';
 import { PlatformError } from '../../../core/errors.js';
-import {
-  type ProductionDate,
-  parseProductionDate,
-  unitSequenceOfSerial,
-} from '../../../core/filing.js';
+import { type ProductionDate, parseProductionDate, unitSequenceOfSerial } from '../../../core/filing.js';
 import type { RobotStatus } from '../../../core/lifecycle.js';
 import type { Actor, OrgKind } from '../../../core/organisation.js';
 import { encodeRobotId } from '../../../robot-id/index.js';
