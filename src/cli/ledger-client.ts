@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { RobotHistoryProof } from '../server/ledger/robot-history.js';
 
 /** Why a tool stops: the log misbehaved (`verification`), could not be reached, or was misused. */
 export class LedgerToolError extends Error {
@@ -46,20 +47,8 @@ export interface ConsistencyDocument {
   proof: Uint8Array[];
 }
 
-export interface HistoryDocument {
-  robotId: string;
-  treeSize: number;
-  checkpoint: string;
-  events: {
-    eventId: string;
-    type: string;
-    ledgerIndex: number;
-    entry: Uint8Array;
-    leafHash: Uint8Array;
-    proof: Uint8Array[];
-  }[];
-  laterEvents: number;
-}
+/** What `GET /v1/robots/{robotId}/history-proof` serves, with the base64 fields decoded. */
+export type HistoryDocument = RobotHistoryProof;
 
 // ---------------------------------------------------------------------------------------------
 // Parsing the JSON documents (from the network or from files): strict, never trusting shapes.

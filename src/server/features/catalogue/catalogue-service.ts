@@ -252,11 +252,18 @@ export async function addHardwareRevision(
   });
 }
 
-/** Models are product information: every organisation reads them, a manufacturer only its own. */
-function catalogueScope(actor: Actor, manufacturerId: string | undefined): string | null {
+/** A listing that shows nothing: a manufacturer asked for another manufacturer's catalogue. */
+const NOTHING_VISIBLE = Symbol('nothing visible');
+
+/**
+ * Whose catalogue the actor sees, narrowed by an optional `manufacturerId` filter: models and
+ * sites are product information that every organisation reads, but a manufacturer sees only
+ * its own. null means every manufacturer's.
+ */
+function catalogueScope(actor: Actor, requested: string | undefined): string | null | typeof NOTHING_VISIBLE {
   enforce(decideRegistryAccess(actor, 'catalogue.read'));
-  if (actor.kind === 'manufacturer') return actor.orgId;
-  return manufacturerId ?? null;
+  if (actor.kind !== 'manufacturer') return requested ?? null;
+  return requested === undefined || requested === actor.orgId ? actor.orgId : NOTHING_VISIBLE;
 }
 
 export async function listModels(
@@ -265,13 +272,7 @@ export async function listModels(
   page: { limit: number; cursor: string | undefined; manufacturerId: string | undefined },
 ): Promise<Page<Model>> {
   const manufacturerId = catalogueScope(actor, page.manufacturerId);
-  if (
-    actor.kind === 'manufacturer' &&
-    page.manufacturerId !== undefined &&
-    page.manufacturerId !== actor.orgId
-  ) {
-    return { items: [], nextCursor: null };
-  }
+  if (manufacturerId === NOTHING_VISIBLE) return { items: [], nextCursor: null };
   const { rows } = await ctx.db.query<ModelRow>(
     `SELECT * FROM models
       WHERE ($1::uuid IS NULL OR manufacturer_id = $1::uuid) AND ($2::uuid IS NULL OR id > $2::uuid)
@@ -335,13 +336,7 @@ export async function listSites(
   page: { limit: number; cursor: string | undefined; manufacturerId: string | undefined },
 ): Promise<Page<Site>> {
   const manufacturerId = catalogueScope(actor, page.manufacturerId);
-  if (
-    actor.kind === 'manufacturer' &&
-    page.manufacturerId !== undefined &&
-    page.manufacturerId !== actor.orgId
-  ) {
-    return { items: [], nextCursor: null };
-  }
+  if (manufacturerId === NOTHING_VISIBLE) return { items: [], nextCursor: null };
   const { rows } = await ctx.db.query<SiteRow>(
     `SELECT * FROM sites
       WHERE ($1::uuid IS NULL OR manufacturer_id = $1::uuid) AND ($2::uuid IS NULL OR id > $2::uuid)
