@@ -3,11 +3,11 @@
 // (for WebCrypto or a pure implementation) and keeps the rest unchanged.
 
 import {
-  createHash,
   createPrivateKey,
   createPublicKey,
   sign as cryptoSign,
   verify as cryptoVerify,
+  hash,
   type KeyObject,
   randomBytes,
 } from 'node:crypto';
@@ -26,11 +26,27 @@ export const ED25519_SEED_SIZE = 32;
 export const ED25519_PUBLIC_KEY_SIZE = 32;
 export const ED25519_SIGNATURE_SIZE = 64;
 
-/** SHA-256 of the concatenation of `parts`. */
+/**
+ * SHA-256 of the concatenation of `parts`. The parts are copied into one buffer and hashed by
+ * the one-shot crypto.hash (Node >= 20.12): for the ledger's inputs (a leaf's entry, a node's
+ * 65 bytes) that costs about two thirds of a createHash object with an update per part, and
+ * the ledger hashes twice per append.
+ */
 export function sha256(...parts: Uint8Array[]): Uint8Array {
-  const hash = createHash('sha256');
-  for (const part of parts) hash.update(part);
-  return new Uint8Array(hash.digest());
+  let data: Uint8Array;
+  if (parts.length === 1) data = parts[0]!;
+  else {
+    let length = 0;
+    for (const part of parts) length += part.length;
+    data = Buffer.allocUnsafe(length);
+    let offset = 0;
+    for (const part of parts) {
+      data.set(part, offset);
+      offset += part.length;
+    }
+  }
+  const digest = hash('sha256', data, 'buffer');
+  return new Uint8Array(digest.buffer, digest.byteOffset, digest.length);
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

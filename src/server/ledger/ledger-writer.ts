@@ -16,6 +16,21 @@ import { leafHash, MerkleFrontier, type NodeRecord, treeRootNodes } from '../../
 import type { Database, SqlClient } from '../db/sql-client.js';
 import { fetchNodeHashes, nodeRuns } from './ledger-nodes.js';
 
+/**
+ * Most pure-append writes in the database at once (#launchAppends): two keep both sides busy,
+ * this process hashing and encoding the next batch while PostgreSQL stores the previous one.
+ */
+const MAX_APPENDS_IN_FLIGHT = 2;
+
+/**
+ * The write of a group (migration 0007, ledger_append): a named prepared statement on
+ * PostgreSQL (pg's client.query takes `{ name, text }`), the text on PGlite.
+ */
+const APPEND_STATEMENT = {
+  name: 'ledger_append',
+  text: 'SELECT ledger_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) AS written',
+};
+
 /** Which stored record a ledger entry is of; audit follows it back. */
 export interface LedgerRecordRef {
   kind: string;
@@ -83,6 +98,12 @@ export class LedgerWriter {
   #closed = false;
   #idle: Promise<void> = Promise.resolve();
   #settleIdle: () => void = () => {};
+  /** Pipelined append writes not yet settled, oldest first (#launchAppends). */
+  #inFlight: Promise<void>[] = [];
+  /** Settles when the latest launched append write has been applied. */
+  #settledLaunches: Promise<void> = Promise.resolve();
+  /** Jobs of append writes that met another head: they go first again, the locked way. */
+  #requeued: Job[] = [];
 
   constructor(db: Database, options: LedgerWriterOptions = {}) {
     this.#db = db;
@@ -151,7 +172,33 @@ export class LedgerWriter {
       this.#settleIdle = resolve;
     });
     try {
-      while (this.#queue.length > 0) {
+      for (;;) {
+        // Batches that settled as conflicts go first again, in their order, the locked way
+        // (once every write in flight has settled: later ones conflict too, and queue behind).
+        if (this.#requeued.length > 0 && this.#inFlight.length === 0) {
+          this.#queue.unshift(...this.#requeued.splice(0));
+        }
+        if (this.#queue.length === 0) {
+          const oldest = this.#inFlight.shift();
+          if (!oldest) break;
+          await oldest;
+          continue;
+        }
+        if (this.#frontier && this.#queue[0]!.appends) {
+          // Pure appends on a known frontier: pipelined, up to MAX_APPENDS_IN_FLIGHT writes.
+          if (this.#inFlight.length >= MAX_APPENDS_IN_FLIGHT) {
+            await this.#inFlight.shift();
+            continue;
+          }
+          const batch = this.#queue.splice(0, this.#appendBatchLength());
+          this.#inFlight.push(this.#launchAppends(batch, this.#frontier));
+          continue;
+        }
+        // A unit of work takes the lock: every write in flight settles first.
+        if (this.#inFlight.length > 0) {
+          await this.#inFlight.shift();
+          continue;
+        }
         const batch = this.#queue.splice(0, this.#batchLength());
         await this.#commitBatch(batch);
       }
@@ -173,10 +220,20 @@ export class LedgerWriter {
     return Math.max(1, length);
   }
 
+  /**
+   * How many of the leading pure appends the next pipelined write takes: an even share of them
+   * over the writes that may still be launched, so that while one is in the database the next
+   * is being prepared (all at once would leave this process idle during the write, and the
+   * database idle while it prepares the next).
+   */
+  #appendBatchLength(): number {
+    let leading = 0;
+    while (leading < this.#queue.length && !this.#queue[leading]!.work) leading++;
+    const share = Math.ceil(leading / (MAX_APPENDS_IN_FLIGHT - this.#inFlight.length));
+    return Math.max(1, Math.min(this.#maxAppendBatch, share));
+  }
+
   async #commitBatch(batch: Job[]): Promise<void> {
-    if (this.#frontier && batch.every((job) => !job.work)) {
-      if (await this.#commitAppends(batch, this.#frontier)) return;
-    }
     const outcomes = new Map<Job, { ok: true; value: unknown } | { ok: false; error: unknown }>();
     let committed: CommittedTree | undefined;
     try {
@@ -256,11 +313,19 @@ export class LedgerWriter {
    * A batch of pure appends, when this process knows the frontier: ONE statement in a
    * transaction of its own (autocommit: durable when it returns, like any COMMIT), instead of
    * BEGIN, a locking SELECT, the write and COMMIT. The write is conditional on the head still
-   * being the frontier's tree (size and root). If another process appended meanwhile it writes
-   * nothing; the frontier is dropped and the batch goes the locked way (false). Otherwise true,
-   * the batch settled.
+   * being the tree it grows (size and root).
+   *
+   * Pipelined: the statement is sent at once, and the next batch is hashed and sent while this
+   * one is in the database, its own condition being the tree this one makes. PostgreSQL runs
+   * them in order: the second waits for the head row lock, then re-reads the head the first
+   * committed (READ COMMITTED re-checks the WHERE of an UPDATE on the new row version). The
+   * returned promise settles after every earlier launch has: results are applied in order.
+   *
+   * If another process appended meanwhile, the write finds another head and writes nothing;
+   * so does every write launched on top of it. Their jobs go back to the front of the queue
+   * and take the locked way, the frontier reloaded.
    */
-  async #commitAppends(batch: Job[], frontier: MerkleFrontier): Promise<boolean> {
+  #launchAppends(batch: Job[], frontier: MerkleFrontier): Promise<void> {
     const size = frontier.size;
     const pending: PendingLeaf[] = [];
     const indices: number[][] = [];
@@ -270,27 +335,35 @@ export class LedgerWriter {
       indices.push(appends.map((_, i) => first + i));
       for (const leaf of appends) pending.push(leaf);
     }
+    let write: Promise<'written' | 'conflict' | { error: unknown }>;
     let tree: CommittedTree | undefined;
-    if (pending.length > 0) {
-      try {
-        const from = { size, root: frontier.root() };
-        const nodes = appendToFrontier(frontier, pending);
-        tree = { size: frontier.size, root: frontier.root() };
-        if (!(await this.#write(this.#db, from, pending, nodes, tree))) {
-          this.#frontier = undefined;
-          return false;
-        }
-      } catch (error) {
-        this.#frontier = undefined;
-        for (const job of batch) job.reject(error);
-        return true;
-      }
-      this.#onCommit?.(tree);
+    if (pending.length === 0) write = Promise.resolve('written');
+    else {
+      const from = { size, root: frontier.root() };
+      const nodes = appendToFrontier(frontier, pending);
+      const to = { size: frontier.size, root: frontier.root() };
+      tree = to;
+      write = this.#write(this.#db, from, pending, nodes, to).then(
+        (written) => (written ? 'written' : 'conflict'),
+        (error: unknown) => ({ error }),
+      );
     }
-    batch.forEach((job, i) => {
-      job.resolve(indices[i]);
+    const settled = this.#settledLaunches.then(async () => {
+      const outcome = await write;
+      if (outcome === 'written') {
+        if (tree) this.#onCommit?.(tree);
+        batch.forEach((job, i) => {
+          job.resolve(indices[i]);
+        });
+        return;
+      }
+      // The frontier ran ahead of the database: drop it, so the next batch reloads it.
+      this.#frontier = undefined;
+      if (outcome === 'conflict') this.#requeued.push(...batch);
+      else for (const job of batch) job.reject(outcome.error);
     });
-    return true;
+    this.#settledLaunches = settled;
+    return settled;
   }
 
   async #frontierAt(tx: SqlClient, size: number): Promise<MerkleFrontier> {
@@ -301,11 +374,11 @@ export class LedgerWriter {
   }
 
   /**
-   * Writes a batch in ONE statement: the leaves, the interior nodes they complete and the new
-   * head `to`, on condition that the head is still `from` (`WHERE size = … AND root = …` on the
-   * head row, which also takes its lock). Returns false, having written nothing, if the head is
-   * another. The root makes the condition exact: had another process grown the tree, even to
-   * the same size, the root would differ.
+   * Writes a batch in ONE statement (ledger_append, migration 0007): the leaves, the interior
+   * nodes they complete and the new head `to`, on condition that the head is still `from`, read
+   * under its row lock. Returns false, having written nothing, if the head is another. The root
+   * makes the condition exact: had another process grown the tree, even to the same size, the
+   * root would differ.
    *
    * Bytes go to the database as ONE bytea parameter each (entries, hashes), cut apart in SQL: a
    * bytea[] parameter is sent as escaped hex text, which costs more than the whole rest of an
@@ -330,22 +403,11 @@ export class LedgerWriter {
       offset += leaf.entry.length;
     }
     const runs = nodeRuns(nodes);
-    const { rows } = await client.query<{ size: number }>(
-      `WITH head AS (
-         UPDATE ledger_head SET size = $2, root = $3 WHERE size = $1 AND root = $16 RETURNING size
-       ), leaves AS (
-         INSERT INTO ledger_entries (idx, entry, leaf_hash, record_kind, record_id, appended_at)
-         SELECT $1::bigint + x.n - 1, substr($4::bytea, x.off, x.len), substr($5::bytea, (x.n::int - 1) * 32 + 1, 32),
-                x.kind, x.id, $10::timestamptz
-           FROM head, unnest($6::int[], $7::int[], $8::text[], $9::text[]) WITH ORDINALITY AS x(off, len, kind, id, n)
-       ), nodes AS (
-         INSERT INTO ledger_node_runs (level, idx, hashes)
-         SELECT r.level, r.first, substr($15::bytea, r.start * 32 + 1, r.count * 32)
-           FROM head, unnest($11::smallint[], $12::bigint[], $13::int[], $14::int[]) AS r(level, first, count, start)
-       )
-       SELECT size FROM head`,
+    const { rows } = await client.query<{ written: boolean }>(
+      this.#db.dialect === 'postgres' ? (APPEND_STATEMENT as unknown as string) : APPEND_STATEMENT.text,
       [
         from.size,
+        from.root,
         to.size,
         to.root,
         concatBytes(leaves.map((l) => l.entry)),
@@ -360,10 +422,9 @@ export class LedgerWriter {
         runs.counts,
         runs.starts,
         runs.hashes,
-        from.root,
       ],
     );
-    return rows.length === 1;
+    return rows[0]?.written === true;
   }
 }
 

@@ -120,6 +120,45 @@ describe(`LedgerWriter.appendEntries (${backend})`, () => {
     }
   });
 
+  it('pipelined writes overtaken by another process go again the locked way, in order, none lost', async () => {
+    // Two writes of one writer are in the database at once (the second built on the first's
+    // tree) while another writer keeps appending: the overtaken writes find another head, write
+    // nothing, and are retried; every promise gets the index its entry really has.
+    const other = new LedgerWriter(database.db, { maxAppendBatch: 4 });
+    try {
+      const entry = (who: string, i: number) => ({
+        record: { kind: 'test_entry', id: `pipe-${who}-${i}` },
+        entry: utf8(`pipe ${who} ${i}`),
+      });
+      const promised = new Map<number, string>();
+      const jobs: Promise<void>[] = [];
+      for (let i = 0; i < 120; i++) {
+        const [who, w] = i % 3 === 0 ? ['b', other] : ['a', writer];
+        const item = entry(who as string, i);
+        jobs.push(
+          (w as LedgerWriter).appendEntries([item]).then(([index]) => {
+            expect(promised.has(index!)).toBe(false);
+            promised.set(index!, `pipe ${who} ${i}`);
+          }),
+        );
+      }
+      await Promise.all(jobs);
+      const { rows } = await database.db.query<{ idx: number; entry: Uint8Array }>(
+        'SELECT idx, entry FROM ledger_entries ORDER BY idx',
+      );
+      expect(rows.map((r) => r.idx)).toEqual(rows.map((_, i) => i));
+      expect(promised.size).toBe(120);
+      for (const [index, text] of promised) expect(Buffer.from(rows[index]!.entry).toString()).toBe(text);
+      const head = await writer.head();
+      expect(head.size).toBe(rows.length);
+      expect(Buffer.from(head.root)).toEqual(
+        Buffer.from(rootFromLeafHashes(rows.map((r) => leafHash(r.entry)))),
+      );
+    } finally {
+      await other.close();
+    }
+  });
+
   it('refuses an entry that is not bytes before it reaches a transaction', async () => {
     await expect(
       writer.appendEntries([
