@@ -58,7 +58,6 @@ class CopyFromStdin implements PromiseLike<{ rows: never[]; rowCount: number }> 
   readonly #done: Promise<{ rows: never[]; rowCount: number }>;
   #resolve!: (value: { rows: never[]; rowCount: number }) => void;
   #reject!: (error: unknown) => void;
-  #error: unknown;
   #rowCount = 0;
 
   constructor(text: string, data: Buffer) {
@@ -94,13 +93,14 @@ class CopyFromStdin implements PromiseLike<{ rows: never[]; rowCount: number }> 
     if (match) this.#rowCount = Number(match[1]);
   }
 
+  // pg clears its active query on an ErrorResponse, so the ReadyForQuery that follows never
+  // reaches this submittable: settle on the error itself (as pg's own Query does).
   handleError(error: unknown): void {
-    this.#error = error;
+    this.#reject(error);
   }
 
   handleReadyForQuery(): void {
-    if (this.#error) this.#reject(this.#error);
-    else this.#resolve({ rows: [], rowCount: this.#rowCount });
+    this.#resolve({ rows: [], rowCount: this.#rowCount });
   }
 
   handleRowDescription(): void {}
