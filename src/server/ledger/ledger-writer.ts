@@ -104,6 +104,8 @@ export class LedgerWriter {
   #settledLaunches: Promise<void> = Promise.resolve();
   /** Jobs of append writes that met another head: they go first again, the locked way. */
   #requeued: Job[] = [];
+  /** runWithPrelude transactions in flight: close() waits for them. */
+  #soloRuns = new Set<Promise<unknown>>();
 
   constructor(db: Database, options: LedgerWriterOptions = {}) {
     this.#db = db;
@@ -116,6 +118,62 @@ export class LedgerWriter {
   /** Runs `work` in a group-committed transaction; resolves once it is durable. */
   run<T>(work: UnitOfWork<T>): Promise<T> {
     return this.#enqueue({ work: work as UnitOfWork<unknown> });
+  }
+
+  /**
+   * Runs `work` in a transaction of its own, not grouped with others, after `prelude` ran in
+   * the same transaction BEFORE the ledger's head lock is taken: the prelude is for writes that
+   * need no place in the log's order (bulk-loading rows the unit then logs), so that they run
+   * while another transaction holds the lock instead of lengthening the time it is held. Two
+   * calls may be in flight at once: the second's prelude overlaps the first's locked part.
+   * Resolves once committed; if anything throws, nothing of it is written.
+   */
+  runWithPrelude<T>(prelude: (tx: SqlClient) => Promise<void>, work: UnitOfWork<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new Error('the ledger writer is closed'));
+    const run = this.#runSolo(prelude, work);
+    this.#soloRuns.add(run);
+    const forget = () => this.#soloRuns.delete(run);
+    run.then(forget, forget);
+    return run;
+  }
+
+  async #runSolo<T>(prelude: (tx: SqlClient) => Promise<void>, work: UnitOfWork<T>): Promise<T> {
+    let tree: CommittedTree | undefined;
+    try {
+      const value = await this.#db.transaction(async (tx) => {
+        await prelude(tx);
+        const locked = await tx.query<{ size: number; root: Uint8Array }>(
+          'SELECT size, root FROM ledger_head FOR UPDATE',
+        );
+        const from = locked.rows[0];
+        if (!from) throw new Error('ledger_head is missing: were the migrations applied?');
+        const frontier = await this.#frontierAt(tx, from);
+        const pending: PendingLeaf[] = [];
+        const result = await work(tx, {
+          get nextIndex() {
+            return from.size + pending.length;
+          },
+          append(record, entry) {
+            pending.push({ entry, leafHash: leafHash(entry), record });
+            return from.size + pending.length - 1;
+          },
+        });
+        if (pending.length > 0) {
+          const nodes = appendToFrontier(frontier, pending);
+          tree = { size: frontier.size, root: frontier.root() };
+          if (!(await this.#write(tx, from, pending, nodes, tree))) {
+            throw new Error(`the ledger head moved from size ${from.size} while locked`);
+          }
+        }
+        return result;
+      });
+      if (tree) this.#onCommit?.(tree);
+      return value;
+    } catch (error) {
+      // Not committed: the frontier may have run ahead of the database.
+      if (tree) this.#frontier = undefined;
+      throw error;
+    }
   }
 
   /**
@@ -163,7 +221,7 @@ export class LedgerWriter {
   /** Waits for queued work to finish, then refuses more. */
   async close(): Promise<void> {
     this.#closed = true;
-    await this.#idle;
+    await Promise.allSettled([this.#idle, ...this.#soloRuns]);
   }
 
   async #drain(): Promise<void> {
@@ -244,7 +302,7 @@ export class LedgerWriter {
         const from = head.rows[0];
         if (!from) throw new Error('ledger_head is missing: were the migrations applied?');
         const size = from.size;
-        const frontier = await this.#frontierAt(tx, size);
+        const frontier = await this.#frontierAt(tx, from);
         const pending: PendingLeaf[] = [];
         const appender: LedgerAppender = {
           get nextIndex() {
@@ -366,10 +424,19 @@ export class LedgerWriter {
     return settled;
   }
 
-  async #frontierAt(tx: SqlClient, size: number): Promise<MerkleFrontier> {
-    if (this.#frontier && this.#frontier.size === size) return this.#frontier;
+  /**
+   * The frontier of the tree `head`, read under its lock: this process's own if it is that tree
+   * (size AND root: a frontier another path advanced for a write that then failed may have the
+   * size of a tree someone else made), else loaded from the stored nodes.
+   */
+  async #frontierAt(tx: SqlClient, head: CommittedTree): Promise<MerkleFrontier> {
+    const own = this.#frontier;
+    if (own && own.size === head.size && Buffer.compare(own.root(), head.root) === 0) return own;
     // The frontier's nodes (leaves or interior nodes) by primary key (ledger-nodes.ts).
-    this.#frontier = MerkleFrontier.fromHashes(size, await fetchNodeHashes(tx, treeRootNodes(size)));
+    this.#frontier = MerkleFrontier.fromHashes(
+      head.size,
+      await fetchNodeHashes(tx, treeRootNodes(head.size)),
+    );
     return this.#frontier;
   }
 

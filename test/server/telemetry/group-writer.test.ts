@@ -4,13 +4,17 @@
 // was filled writes nothing in that statement and then only its fresh batches. Either way each
 // stored batch's row names the ledger leaf that holds its digest, and refused ones write nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rootFromLeafHashes } from '../../../src/ledger/index.js';
 import { checkBatch } from '../../../src/server/features/telemetry/batch-check.js';
 import { loadIngestRobot } from '../../../src/server/features/telemetry/robot-directory.js';
+import { insertSampleLines } from '../../../src/server/features/telemetry/sample-copy.js';
 import { telemetryIngestFor } from '../../../src/server/features/telemetry/telemetry-runtime.js';
 import {
+  groupLines,
   INLINE_SAMPLE_BYTES,
   type VerifiedBatch,
   type WriteOutcome,
+  writeCopiedGroup,
   writeTelemetryGroup,
 } from '../../../src/server/features/telemetry/telemetry-writer.js';
 import { ADMIN_TOKEN, startTestPlatform, type TestPlatform } from '../../support/app.js';
@@ -165,5 +169,81 @@ describe(`telemetry group writer (${backend})`, () => {
     const after = await p.ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM telemetry_samples');
     expect(after.rows[0]!.n - before.rows[0]!.n).toBe(3 + 2);
     expect(await stored([retiredLate, inactive])).toHaveLength(0);
+  });
+
+  // What TelemetryIngest does with a large group: its samples are loaded BEFORE the ledger lock
+  // (LedgerWriter.runWithPrelude), then checked and logged under it.
+  const writeCopied = (batches: VerifiedBatch[]) =>
+    p.ctx.ledger.runWithPrelude(
+      async (tx) => {
+        await insertSampleLines(tx, p.ctx.db.dialect, groupLines(batches));
+      },
+      async (tx, ledger) => {
+        const written = await writeCopiedGroup(
+          tx,
+          ledger,
+          batches,
+          new Date(),
+          { robotsWithActiveAlerts: new Set() },
+          p.ctx.db.dialect,
+        );
+        if (!written) throw new Error('redo');
+        return written;
+      },
+    );
+  const sampleCount = async () =>
+    (await p.ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM telemetry_samples')).rows[0]!.n;
+
+  it('a group whose samples were loaded before the lock is stored whole, leaves in order', async () => {
+    const batches = await Promise.all(
+      fleet.robots.slice(0, 2).map((r, i) => verified(r, 400 + i, 5, Date.now() - i * 1000)),
+    );
+    const before = await sampleCount();
+    const outcomes = await writeCopied(batches);
+    expect(outcomes.map((o) => o.status)).toEqual(['stored', 'stored']);
+    expect(outcomes[1]).toMatchObject({
+      ledgerIndex: (outcomes[0] as { ledgerIndex: number }).ledgerIndex + 1,
+    });
+    expectStored(outcomes, batches, await stored(batches));
+    expect((await sampleCount()) - before).toBe(10);
+  });
+
+  it('with a duplicate in it, that group writes nothing at all, its loaded samples included', async () => {
+    const [a, b] = fleet.robots as [TelemetryRobot, TelemetryRobot];
+    const first = await verified(a, 500, 4);
+    expect((await writeCopied([first]))[0]!.status).toBe('stored');
+    const before = await sampleCount();
+    const head = await p.ctx.ledger.head();
+    const fresh = await verified(b, 500, 3);
+    const again = await verified(a, 500, 4);
+    await expect(writeCopied([fresh, again])).rejects.toThrow('redo');
+    expect(await sampleCount()).toBe(before);
+    expect((await p.ctx.ledger.head()).size).toBe(head.size);
+    expect(await stored([fresh])).toHaveLength(0);
+    // The careful way then stores the fresh batch once and reports the duplicate.
+    const outcomes = await write([fresh, again]);
+    expect(outcomes.map((o) => o.status)).toEqual(['stored', 'duplicate']);
+    expect((await sampleCount()) - before).toBe(3);
+  });
+
+  it('a second group in its own transaction waits for the lock and logs after the first', async () => {
+    const [c, d] = fleet.robots.slice(0, 2) as [TelemetryRobot, TelemetryRobot];
+    const g1 = [await verified(c, 600, 2)];
+    const g2 = [await verified(d, 600, 2)];
+    const [o1, o2] = await Promise.all([writeCopied(g1), writeCopied(g2)]);
+    const i1 = (o1[0] as { ledgerIndex: number }).ledgerIndex;
+    const i2 = (o2[0] as { ledgerIndex: number }).ledgerIndex;
+    expect(Math.abs(i1 - i2)).toBe(1);
+    expectStored(o1, g1, await stored(g1));
+    expectStored(o2, g2, await stored(g2));
+    // The head is the tree of every stored leaf (each transaction grew the tree the other left).
+    const leaves = await p.ctx.db.query<{ leaf_hash: Uint8Array }>(
+      'SELECT leaf_hash FROM ledger_entries ORDER BY idx',
+    );
+    const head = await p.ctx.ledger.head();
+    expect(head.size).toBe(leaves.rows.length);
+    expect(Buffer.from(head.root)).toEqual(
+      Buffer.from(rootFromLeafHashes(leaves.rows.map((r) => r.leaf_hash))),
+    );
   });
 });

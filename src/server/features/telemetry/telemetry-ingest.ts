@@ -10,10 +10,14 @@ import type { AppContext } from '../../app-context.js';
 import { peekJwsHeader } from './batch-check.js';
 import { DAY_MS, dayStart, PartitionManager } from './partitions.js';
 import { RobotDirectory } from './robot-directory.js';
+import { insertSampleLines } from './sample-copy.js';
 import {
+  groupLines,
+  INLINE_SAMPLE_BYTES,
   type TelemetryWriterState,
   type VerifiedBatch,
   type WriteOutcome,
+  writeCopiedGroup,
   writeTelemetryGroup,
 } from './telemetry-writer.js';
 import { VerifierPool } from './verifier-pool.js';
@@ -39,6 +43,9 @@ export const INGEST_DEFAULTS = {
   maxGroupSamples: 20_000,
   rawRetentionDays: 30,
 } as const;
+
+/** Thrown inside a group's transaction to roll it back and write the group the careful way. */
+const REDO = Symbol('redo the group without its preloaded samples');
 
 export interface IngestAck {
   accepted: number;
@@ -208,10 +215,16 @@ export class TelemetryIngest {
     await this.partitions.ensureRange(result.firstMs, result.lastMs);
     return new Promise<IngestAck>((resolve, reject) => {
       this.#queue.push({ batch: { robot: robot!, kid, checked: result }, resolve, reject });
-      if (!this.#committing) this.#committing = this.#drain();
+      this.#committing ??= this.#drain();
     });
   }
 
+  /**
+   * One group commit at a time: the batches that arrive meanwhile make the next group. (Two
+   * at once, the second loading its samples while the first holds the ledger lock, measured
+   * slower: each group is then half as large, and what a group costs the database apart from
+   * its samples is paid twice as often.)
+   */
   async #drain(): Promise<void> {
     try {
       while (this.#queue.length > 0) {
@@ -223,8 +236,7 @@ export class TelemetryIngest {
           samples += n;
           take++;
         }
-        const group = this.#queue.splice(0, take);
-        await this.#commit(group);
+        await this.#commit(this.#queue.splice(0, take));
       }
     } finally {
       this.#committing = undefined;
@@ -233,18 +245,43 @@ export class TelemetryIngest {
 
   async #commit(group: Queued[]): Promise<void> {
     const started = performance.now();
-    let outcomes: WriteOutcome[];
+    let outcomes: WriteOutcome[] | undefined;
+    const batches = group.map((q) => q.batch);
+    const dialect = this.#ctx.db.dialect;
     try {
       await this.#loadAlertHints();
-      outcomes = await this.#ctx.ledger.run((tx, ledger) =>
-        writeTelemetryGroup(
-          tx,
-          ledger,
-          group.map((q) => q.batch),
-          this.#ctx.clock(),
-          this.#state,
-          this.#ctx.db.dialect,
-        ),
+      const lines = groupLines(batches);
+      if (lines.length > INLINE_SAMPLE_BYTES) {
+        // The samples go in before the ledger lock; if anything in the group turns out to be a
+        // duplicate or refused, that transaction rolls back and the group goes the careful way.
+        outcomes = await this.#ctx.ledger
+          .runWithPrelude(
+            async (tx) => {
+              await insertSampleLines(tx, dialect, lines);
+            },
+            async (tx, ledger) => {
+              const written = await writeCopiedGroup(
+                tx,
+                ledger,
+                batches,
+                this.#ctx.clock(),
+                this.#state,
+                dialect,
+              );
+              if (!written) throw REDO;
+              return written;
+            },
+          )
+          .catch((error: unknown) => {
+            if (error === REDO) return undefined;
+            throw error;
+          });
+      }
+      // A transaction of its own too: not grouped with registry writes by the ledger writer,
+      // where it would cost SAVEPOINT round trips and make them wait for its samples.
+      outcomes ??= await this.#ctx.ledger.runWithPrelude(
+        async () => {},
+        (tx, ledger) => writeTelemetryGroup(tx, ledger, batches, this.#ctx.clock(), this.#state, dialect),
       );
     } catch (error) {
       for (const q of group) q.reject(error);

@@ -301,6 +301,76 @@ function appendLeaves(
   }
 }
 
+/** The COPY text of a group's samples, batch after batch. */
+export function groupLines(batches: readonly VerifiedBatch[]): string {
+  let lines = '';
+  for (const b of batches) lines += b.checked.lines;
+  return lines;
+}
+
+/** Whether no (robot, seq) comes twice in the group. */
+function allDistinct(batches: readonly VerifiedBatch[]): boolean {
+  const ids = new Set<string>();
+  for (const b of batches) ids.add(`${b.robot.robotUuid}|${b.checked.seq}`);
+  return ids.size === batches.length;
+}
+
+/**
+ * The optimistic statement of a group of distinct batches, then, if it wrote, their leaves and
+ * alerts: `written` with the outcomes; else the checks, nothing written. The samples go in the
+ * statement when `inlineLines` is given; otherwise the caller writes them (before or after).
+ */
+async function writeOptimistic(
+  tx: SqlClient,
+  ledger: LedgerAppender,
+  batches: readonly VerifiedBatch[],
+  now: Date,
+  state: TelemetryWriterState,
+  dialect: Dialect,
+  inlineLines: string | undefined,
+): Promise<{ written: WriteOutcome[]; checks?: never } | { written?: never; checks: GroupCheck[] }> {
+  const firstIndex = ledger.nextIndex;
+  const result = await tx.query<GroupCheck & { go: boolean }>(
+    inlineLines !== undefined
+      ? statement(dialect, 'telemetry_group_inline', OPTIMISTIC_INLINE_SQL)
+      : statement(dialect, 'telemetry_group_copy', OPTIMISTIC_COPY_SQL),
+    [
+      ...writeParams(batches, now, firstIndex),
+      INACTIVE_STATUSES,
+      ...(inlineLines !== undefined ? [inlineLines] : []),
+    ],
+  );
+  if (!result.rows[0]?.go) return { checks: result.rows };
+  appendLeaves(ledger, batches, now, firstIndex);
+  await raiseAlerts(tx, ledger, batches, now, state);
+  return {
+    written: batches.map((b, i) => ({
+      status: 'stored',
+      accepted: b.checked.sampleCount,
+      ledgerIndex: firstIndex + i,
+    })),
+  };
+}
+
+/**
+ * The write of a group whose samples the transaction already holds, copied before the ledger
+ * lock was taken (TelemetryIngest, LedgerWriter.runWithPrelude): the optimistic statement, and
+ * if every batch passes it, their leaves and alerts. Undefined when anything in the group is a
+ * duplicate or refused: the transaction then holds samples that must not stay, so the caller
+ * rolls it back and writes the group again with writeTelemetryGroup.
+ */
+export async function writeCopiedGroup(
+  tx: SqlClient,
+  ledger: LedgerAppender,
+  batches: readonly VerifiedBatch[],
+  now: Date,
+  state: TelemetryWriterState,
+  dialect: Dialect,
+): Promise<WriteOutcome[] | undefined> {
+  if (!allDistinct(batches)) return undefined;
+  return (await writeOptimistic(tx, ledger, batches, now, state, dialect, undefined)).written;
+}
+
 /**
  * Writes a group of verified batches as one unit of work; returns one outcome per batch, in
  * order. Refusals found only now (the robot was decommissioned or its key retired since the
@@ -320,33 +390,26 @@ export async function writeTelemetryGroup(
   dialect: Dialect,
 ): Promise<WriteOutcome[]> {
   const outcomes: Outcomes = new Array(batches.length);
-  let lines = '';
-  for (const b of batches) lines += b.checked.lines;
+  const lines = groupLines(batches);
   const inline = lines.length <= INLINE_SAMPLE_BYTES;
 
-  const ids = new Set<string>();
-  for (const b of batches) ids.add(`${b.robot.robotUuid}|${b.checked.seq}`);
-  const firstIndex = ledger.nextIndex;
   let checks: GroupCheck[];
-  if (ids.size === batches.length) {
+  if (allDistinct(batches)) {
     // 1. Optimistic: status, key and duplicates checked under the ledger lock, and written if all pass.
-    const result = await tx.query<GroupCheck & { go: boolean }>(
-      inline
-        ? statement(dialect, 'telemetry_group_inline', OPTIMISTIC_INLINE_SQL)
-        : statement(dialect, 'telemetry_group_copy', OPTIMISTIC_COPY_SQL),
-      [...writeParams(batches, now, firstIndex), INACTIVE_STATUSES, ...(inline ? [lines] : [])],
+    const attempt = await writeOptimistic(
+      tx,
+      ledger,
+      batches,
+      now,
+      state,
+      dialect,
+      inline ? lines : undefined,
     );
-    if (result.rows[0]?.go) {
-      appendLeaves(ledger, batches, now, firstIndex);
+    if (attempt.written) {
       if (!inline) await insertSampleLines(tx, dialect, lines);
-      await raiseAlerts(tx, ledger, batches, now, state);
-      return batches.map((b, i) => ({
-        status: 'stored',
-        accepted: b.checked.sampleCount,
-        ledgerIndex: firstIndex + i,
-      }));
+      return attempt.written;
     }
-    checks = result.rows;
+    checks = attempt.checks;
   } else {
     const result = await tx.query<GroupCheck>(statement(dialect, 'telemetry_group_check', CHECK_SQL), [
       batches.map((b) => b.robot.robotUuid),
@@ -380,14 +443,13 @@ export async function writeTelemetryGroup(
   if (fresh.length === 0) return outcomes as WriteOutcome[];
 
   // 3. The fresh batches: rows and rollups in one statement, then the samples, then alerts.
+  const firstIndex = ledger.nextIndex;
   await tx.query(
     statement(dialect, 'telemetry_group_write', GROUP_WRITE_SQL),
     writeParams(fresh, now, firstIndex),
   );
   appendLeaves(ledger, fresh, now, firstIndex);
-  let freshLines = '';
-  for (const b of fresh) freshLines += b.checked.lines;
-  await insertSampleLines(tx, dialect, freshLines);
+  await insertSampleLines(tx, dialect, groupLines(fresh));
   await raiseAlerts(tx, ledger, fresh, now, state);
 
   for (let f = 0; f < fresh.length; f++) {
