@@ -4,7 +4,11 @@
 // settled on ReadyForQuery never settled at all (pg drops its active query on an error), and a
 // group commit holding the ledger lock would have waited forever.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertSampleLines } from '../../../src/server/features/telemetry/sample-copy.js';
+import { binarySampleRows, uuidBytes } from '../../../src/server/features/telemetry/sample-binary.js';
+import {
+  copyBinarySampleRows,
+  insertSampleLines,
+} from '../../../src/server/features/telemetry/sample-copy.js';
 import { backend, openTestDatabase, type TestDatabase } from '../../support/database.js';
 
 const ROBOT = '00000000-0000-4000-8000-000000000001';
@@ -52,5 +56,68 @@ describe(`sample COPY (${backend})`, () => {
     expect(await count()).toBe(2);
     // Every pooled connection still answers (the failed one was rolled back, not left hanging).
     await Promise.all(Array.from({ length: 4 }, () => database.db.query('SELECT 1')));
+  });
+
+  // The binary rows must store exactly what the text of the same values stores: float4 columns
+  // rounded the same way, times to the microsecond, arrays and fault lists alike.
+  const samples = [
+    {
+      atMs: Date.parse(`${day}T12:00:00.123Z`),
+      socPct: 55.123456789,
+      sohPct: 91.25,
+      cycles: 300,
+      batteryTempC: -12.3456789,
+      jointWear: [0.1234567890123, 0.5, 1e-7, 0.999999999],
+      jointTempC: [30.5, -4.125, 80.0001, 31.337],
+      positionErrorMm: 1.25,
+      taskSuccessRate: 0.985,
+      operatingHours: 123456.789012345,
+      faults: ['E_OVERHEAT', 'W_LOW_GRIP'],
+    },
+    {
+      atMs: Date.parse(`${day}T23:59:59.999Z`),
+      socPct: 0,
+      sohPct: 100,
+      cycles: 0,
+      batteryTempC: 0.1,
+      jointWear: [0, 0, 0, 0],
+      jointTempC: [20, 20, 20, 20],
+      positionErrorMm: 0,
+      taskSuccessRate: 1,
+      operatingHours: 0,
+      faults: [],
+    },
+  ];
+  const text = (seq: number) =>
+    samples
+      .map(
+        (s) =>
+          `${ROBOT}\t${seq}\t${new Date(s.atMs).toISOString()}\t${s.socPct}\t${s.sohPct}\t${s.cycles}\t${s.batteryTempC}\t{${s.jointWear.join(',')}}\t{${s.jointTempC.join(',')}}\t${s.positionErrorMm}\t${s.taskSuccessRate}\t${s.operatingHours}\t{${s.faults.join(',')}}\n`,
+      )
+      .join('');
+
+  it.runIf(backend === 'postgres')('binary COPY rows store exactly what their text stores', async () => {
+    await database.db.transaction(async (tx) => {
+      await insertSampleLines(tx, 'postgres', text(10));
+      expect(
+        await copyBinarySampleRows(tx, 'postgres', [binarySampleRows(uuidBytes(ROBOT), 11, samples)]),
+      ).toBe(2);
+    });
+    const { rows } = await database.db.query<{ seq: number; row: string }>(
+      `SELECT seq, (t, soc_pct, soh_pct, cycles, battery_temp_c, joint_wear, joint_temp_c, position_error_mm,
+                    task_success_rate, operating_hours, faults)::text AS row
+         FROM telemetry_samples WHERE seq IN (10, 11) ORDER BY seq, t`,
+    );
+    expect(rows).toHaveLength(4);
+    expect(rows.slice(2).map((r) => r.row)).toEqual(rows.slice(0, 2).map((r) => r.row));
+    expect(rows[0]!.row).toContain('{E_OVERHEAT,W_LOW_GRIP}');
+  });
+
+  it.runIf(backend === 'pglite')('PGlite takes text rows only: binary rows are refused', async () => {
+    const rows = binarySampleRows(uuidBytes(ROBOT), 12, samples);
+    await expect(
+      database.db.transaction((tx) => copyBinarySampleRows(tx, database.db.dialect, [rows])),
+    ).rejects.toThrow('binary sample rows are for PostgreSQL only');
+    expect(await count()).toBe(2);
   });
 });

@@ -17,6 +17,7 @@ import {
   type RollupPartial,
   validatePayload,
 } from '../../../core/telemetry/index.js';
+import { binarySampleRows, uuidBytes } from './sample-binary.js';
 
 /** A device key as the checker needs it: base64url of the raw 32 bytes, and its retirement. */
 export interface CandidateKey {
@@ -37,6 +38,11 @@ export interface BatchCheckInput {
   limits: ModelLimits;
   nowMs: number;
   oldestMs: number;
+  /**
+   * How the sample rows are wanted: `binary` COPY rows (sample-binary.ts), what PostgreSQL
+   * stores fastest, or `text` lines (COPY text, split by SQL on PGlite). Default text.
+   */
+  rowFormat?: 'text' | 'binary';
 }
 
 export interface CheckedBatch {
@@ -48,8 +54,10 @@ export interface CheckedBatch {
   jwsSha256: string;
   /** Index into `keys` of the key that verified. */
   keyIndex: number;
-  /** The batch's sample rows as COPY text (sample-copy.ts), one line each. */
+  /** The batch's sample rows as COPY text (sample-copy.ts), one line each; empty if `rows`. */
   lines: string;
+  /** With rowFormat `binary`: the batch's sample rows in binary COPY format, else absent. */
+  rows?: Uint8Array;
   minutePartials: RollupPartial[];
   observation: ConditionObservation;
 }
@@ -226,8 +234,9 @@ export function checkBatch(input: BatchCheckInput): BatchCheckResult {
 
   const samples = payload.samples;
   const n = samples.length;
+  const binary = input.rowFormat === 'binary';
   const prefix = `${input.robotUuid}\t${payload.seq}\t`;
-  const raw = rawJointArrays(payloadText, n);
+  const raw = binary ? undefined : rawJointArrays(payloadText, n);
   let lines = '';
   const partials = new Map<number, RollupPartial>();
   const values = new Array<number>(7);
@@ -237,10 +246,11 @@ export function checkBatch(input: BatchCheckInput): BatchCheckResult {
     const b = s.battery;
     const j = s.joints;
     const a = s.accuracy;
-    const wearText = raw ? raw.wear[i]! : j.wear.join(',');
-    const tempText = raw ? raw.tempC[i]! : j.tempC.join(',');
-    lines += `${prefix}${s.t}\t${b.socPct}\t${b.sohPct}\t${b.cycles}\t${b.tempC}\t{${wearText}}\t{${tempText}}\t${a.positionErrorMm}\t${a.taskSuccessRate}\t${s.operatingHours}\t{${s.faults.join(',')}}\n`;
-
+    if (!binary) {
+      const wearText = raw ? raw.wear[i]! : j.wear.join(',');
+      const tempText = raw ? raw.tempC[i]! : j.tempC.join(',');
+      lines += `${prefix}${s.t}\t${b.socPct}\t${b.sohPct}\t${b.cycles}\t${b.tempC}\t{${wearText}}\t{${tempText}}\t${a.positionErrorMm}\t${a.taskSuccessRate}\t${s.operatingHours}\t{${s.faults.join(',')}}\n`;
+    }
     let worstWear = Number.NEGATIVE_INFINITY;
     for (const w of j.wear) if (w > worstWear) worstWear = w;
     let hottest = Number.NEGATIVE_INFINITY;
@@ -282,6 +292,27 @@ export function checkBatch(input: BatchCheckInput): BatchCheckResult {
     jwsSha256: createHash('sha256').update(jwsBytes).digest('hex'),
     keyIndex,
     lines,
+    ...(binary
+      ? {
+          rows: binarySampleRows(
+            uuidBytes(input.robotUuid),
+            payload.seq,
+            samples.map((s, i) => ({
+              atMs: times[i]!,
+              socPct: s.battery.socPct,
+              sohPct: s.battery.sohPct,
+              cycles: s.battery.cycles,
+              batteryTempC: s.battery.tempC,
+              jointWear: s.joints.wear,
+              jointTempC: s.joints.tempC,
+              positionErrorMm: s.accuracy.positionErrorMm,
+              taskSuccessRate: s.accuracy.taskSuccessRate,
+              operatingHours: s.operatingHours,
+              faults: s.faults,
+            })),
+          ),
+        }
+      : {}),
     minutePartials: [...partials.values()],
     observation,
   };

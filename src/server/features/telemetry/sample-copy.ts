@@ -9,6 +9,7 @@
 // The text is made by our own code from validated values (numbers, RFC 3339 times, fault codes
 // matching FAULT_CODE): it never contains a tab, newline, backslash or quote.
 import type { Dialect, SqlClient } from '../../db/sql-client.js';
+import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER } from './sample-binary.js';
 
 export const SAMPLE_COLUMNS = [
   'robot_uuid',
@@ -27,6 +28,7 @@ export const SAMPLE_COLUMNS = [
 ] as const;
 
 const COPY_SQL = `COPY telemetry_samples (${SAMPLE_COLUMNS.join(', ')}) FROM STDIN`;
+const COPY_BINARY_SQL = `${COPY_SQL} (FORMAT binary)`;
 
 /** The split-and-cast INSERT of the COPY text in parameter `param` (e.g. `$1`); a WHERE may follow. */
 export function sampleSplitInsert(param: string): string {
@@ -119,5 +121,21 @@ export async function insertSampleLines(tx: SqlClient, dialect: Dialect, lines: 
     return result.rowCount;
   }
   const result = await tx.query(SPLIT_SQL, [lines]);
+  return result.rowCount;
+}
+
+/**
+ * PostgreSQL only: inserts sample rows in binary COPY format (sample-binary.ts), the rows of
+ * each batch one after another; returns the row count.
+ */
+export async function copyBinarySampleRows(
+  tx: SqlClient,
+  dialect: Dialect,
+  rows: readonly Uint8Array[],
+): Promise<number> {
+  // PGlite has no COPY FROM STDIN through its query API (its batches are checked as text).
+  if (dialect !== 'postgres') throw new Error('binary sample rows are for PostgreSQL only');
+  const data = Buffer.concat([BINARY_COPY_HEADER, ...rows, BINARY_COPY_TRAILER]);
+  const result = await tx.query(new CopyFromStdin(COPY_BINARY_SQL, data) as unknown as string);
   return result.rowCount;
 }

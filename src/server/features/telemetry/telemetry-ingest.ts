@@ -10,14 +10,13 @@ import type { AppContext } from '../../app-context.js';
 import { peekJwsHeader } from './batch-check.js';
 import { DAY_MS, dayStart, PartitionManager } from './partitions.js';
 import { RobotDirectory } from './robot-directory.js';
-import { insertSampleLines } from './sample-copy.js';
 import {
-  groupLines,
-  INLINE_SAMPLE_BYTES,
+  samplesInline,
   type TelemetryWriterState,
   type VerifiedBatch,
   type WriteOutcome,
   writeCopiedGroup,
+  writeGroupSamples,
   writeTelemetryGroup,
 } from './telemetry-writer.js';
 import { VerifierPool } from './verifier-pool.js';
@@ -197,6 +196,8 @@ export class TelemetryIngest {
         limits: robot!.limits,
         nowMs,
         oldestMs: this.oldestAcceptedMs(nowMs),
+        // PostgreSQL stores binary COPY rows without parsing a digit; PGlite takes text.
+        rowFormat: this.#ctx.db.dialect === 'postgres' ? 'binary' : 'text',
       });
     };
     let result = await check();
@@ -250,15 +251,12 @@ export class TelemetryIngest {
     const dialect = this.#ctx.db.dialect;
     try {
       await this.#loadAlertHints();
-      const lines = groupLines(batches);
-      if (lines.length > INLINE_SAMPLE_BYTES) {
+      if (!samplesInline(batches)) {
         // The samples go in before the ledger lock; if anything in the group turns out to be a
         // duplicate or refused, that transaction rolls back and the group goes the careful way.
         outcomes = await this.#ctx.ledger
           .runWithPrelude(
-            async (tx) => {
-              await insertSampleLines(tx, dialect, lines);
-            },
+            (tx) => writeGroupSamples(tx, dialect, batches),
             async (tx, ledger) => {
               const written = await writeCopiedGroup(
                 tx,

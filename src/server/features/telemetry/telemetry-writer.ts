@@ -22,7 +22,7 @@ import type { LedgerAppender } from '../../ledger/ledger-writer.js';
 import { appendRecord } from '../../ledger/record-kinds.js';
 import type { CheckedBatch } from './batch-check.js';
 import type { IngestRobot } from './robot-directory.js';
-import { insertSampleLines, sampleSplitInsert } from './sample-copy.js';
+import { copyBinarySampleRows, insertSampleLines, sampleSplitInsert } from './sample-copy.js';
 import {
   type TelemetryAlertRow,
   type TelemetryBatchRow,
@@ -301,11 +301,32 @@ function appendLeaves(
   }
 }
 
-/** The COPY text of a group's samples, batch after batch. */
+/** The COPY text of a group's samples, batch after batch (of the batches checked as text). */
 export function groupLines(batches: readonly VerifiedBatch[]): string {
   let lines = '';
   for (const b of batches) lines += b.checked.lines;
   return lines;
+}
+
+/**
+ * Whether the group's samples fit in its optimistic statement: all are text (as on PGlite)
+ * and short; otherwise they are written by writeGroupSamples, a COPY of their own.
+ */
+export function samplesInline(batches: readonly VerifiedBatch[], lines = groupLines(batches)): boolean {
+  return lines.length <= INLINE_SAMPLE_BYTES && batches.every((b) => !b.checked.rows);
+}
+
+/** Writes the samples of `batches`: binary COPY for those checked as binary rows, text for the rest. */
+export async function writeGroupSamples(
+  tx: SqlClient,
+  dialect: Dialect,
+  batches: readonly VerifiedBatch[],
+): Promise<void> {
+  const rows: Uint8Array[] = [];
+  for (const b of batches) if (b.checked.rows) rows.push(b.checked.rows);
+  if (rows.length > 0) await copyBinarySampleRows(tx, dialect, rows);
+  const lines = groupLines(batches);
+  if (lines.length > 0) await insertSampleLines(tx, dialect, lines);
 }
 
 /** Whether no (robot, seq) comes twice in the group. */
@@ -391,7 +412,7 @@ export async function writeTelemetryGroup(
 ): Promise<WriteOutcome[]> {
   const outcomes: Outcomes = new Array(batches.length);
   const lines = groupLines(batches);
-  const inline = lines.length <= INLINE_SAMPLE_BYTES;
+  const inline = samplesInline(batches, lines);
 
   let checks: GroupCheck[];
   if (allDistinct(batches)) {
@@ -406,7 +427,7 @@ export async function writeTelemetryGroup(
       inline ? lines : undefined,
     );
     if (attempt.written) {
-      if (!inline) await insertSampleLines(tx, dialect, lines);
+      if (!inline) await writeGroupSamples(tx, dialect, batches);
       return attempt.written;
     }
     checks = attempt.checks;
@@ -449,7 +470,7 @@ export async function writeTelemetryGroup(
     writeParams(fresh, now, firstIndex),
   );
   appendLeaves(ledger, fresh, now, firstIndex);
-  await insertSampleLines(tx, dialect, groupLines(fresh));
+  await writeGroupSamples(tx, dialect, fresh);
   await raiseAlerts(tx, ledger, fresh, now, state);
 
   for (let f = 0; f < fresh.length; f++) {

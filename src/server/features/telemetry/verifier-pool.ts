@@ -37,8 +37,10 @@ export class VerifierPool {
   #closed = false;
 
   constructor(options: VerifierPoolOptions = {}) {
-    // One core is the main thread's (HTTP, MQTT, the database), the others verify: on 2 cores, 1 worker.
-    const threads = Math.max(1, options.threads ?? availableParallelism() - 1);
+    // One verifier per core: the checks are most of the CPU an ingested batch costs, and the
+    // main thread mostly waits on sockets. (One fewer, leaving a core to the main thread, was
+    // measured 20-30% slower on 2 cores: bench/ingest-http.ts.)
+    const threads = Math.max(1, options.threads ?? availableParallelism());
     const { filename, execArgv } = workerModule();
     this.#pool = new Piscina({
       filename,
