@@ -9,9 +9,15 @@
 // in-memory frontier is behind the head reloads it.
 //
 // A group's leaves, the interior nodes they complete and the new head are written by ONE
-// statement, conditional on the head it started from (#write). A group of pure appends
-// (appendEntries) whose frontier this process already holds is that statement alone, in a
-// transaction of its own: no BEGIN, locking SELECT or COMMIT round trips (#commitAppends).
+// call of ledger_append (migration 0007), conditional on the head it started from (#write). A
+// group of pure appends (appendEntries) whose frontier this process already holds is that call
+// alone, in a transaction of its own: no BEGIN, locking SELECT or COMMIT round trips; and up to
+// two such groups are in the database at once (#launchAppends). A unit of work may also run in
+// a transaction of its own, with writes before the head lock (runWithPrelude: telemetry).
+//
+// Whoever grows the in-memory frontier without holding the head lock (#launchAppends does,
+// speculatively) can leave it ahead of the head: so it is used only once its size and root are
+// checked against the head read under the lock, and reloaded from the stored nodes otherwise.
 import { leafHash, MerkleFrontier, type NodeRecord, treeRootNodes } from '../../ledger/index.js';
 import type { Database, SqlClient } from '../db/sql-client.js';
 import { fetchNodeHashes, nodeRuns } from './ledger-nodes.js';
@@ -147,7 +153,7 @@ export class LedgerWriter {
         );
         const from = locked.rows[0];
         if (!from) throw new Error('ledger_head is missing: were the migrations applied?');
-        const frontier = await this.#frontierAt(tx, from);
+        let frontier = await this.#frontierAt(tx, from);
         const pending: PendingLeaf[] = [];
         const result = await work(tx, {
           get nextIndex() {
@@ -159,6 +165,12 @@ export class LedgerWriter {
           },
         });
         if (pending.length > 0) {
+          // Pipelined pure appends (#launchAppends) may have grown this process's frontier
+          // while `work` ran, ahead of the head this transaction holds: then start again from
+          // the head (their writes will find this one's head and go again the locked way).
+          if (frontier.size !== from.size || Buffer.compare(frontier.root(), from.root) !== 0) {
+            frontier = await this.#frontierAt(tx, from);
+          }
           const nodes = appendToFrontier(frontier, pending);
           tree = { size: frontier.size, root: frontier.root() };
           if (!(await this.#write(tx, from, pending, nodes, tree))) {
@@ -375,9 +387,9 @@ export class LedgerWriter {
    *
    * Pipelined: the statement is sent at once, and the next batch is hashed and sent while this
    * one is in the database, its own condition being the tree this one makes. PostgreSQL runs
-   * them in order: the second waits for the head row lock, then re-reads the head the first
-   * committed (READ COMMITTED re-checks the WHERE of an UPDATE on the new row version). The
-   * returned promise settles after every earlier launch has: results are applied in order.
+   * them in order: ledger_append's locking SELECT waits for the first to commit, then reads
+   * the head it committed (a fresh snapshot per statement inside the function). The returned
+   * promise settles after every earlier launch has: results are applied in order.
    *
    * If another process appended meanwhile, the write finds another head and writes nothing;
    * so does every write launched on top of it. Their jobs go back to the front of the queue

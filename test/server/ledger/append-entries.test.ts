@@ -159,6 +159,50 @@ describe(`LedgerWriter.appendEntries (${backend})`, () => {
     }
   });
 
+  it('pipelined appends and transactions of their own (runWithPrelude) interleave without a wrong node', async () => {
+    // runWithPrelude holds the head lock while pipelined appends grow the frontier speculatively
+    // in the same process: whichever way they interleave, the stored tree must be the tree of
+    // the stored leaves, interior nodes included (a fresh writer rebuilds its frontier from them).
+    const jobs: Promise<unknown>[] = [];
+    for (let i = 0; i < 90; i++) {
+      if (i % 3 === 0) {
+        jobs.push(
+          writer.runWithPrelude(
+            async (tx) => {
+              await tx.query('SELECT 1');
+            },
+            async (tx, ledger) => {
+              await tx.query('SELECT 2');
+              return ledger.append({ kind: 'test_entry', id: `solo-${i}` }, utf8(`solo ${i}`));
+            },
+          ),
+        );
+      } else {
+        jobs.push(
+          writer.appendEntries([{ record: { kind: 'test_entry', id: `mix-${i}` }, entry: utf8(`mix ${i}`) }]),
+        );
+      }
+    }
+    await Promise.all(jobs);
+    const restored = new LedgerWriter(database.db);
+    try {
+      await restored.appendEntries([
+        { record: { kind: 'test_entry', id: 'after-mix' }, entry: utf8('after mix') },
+      ]);
+      const { rows } = await database.db.query<{ idx: number; entry: Uint8Array }>(
+        'SELECT idx, entry FROM ledger_entries ORDER BY idx',
+      );
+      expect(rows.map((r) => r.idx)).toEqual(rows.map((_, i) => i));
+      const head = await restored.head();
+      expect(head.size).toBe(rows.length);
+      expect(Buffer.from(head.root)).toEqual(
+        Buffer.from(rootFromLeafHashes(rows.map((r) => leafHash(r.entry)))),
+      );
+    } finally {
+      await restored.close();
+    }
+  });
+
   it('refuses an entry that is not bytes before it reaches a transaction', async () => {
     await expect(
       writer.appendEntries([
