@@ -64,8 +64,11 @@ function rowLength(s: BinarySample): number {
 
 /**
  * The binary COPY rows of one batch's samples: robot `robotUuid` (16 bytes), sequence `seq`.
- * float4 columns are rounded from the JSON's doubles to the nearest float4, as PostgreSQL
- * rounds their text.
+ * float4 columns get the JSON's double rounded to the nearest float4. PostgreSQL rounds the
+ * decimal text straight to float4; the two differ only for a decimal lying within a double's
+ * rounding error of a float4 midpoint, far below any sensor's resolution (a test compares the
+ * stored rows with those of the text). The signed JWS, whose digest is in the ledger, stays
+ * the evidence of what the robot sent.
  */
 export function binarySampleRows(
   robotUuid: Uint8Array,

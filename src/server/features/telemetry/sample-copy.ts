@@ -1,11 +1,11 @@
-// Writing raw samples in bulk. The worker threads render each batch as PostgreSQL COPY text
-// (one line a sample, tab-separated, arrays as `{...}` literals); the group's lines then go in
-// with one statement:
-// - on PostgreSQL, `COPY telemetry_samples FROM STDIN` inside the group's transaction, sent
-//   through pg's public Submittable interface (what pg-copy-streams uses): the fastest path
-//   PostgreSQL has, the one the `psql \copy` baseline measures;
-// - on PGlite (one in-process connection, no COPY FROM STDIN through its query API), the same
-//   text split and cast by SQL.
+// Writing raw samples in bulk. The worker threads render each batch's sample rows; the group's
+// rows then go in with one statement:
+// - on PostgreSQL, binary rows (sample-binary.ts) by `COPY telemetry_samples FROM STDIN
+//   (FORMAT binary)` inside the group's transaction, sent through pg's public Submittable
+//   interface (what pg-copy-streams uses): the fastest path PostgreSQL has, no digit parsed;
+// - text rows (one line a sample, tab-separated, arrays as `{...}` literals) by a text COPY on
+//   PostgreSQL, or on PGlite (one in-process connection, no COPY FROM STDIN through its query
+//   API) split and cast by SQL.
 // The text is made by our own code from validated values (numbers, RFC 3339 times, fault codes
 // matching FAULT_CODE): it never contains a tab, newline, backslash or quote.
 import type { Dialect, SqlClient } from '../../db/sql-client.js';
