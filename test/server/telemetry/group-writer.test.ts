@@ -41,7 +41,13 @@ describe(`telemetry group writer (${backend})`, () => {
     await p?.close();
   });
 
-  async function verified(robot: TelemetryRobot, seq: number, samples: number, endMs = Date.now()) {
+  async function verified(
+    robot: TelemetryRobot,
+    seq: number,
+    samples: number,
+    endMs = Date.now(),
+    rowFormat: 'text' | 'binary' = 'text',
+  ) {
     const nowMs = Date.now();
     const ingestRobot = (await loadIngestRobot(p.ctx.db, robot.robotId, nowMs))!;
     const jws = signBatch(robot, { seq, samples: healthySamples(JOINTS, samples, endMs) });
@@ -54,6 +60,8 @@ describe(`telemetry group writer (${backend})`, () => {
       limits: ingestRobot.limits,
       nowMs,
       oldestMs: nowMs - 10 * 86_400_000,
+      rowFormat,
+      binaryFromSamples: 2,
     });
     if (!checked.ok) throw new Error(`${checked.code}: ${checked.message}`);
     await telemetryIngestFor(p.ctx)!.partitions.ensureRange(checked.firstMs, checked.lastMs);
@@ -246,4 +254,22 @@ describe(`telemetry group writer (${backend})`, () => {
       Buffer.from(rootFromLeafHashes(leaves.rows.map((r) => r.leaf_hash))),
     );
   });
+
+  it.runIf(backend === 'postgres')(
+    'as the ingest checks them on PostgreSQL: binary rows, single samples as text, mixed in one group',
+    async () => {
+      const [a, b] = fleet.robots as [TelemetryRobot, TelemetryRobot];
+      const single = await verified(a, 700, 1, Date.now(), 'binary');
+      const several = await verified(b, 700, 6, Date.now(), 'binary');
+      expect(single.checked.rows).toBeUndefined();
+      expect(single.checked.lines).not.toBe('');
+      expect(several.checked.rows?.length).toBeGreaterThan(0);
+      expect(several.checked.lines).toBe('');
+      const before = await sampleCount();
+      const outcomes = await write([single, several]);
+      expect(outcomes.map((o) => o.status)).toEqual(['stored', 'stored']);
+      expectStored(outcomes, [single, several], await stored([single, several]));
+      expect((await sampleCount()) - before).toBe(7);
+    },
+  );
 });

@@ -43,6 +43,11 @@ export interface BatchCheckInput {
    * stores fastest, or `text` lines (COPY text, split by SQL on PGlite). Default text.
    */
   rowFormat?: 'text' | 'binary';
+  /**
+   * With rowFormat `binary`: batches of fewer samples get text lines all the same (default 1:
+   * none), which a small group's statement carries inline, one round trip fewer than a COPY.
+   */
+  binaryFromSamples?: number;
 }
 
 export interface CheckedBatch {
@@ -234,7 +239,7 @@ export function checkBatch(input: BatchCheckInput): BatchCheckResult {
 
   const samples = payload.samples;
   const n = samples.length;
-  const binary = input.rowFormat === 'binary';
+  const binary = input.rowFormat === 'binary' && n >= (input.binaryFromSamples ?? 1);
   const prefix = `${input.robotUuid}\t${payload.seq}\t`;
   const raw = binary ? undefined : rawJointArrays(payloadText, n);
   let lines = '';

@@ -196,8 +196,11 @@ export class TelemetryIngest {
         limits: robot!.limits,
         nowMs,
         oldestMs: this.oldestAcceptedMs(nowMs),
-        // PostgreSQL stores binary COPY rows without parsing a digit; PGlite takes text.
+        // PostgreSQL stores binary COPY rows without parsing a digit; PGlite takes text. A
+        // single sample stays text: a group of those goes inline in the group statement,
+        // without a COPY round trip (which is what single-sample messages wait on).
         rowFormat: this.#ctx.db.dialect === 'postgres' ? 'binary' : 'text',
+        binaryFromSamples: 2,
       });
     };
     let result = await check();
