@@ -11,6 +11,7 @@ import {
   type KeyObject,
   randomBytes,
 } from 'node:crypto';
+import { concatBytes } from './encoding.js';
 import { LedgerError } from './errors.js';
 
 // DER prefixes of the PKCS #8 and SubjectPublicKeyInfo encodings of Ed25519 keys
@@ -33,27 +34,9 @@ export const ED25519_SIGNATURE_SIZE = 64;
  * the ledger hashes twice per append.
  */
 export function sha256(...parts: Uint8Array[]): Uint8Array {
-  let data: Uint8Array;
-  if (parts.length === 1) data = parts[0]!;
-  else {
-    let length = 0;
-    for (const part of parts) length += part.length;
-    data = Buffer.allocUnsafe(length);
-    let offset = 0;
-    for (const part of parts) {
-      data.set(part, offset);
-      offset += part.length;
-    }
-  }
+  const data = parts.length === 1 ? parts[0]! : concatBytes(...parts);
   const digest = hash('sha256', data, 'buffer');
   return new Uint8Array(digest.buffer, digest.byteOffset, digest.length);
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
 }
 
 function privateKeyFromSeed(seed: Uint8Array): KeyObject {
@@ -61,7 +44,7 @@ function privateKeyFromSeed(seed: Uint8Array): KeyObject {
     throw new LedgerError('KEY_MALFORMED', `an Ed25519 seed has ${ED25519_SEED_SIZE} bytes`);
   }
   return createPrivateKey({
-    key: Buffer.from(concat(PKCS8_ED25519_PREFIX, seed)),
+    key: Buffer.from(concatBytes(PKCS8_ED25519_PREFIX, seed)),
     format: 'der',
     type: 'pkcs8',
   });
@@ -72,7 +55,7 @@ function publicKeyObject(publicKey: Uint8Array): KeyObject | undefined {
   if (!(publicKey instanceof Uint8Array) || publicKey.length !== ED25519_PUBLIC_KEY_SIZE) return undefined;
   try {
     return createPublicKey({
-      key: Buffer.from(concat(SPKI_ED25519_PREFIX, publicKey)),
+      key: Buffer.from(concatBytes(SPKI_ED25519_PREFIX, publicKey)),
       format: 'der',
       type: 'spki',
     });

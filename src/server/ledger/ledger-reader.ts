@@ -102,13 +102,7 @@ export class LedgerReader {
 
   /** RFC 9162 §2.1.3 inclusion proof of leaf `index` in the tree of `treeSize`. */
   async inclusionProof(index: number, treeSize: number): Promise<InclusionProof> {
-    checkCounts({ index, treeSize });
-    if (index >= treeSize) {
-      throw new PlatformError(
-        'LEDGER_PROOF_REQUEST_INVALID',
-        `index ${index} is not below treeSize ${treeSize}`,
-      );
-    }
+    checkLeafIndex(index, treeSize);
     await this.requireSize(treeSize);
     const nodes = inclusionProofNodes(index, treeSize);
     // The leaf hash is node (0, index): one query brings it with the proof's nodes.
@@ -118,15 +112,7 @@ export class LedgerReader {
 
   /** Inclusion proofs of several leaves in one tree, all nodes fetched in one query. */
   async inclusionProofs(indices: readonly number[], treeSize: number): Promise<InclusionProof[]> {
-    for (const index of indices) {
-      checkCounts({ index, treeSize });
-      if (index >= treeSize) {
-        throw new PlatformError(
-          'LEDGER_PROOF_REQUEST_INVALID',
-          `index ${index} is not below treeSize ${treeSize}`,
-        );
-      }
-    }
+    for (const index of indices) checkLeafIndex(index, treeSize);
     await this.requireSize(treeSize);
     const plans = indices.map((index) => ({ index, nodes: inclusionProofNodes(index, treeSize) }));
     const ids = new Map<string, NodeId>();
@@ -209,5 +195,16 @@ function checkCounts(values: Record<string, number>): void {
     if (!Number.isSafeInteger(value) || value < 0) {
       throw new PlatformError('VALIDATION_FAILED', `${name} must be a non-negative integer`, { field: name });
     }
+  }
+}
+
+/** A leaf index a proof can be asked for: a count, and inside the tree of `treeSize`. */
+function checkLeafIndex(index: number, treeSize: number): void {
+  checkCounts({ index, treeSize });
+  if (index >= treeSize) {
+    throw new PlatformError(
+      'LEDGER_PROOF_REQUEST_INVALID',
+      `index ${index} is not below treeSize ${treeSize}`,
+    );
   }
 }

@@ -489,8 +489,8 @@ export class LedgerWriter {
         from.root,
         to.size,
         to.root,
-        concatBytes(leaves.map((l) => l.entry)),
-        concatBytes(leaves.map((l) => l.leafHash)),
+        Buffer.concat(leaves.map((l) => l.entry)),
+        Buffer.concat(leaves.map((l) => l.leafHash)),
         offsets,
         lengths,
         leaves.map((l) => l.record.kind),
@@ -518,16 +518,4 @@ function appendToFrontier(frontier: MerkleFrontier, leaves: readonly PendingLeaf
     for (let i = 1; i < created.length; i++) nodes.push(created[i]!);
   }
   return nodes;
-}
-
-function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }

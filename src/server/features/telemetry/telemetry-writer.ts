@@ -312,8 +312,13 @@ export function groupLines(batches: readonly VerifiedBatch[]): string {
  * Whether the group's samples fit in its optimistic statement: all are text (as on PGlite)
  * and short; otherwise they are written by writeGroupSamples, a COPY of their own.
  */
-export function samplesInline(batches: readonly VerifiedBatch[], lines = groupLines(batches)): boolean {
-  return lines.length <= INLINE_SAMPLE_BYTES && batches.every((b) => !b.checked.rows);
+export function samplesInline(batches: readonly VerifiedBatch[]): boolean {
+  let length = 0;
+  for (const b of batches) {
+    if (b.checked.rows) return false;
+    length += b.checked.lines.length;
+  }
+  return length <= INLINE_SAMPLE_BYTES;
 }
 
 /** Writes the samples of `batches`: binary COPY for those checked as binary rows, text for the rest. */
@@ -411,8 +416,7 @@ export async function writeTelemetryGroup(
   dialect: Dialect,
 ): Promise<WriteOutcome[]> {
   const outcomes: Outcomes = new Array(batches.length);
-  const lines = groupLines(batches);
-  const inline = samplesInline(batches, lines);
+  const inline = samplesInline(batches);
 
   let checks: GroupCheck[];
   if (allDistinct(batches)) {
@@ -424,7 +428,7 @@ export async function writeTelemetryGroup(
       now,
       state,
       dialect,
-      inline ? lines : undefined,
+      inline ? groupLines(batches) : undefined,
     );
     if (attempt.written) {
       if (!inline) await writeGroupSamples(tx, dialect, batches);
