@@ -9,6 +9,7 @@ import {
 } from '../../../src/server/features/telemetry/telemetry-runtime.js';
 import { rejectedTopic, telemetryTopic } from '../../../src/server/mqtt/topics.js';
 import { ADMIN_TOKEN, startTestPlatform, type TestPlatform } from '../../support/app.js';
+import { holdExternalBroker } from '../../support/broker-lock.js';
 import { backend } from '../../support/database.js';
 import {
   fileTelemetryFleet,
@@ -46,13 +47,17 @@ describe(`telemetry over MQTT (${backend}, ${brokerName})`, () => {
     return rows[0]!.n;
   };
 
+  let releaseBroker: (() => void) | undefined;
+
   beforeAll(async () => {
+    // Test files share one Mosquitto, and every subscribing platform gets every robot's
+    // batches: files using it take turns (broker-lock.ts).
+    if (external) releaseBroker = await holdExternalBroker();
     p = await startTestPlatform();
     runtime = await startTelemetryRuntime(p.ctx, {
       mqttUrl: external,
       mqttPort: 0,
       mqttHost: '127.0.0.1',
-      // Test files share one Mosquitto: a group of our own, so another file's subscriber never gets our batches.
       mqttShareGroup: `test${randomBytes(4).toString('hex')}`,
       mqttConnections: 2,
     });
@@ -67,11 +72,12 @@ describe(`telemetry over MQTT (${backend}, ${brokerName})`, () => {
     );
     for (const robot of fleet.robots)
       await robotClient.subscribeAsync(rejectedTopic(robot.robotId), { qos: 1 });
-  });
+  }, 240_000); // it may wait for another file to release the broker
   afterAll(async () => {
     await robotClient?.endAsync();
     await runtime?.close();
     await p?.close();
+    releaseBroker?.();
   });
 
   it('stores a QoS 1 batch once; with the embedded broker the PUBACK comes only after the commit', async () => {

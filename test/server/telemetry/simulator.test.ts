@@ -12,6 +12,7 @@ import {
   type TelemetryRuntime,
 } from '../../../src/server/features/telemetry/telemetry-runtime.js';
 import { createOrg, startTestPlatform, type TestPlatform } from '../../support/app.js';
+import { holdExternalBroker } from '../../support/broker-lock.js';
 import { backend } from '../../support/database.js';
 
 describe(`roboledger sim (${backend})`, () => {
@@ -19,7 +20,10 @@ describe(`roboledger sim (${backend})`, () => {
   let runtime: TelemetryRuntime;
   let url: string;
   let dir: string;
+  let releaseBroker: (() => void) | undefined;
   beforeAll(async () => {
+    // CI's one Mosquitto: test files using it take turns (broker-lock.ts).
+    if (process.env.MQTT_URL) releaseBroker = await holdExternalBroker();
     p = await startTestPlatform();
     runtime = await startTelemetryRuntime(p.ctx, {
       mqttUrl: process.env.MQTT_URL,
@@ -32,11 +36,12 @@ describe(`roboledger sim (${backend})`, () => {
     const address = p.app.server.address();
     url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
     dir = mkdtempSync(join(tmpdir(), 'rl-sim-'));
-  });
+  }, 240_000); // it may wait for another file to release the broker
   afterAll(async () => {
     await runtime?.close();
     await p?.close();
     rmSync(dir, { recursive: true, force: true });
+    releaseBroker?.();
   });
 
   it('files a fleet, streams over HTTP, then over MQTT from the fleet file, all accepted', async () => {
