@@ -83,6 +83,11 @@ export function ed25519PublicKey(seed: Uint8Array): Uint8Array {
   return new Uint8Array(spki.subarray(spki.length - ED25519_PUBLIC_KEY_SIZE));
 }
 
+/** `size` bytes from the platform's CSPRNG. */
+export function randomBytesFromCsprng(size: number): Uint8Array {
+  return new Uint8Array(randomBytes(size));
+}
+
 /** A fresh Ed25519 key pair from the platform's CSPRNG. */
 export function generateEd25519(): { seed: Uint8Array; publicKey: Uint8Array } {
   const seed = new Uint8Array(randomBytes(ED25519_SEED_SIZE));

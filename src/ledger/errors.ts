@@ -28,6 +28,27 @@ export const LEDGER_ERROR_CODES = {
   ENTRY_BUNDLE_MALFORMED:
     'An entry bundle is truncated, holds more than 256 entries, or the wrong number of them.',
   ENTRY_TOO_LARGE: 'An entry is longer than 65535 bytes and cannot be put in an entry bundle.',
+  RECORD_NOT_CANONICAL:
+    'A record is not JSON in RFC 8785 canonical form, or a value has no canonical JSON form (a non-finite number, a lone surrogate, a cycle, nesting deeper than 64).',
+  COMMITMENT_ENTRY_MALFORMED:
+    'A version 2 entry is not exactly the canonical JSON {commitment, kind, v: 2}, or the kind or salt to make one is invalid.',
+  OPENING_MALFORMED:
+    'An opening is not {index, kind, salt, record} with a safe index, a valid kind, a 32-byte salt and record bytes in canonical base64.',
+  OPENING_KIND_MISMATCH: "An opened record names a kind other than its entry's.",
+  OPENING_NOT_INCLUDED:
+    "An opening's leaf is not the log's leaf at its index at the checkpoint (a wrong salt, record, kind, index or proof); the proof error is the cause.",
+  ROBOT_HEAD_MALFORMED: 'A robot head breaks the robot-head note syntax, or its fields are out of range.',
+  ROBOT_HEAD_ORIGIN_MISMATCH: 'A robot head is of another log than the one expected.',
+  CHAIN_CHECKPOINT_MISMATCH:
+    'A robot head and the checkpoint given to check a chain against are of different logs or tree sizes.',
+  CHAIN_LINK_MALFORMED:
+    'A chained record lacks a well-formed robotChain or batchChain link, or does not name its robot.',
+  CHAIN_RECORD_OMITTED: "A seq of a robot's chain is missing from the records given.",
+  CHAIN_OUT_OF_ORDER: "A robot's chained records are not given in seq order.",
+  CHAIN_DUPLICATE: "A seq of a robot's chain is given twice.",
+  CHAIN_FOREIGN_ROBOT: "A record of another robot is among a robot's chained records.",
+  CHAIN_PREV_MISMATCH: 'A chained record does not name the record before it as its prev.',
+  CHAIN_HEAD_MISMATCH: "A robot's chain does not end at the record its signed robot head names.",
 } as const satisfies Record<string, string>;
 
 export type LedgerErrorCode = keyof typeof LEDGER_ERROR_CODES;
