@@ -1,7 +1,27 @@
 // The ledger's pure math and formats: RFC 9162 Merkle trees and proofs, C2SP signed notes,
-// checkpoints, cosignatures and tiles. Synchronous and free of I/O; see docs/ledger-formats.md.
+// checkpoints, cosignatures and tiles, and the version 2 commitment entries, openings, robot
+// chains and robot heads. Synchronous and free of I/O; see docs/ledger-formats.md.
 
+export { canonicalJson, canonicalJsonBytes, MAX_JSON_DEPTH, parseCanonicalJson } from './canonical-json.js';
 export { type Checkpoint, formatCheckpoint, openCheckpoint, parseCheckpoint } from './checkpoint.js';
+export {
+  COMMITMENT_ENTRY_VERSION,
+  type CommittedRecord,
+  commitRecord,
+  formatCommitmentEntry,
+  formatOpening,
+  isValidRecordKind,
+  makeSalt,
+  type OpenedRecord,
+  type Opening,
+  type OpeningJson,
+  openRecord,
+  parseCommitmentEntry,
+  parseOpening,
+  recordCommitment,
+  SALT_SIZE,
+  verifyOpening,
+} from './commitment.js';
 export {
   COSIGNATURE_V1_HEADER,
   cosignatureMessage,
@@ -66,6 +86,34 @@ export {
   type VerifierKey,
   verifierKeyOf,
 } from './note.js';
+export {
+  CHAIN_MEMBER,
+  type ChainCheckpoint,
+  type ChainItem,
+  type ChainLink,
+  type ChainLinkJson,
+  type ChainName,
+  type ChainSummary,
+  formatChainLink,
+  isRobotChainError,
+  type ProvenOpening,
+  RobotChainError,
+  type RobotIdentity,
+  readChainLink,
+  readRobotIdentity,
+  verifyChainSegment,
+  verifyRobotChain,
+  verifyRobotHistory,
+} from './robot-chain.js';
+export {
+  type ChainHeadLine,
+  formatRobotHead,
+  openRobotHead,
+  parseRobotHead,
+  ROBOT_HEAD_SUFFIX,
+  type RobotHead,
+  signRobotHead,
+} from './robot-head.js';
 export {
   formatEntryBundle,
   formatTilePath,
