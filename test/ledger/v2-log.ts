@@ -1,6 +1,6 @@
 // An in-memory version 2 log for tests and the published vectors: what the server's writer does
 // with the pure API (commit each record under a salt, chain each robot's records and batches,
-// keep the Merkle nodes), without a database. Salts come from a function so that vectors are
+// keep the Merkle nodes), without a database. Free of vitest, so that scripts/ledger-v2-vectors.ts can use it. Salts come from a function so that vectors are
 // reproducible; the server uses makeSalt().
 
 import { canonicalJsonBytes } from '../../src/ledger/canonical-json.js';
@@ -16,7 +16,9 @@ import {
 import { type NoteSigner, signNote } from '../../src/ledger/note.js';
 import { type ChainName, formatChainLink } from '../../src/ledger/robot-chain.js';
 import { type ChainHeadLine, formatRobotHead, type RobotHead } from '../../src/ledger/robot-head.js';
-import { nodeKey } from './support.js';
+
+// Not support.ts's nodeKey: that module imports vitest, and the vector script runs outside it.
+const nodeKey = (id: { level: number; index: number }) => `${id.level}/${id.index}`;
 
 export interface LoggedRecord {
   readonly index: number;
