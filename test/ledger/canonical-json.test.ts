@@ -130,6 +130,13 @@ describe('RFC 8785 canonical JSON', () => {
     );
   });
 
+  it('keeps a member named __proto__ as a plain member, both ways', () => {
+    const text = '{"__proto__":{"a":1},"b":2}';
+    const value = parseCanonicalJson(bytes(text)) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+    expect(canonicalJson(value)).toBe(text);
+  });
+
   it('leaves out members whose value is undefined, as JSON.stringify does', () => {
     expect(canonicalJson({ b: undefined, a: null })).toBe('{"a":null}');
   });

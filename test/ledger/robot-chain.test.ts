@@ -76,6 +76,41 @@ describe('robot chains, complete at a robot head', () => {
     expect(verify('records', recordsB, log.head(B)).length).toBe(7);
   });
 
+  it('verify every chain of any log the honest writer builds', () => {
+    const step = fc.record({
+      robot: fc.constantFrom(A, B),
+      chain: fc.constantFrom<ChainName>('records', 'batches'),
+      other: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 40 }), (steps) => {
+        const l = new V2TestLog(ORIGIN);
+        const filed = new Set<string>();
+        for (const { robot, chain, other } of steps) {
+          if (other) l.append('brand', { kind: 'brand', id: `b${l.size}` });
+          // A robot's first record is its filing, in the records chain.
+          const c = filed.has(robot.robot) ? chain : 'records';
+          filed.add(robot.robot);
+          l.appendChained(c, 'robot_event', robot, { n: l.size });
+        }
+        const cp = l.checkpoint();
+        for (const robot of [A, B].filter((r) => filed.has(r.robot))) {
+          const head = l.head(robot);
+          for (const chain of ['records', 'batches'] as const) {
+            const summary = verifyRobotChain({
+              chain,
+              head,
+              checkpoint: cp,
+              items: items(chain, robot.robot, l),
+            });
+            expect(summary.length).toBe(head[chain] ? head[chain].seq + 1 : 0);
+          }
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it('verify a head without a batches line only with no batches', () => {
     const headB = log.head(B);
     expect(headB.batches).toBeUndefined();
