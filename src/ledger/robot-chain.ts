@@ -192,8 +192,14 @@ function lineOf(seq: number, item: ChainItem): ChainHeadLine {
   return { seq, index: item.index, leafHash: item.leafHash };
 }
 
+/** Items may be built from a file: a leaf hash that is not bytes matches nothing (the walk reports it). */
 function sameLeaf(a: { index: number; leafHash: Uint8Array }, b: { index: number; leafHash: Uint8Array }) {
-  return a.index === b.index && bytesEqual(a.leafHash, b.leafHash);
+  return (
+    a.index === b.index &&
+    a.leafHash instanceof Uint8Array &&
+    b.leafHash instanceof Uint8Array &&
+    bytesEqual(a.leafHash, b.leafHash)
+  );
 }
 
 function checkCheckpoint(head: RobotHead, checkpoint: ChainCheckpoint): void {

@@ -183,6 +183,17 @@ describe('robot chains, complete at a robot head', () => {
     });
   });
 
+  it('reports items built wrongly from a file as not included, not as a crash', () => {
+    const broken = recordsA.map((item, i) =>
+      i === 2 ? { ...item, leafHash: 'ab' as unknown as Uint8Array } : item,
+    );
+    expectBreak(() => verify('records', broken), 'OPENING_NOT_INCLUDED', 2);
+    const noProof = recordsA.map((item, i) =>
+      i === 12 ? { ...item, proof: undefined as unknown as Uint8Array[] } : item,
+    );
+    expectBreak(() => verify('records', noProof), 'OPENING_NOT_INCLUDED', 12);
+  });
+
   it('does not mistake the other chain of the same robot for this one', () => {
     const mixed = [...recordsA.slice(0, 3), batchesA[0]!, ...recordsA.slice(3)];
     expectBreak(() => verify('records', mixed), 'CHAIN_LINK_MALFORMED', 3, 'records');
