@@ -1,5 +1,7 @@
 // Configuration is read once, here, from defaults, the environment and explicit options, and
-// validated before anything starts: a bad setting stops the platform with a clear message.
+// validated before anything starts: a bad setting stops the platform with a one-line message.
+// Nothing else in the platform reads the environment: every setting is a field of
+// PlatformConfig, and the composition root (platform.ts) hands each service its own.
 import { resolve } from 'node:path';
 
 export interface PlatformConfig {
@@ -8,12 +10,16 @@ export interface PlatformConfig {
   /** PostgreSQL URL; undefined means the embedded PGlite database in `dataDir`. */
   databaseUrl: string | undefined;
   dataDir: string;
-  /** The registry operator's token (api-v1.md "Conventions"); undefined disables it. */
+  /** The registry operator's token (docs/registry.md); undefined disables it. */
   adminToken: string | undefined;
   /** An external MQTT broker; undefined runs the embedded one. */
   mqttUrl: string | undefined;
   /** Port of the embedded MQTT broker (0 picks a free one; -1 disables it). */
   mqttPort: number;
+  /** The shared-subscription group on an external broker (processes in one group split the load). */
+  mqttShareGroup: string;
+  /** MQTT connections this process opens in that group. */
+  mqttConnections: number;
   demo: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** The ledger's origin line (C2SP checkpoint) and note key name. */
@@ -27,6 +33,14 @@ export interface PlatformConfig {
   publicRateLimit: number;
   /** Country of the registry operator organisation created at bootstrap. */
   registryCountry: string;
+  /** Days raw telemetry samples are kept; 0 keeps them forever (rollups are kept anyway). */
+  telemetryRetentionDays: number;
+  /** Telemetry batches admitted but not yet durable; beyond it, 429 (or MQTT back-pressure). */
+  ingestMaxPending: number;
+  /** Signature-checking worker threads; undefined: one per core. */
+  verifierThreads: number | undefined;
+  /** How often telemetry partitions are created ahead and expired ones dropped. */
+  partitionIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -39,77 +53,115 @@ export const DEFAULTS = {
   dataDir: './data',
   // Not 1883: a machine that already runs a broker (Mosquitto) keeps it, and the platform starts.
   mqttPort: 1884,
+  mqttShareGroup: 'roboledger',
+  mqttConnections: 16,
   logLevel: 'info',
   ledgerOrigin: 'roboledger.local/ledger',
   bodyLimit: 1024 * 1024,
   publicRateLimit: 600,
   registryCountry: 'CN',
+  telemetryRetentionDays: 30,
+  ingestMaxPending: 20_000,
+  partitionIntervalMs: 3_600_000,
 } as const;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
-  }
-  return value;
+type IntegerField = {
+  [K in keyof PlatformConfig]: PlatformConfig[K] extends number | undefined ? K : never;
+}[keyof PlatformConfig];
+
+/** Every integer setting: its variable and its range (checked on the merged configuration). */
+const INTEGER_SETTINGS: Record<IntegerField, { env: string; min: number; max: number }> = {
+  port: { env: 'PORT', min: 0, max: 65535 },
+  mqttPort: { env: 'MQTT_PORT', min: -1, max: 65535 },
+  mqttConnections: { env: 'ROBOLEDGER_MQTT_CONNECTIONS', min: 1, max: 1024 },
+  bodyLimit: { env: 'ROBOLEDGER_BODY_LIMIT', min: 1024, max: 64 * 1024 * 1024 },
+  publicRateLimit: { env: 'ROBOLEDGER_PUBLIC_RATE_LIMIT', min: 1, max: 10_000_000 },
+  telemetryRetentionDays: { env: 'ROBOLEDGER_TELEMETRY_RETENTION_DAYS', min: 0, max: 100_000 },
+  ingestMaxPending: { env: 'ROBOLEDGER_INGEST_MAX_PENDING', min: 1, max: 10_000_000 },
+  verifierThreads: { env: 'ROBOLEDGER_VERIFIER_THREADS', min: 1, max: 1024 },
+  // At least a second: a tighter loop would only keep the database busy.
+  partitionIntervalMs: { env: 'ROBOLEDGER_PARTITION_INTERVAL_MS', min: 1000, max: 86_400_000 },
+};
+
+/** The variable's number, NaN if it is not one (validation names it); the fallback if unset. */
+function numberFrom<T extends number | undefined>(raw: string | undefined, fallback: T): number | T {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  return Number(raw);
 }
 
+/** Reads the environment, applies `overrides`, and validates the result (throws ConfigError). */
 export function loadConfig(
   env: Record<string, string | undefined> = process.env,
   overrides: Partial<PlatformConfig> = {},
 ): PlatformConfig {
-  const databaseUrl = env.DATABASE_URL || undefined;
-  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL');
-  }
-  const mqttUrl = env.MQTT_URL || undefined;
-  if (mqttUrl && !/^(mqtts?|wss?|tcp):\/\//.test(mqttUrl)) {
-    throw new ConfigError('MQTT_URL must be an mqtt://, mqtts://, ws:// or wss:// URL');
-  }
-  const adminToken = env.ROBOLEDGER_ADMIN_TOKEN || undefined;
-  if (adminToken !== undefined && adminToken.length < 16) {
-    throw new ConfigError('ROBOLEDGER_ADMIN_TOKEN must be at least 16 characters');
-  }
-  const logLevel = (env.LOG_LEVEL || DEFAULTS.logLevel) as PlatformConfig['logLevel'];
-  if (!LOG_LEVELS.includes(logLevel))
-    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
-  const registryCountry = env.ROBOLEDGER_COUNTRY || DEFAULTS.registryCountry;
-  if (!/^[A-Z]{2}$/.test(registryCountry))
-    throw new ConfigError('ROBOLEDGER_COUNTRY must be two capital letters');
-  const config: PlatformConfig = {
-    port: integer('PORT', env.PORT, DEFAULTS.port, 0, 65535),
+  const integer = <T extends number | undefined>(field: IntegerField, fallback: T) =>
+    numberFrom(env[INTEGER_SETTINGS[field].env], fallback);
+  const fromEnv: PlatformConfig = {
+    port: integer('port', DEFAULTS.port),
     host: env.HOST || DEFAULTS.host,
-    databaseUrl,
-    dataDir: resolve(env.ROBOLEDGER_DATA_DIR || DEFAULTS.dataDir),
-    adminToken,
-    mqttUrl,
-    mqttPort: integer('MQTT_PORT', env.MQTT_PORT, DEFAULTS.mqttPort, -1, 65535),
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: env.ROBOLEDGER_DATA_DIR || DEFAULTS.dataDir,
+    adminToken: env.ROBOLEDGER_ADMIN_TOKEN || undefined,
+    mqttUrl: env.MQTT_URL || undefined,
+    mqttPort: integer('mqttPort', DEFAULTS.mqttPort),
+    mqttShareGroup: env.ROBOLEDGER_MQTT_SHARE_GROUP || DEFAULTS.mqttShareGroup,
+    mqttConnections: integer('mqttConnections', DEFAULTS.mqttConnections),
     demo: false,
-    logLevel,
+    logLevel: (env.LOG_LEVEL || DEFAULTS.logLevel) as PlatformConfig['logLevel'],
     ledgerOrigin: env.ROBOLEDGER_LEDGER_ORIGIN || DEFAULTS.ledgerOrigin,
     ledgerSignerKey: env.ROBOLEDGER_LEDGER_KEY || undefined,
     ledgerSignerKeyFile: env.ROBOLEDGER_LEDGER_KEY_FILE || undefined,
-    bodyLimit: integer(
-      'ROBOLEDGER_BODY_LIMIT',
-      env.ROBOLEDGER_BODY_LIMIT,
-      DEFAULTS.bodyLimit,
-      1024,
-      64 * 1024 * 1024,
-    ),
-    publicRateLimit: integer(
-      'ROBOLEDGER_PUBLIC_RATE_LIMIT',
-      env.ROBOLEDGER_PUBLIC_RATE_LIMIT,
-      DEFAULTS.publicRateLimit,
-      1,
-      10_000_000,
-    ),
-    registryCountry,
+    bodyLimit: integer('bodyLimit', DEFAULTS.bodyLimit),
+    publicRateLimit: integer('publicRateLimit', DEFAULTS.publicRateLimit),
+    registryCountry: env.ROBOLEDGER_COUNTRY || DEFAULTS.registryCountry,
+    telemetryRetentionDays: integer('telemetryRetentionDays', DEFAULTS.telemetryRetentionDays),
+    ingestMaxPending: integer('ingestMaxPending', DEFAULTS.ingestMaxPending),
+    verifierThreads: integer('verifierThreads', undefined),
+    partitionIntervalMs: integer('partitionIntervalMs', DEFAULTS.partitionIntervalMs),
   };
+  const config = { ...fromEnv, ...withoutUndefined(overrides) };
+  validateConfig(config);
+  return { ...config, dataDir: resolve(config.dataDir) };
+}
+
+/** An explicit `undefined` in the overrides means "not overridden", not "unset". */
+function withoutUndefined(overrides: Partial<PlatformConfig>): Partial<PlatformConfig> {
+  return Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+}
+
+/** Throws a ConfigError naming the first setting that is out of its range. */
+export function validateConfig(config: PlatformConfig): void {
+  for (const [field, { env, min, max }] of Object.entries(INTEGER_SETTINGS)) {
+    const value = config[field as IntegerField];
+    if (value === undefined && field === 'verifierThreads') continue;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      throw new ConfigError(`${env} must be an integer from ${min} to ${max}, got "${String(value)}"`);
+    }
+  }
+  if (config.databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  }
+  if (config.mqttUrl !== undefined && !/^(mqtts?|wss?|tcp):\/\//.test(config.mqttUrl)) {
+    throw new ConfigError('MQTT_URL must be an mqtt://, mqtts://, ws:// or wss:// URL');
+  }
+  if (config.adminToken !== undefined && config.adminToken.length < 16) {
+    throw new ConfigError('ROBOLEDGER_ADMIN_TOKEN must be at least 16 characters');
+  }
+  if (!LOG_LEVELS.includes(config.logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  if (!/^[A-Z]{2}$/.test(config.registryCountry)) {
+    throw new ConfigError('ROBOLEDGER_COUNTRY must be two capital letters');
+  }
   if (!/^[\x21-\x7e]+$/.test(config.ledgerOrigin) || config.ledgerOrigin.includes('+')) {
     throw new ConfigError('ROBOLEDGER_LEDGER_ORIGIN must be printable ASCII without spaces or "+"');
   }
-  return { ...config, ...overrides };
+  // A share group is one topic level of `$share/<group>/...` (MQTT 5 §4.8.2).
+  if (!/^[^/+#\s]+$/.test(config.mqttShareGroup)) {
+    throw new ConfigError('ROBOLEDGER_MQTT_SHARE_GROUP must be one topic level: no "/", "+", "#" or spaces');
+  }
+  if (config.host.trim() === '') throw new ConfigError('HOST must not be empty');
+  if (config.dataDir.trim() === '') throw new ConfigError('ROBOLEDGER_DATA_DIR must not be empty');
 }
