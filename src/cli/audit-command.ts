@@ -48,14 +48,19 @@ function fail(message: string): number {
 
 async function runAudit(options: AuditOptions): Promise<number> {
   // The server's modules load only for this command, not for every `roboledger` invocation.
-  const [{ ConfigError, loadConfig }, { openDatabase }, { auditLedger }, { loadLedgerKey }] =
-    await Promise.all([
-      import('../server/config.js'),
-      import('../server/db/open-database.js'),
-      import('../server/ledger/ledger-audit.js'),
-      import('../server/ledger/ledger-key.js'),
-      import('../server/features/index.js'), // registers every ledger record kind
-    ]);
+  const [
+    { ConfigError, loadConfig },
+    { openDatabase },
+    { auditLedger },
+    { loadLedgerKey },
+    { platformRecordKinds },
+  ] = await Promise.all([
+    import('../server/config.js'),
+    import('../server/db/open-database.js'),
+    import('../server/ledger/ledger-audit.js'),
+    import('../server/ledger/ledger-key.js'),
+    import('../server/features/ledgered-records.js'),
+  ]);
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig();
@@ -99,6 +104,7 @@ async function runAudit(options: AuditOptions): Promise<number> {
       );
     }
     const report = await auditLedger(db, {
+      recordKinds: platformRecordKinds(),
       verifierKey,
       chunkSize,
       onFinding: (finding) => out(options.json ? JSON.stringify(finding) : formatFinding(finding)),

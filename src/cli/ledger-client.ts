@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { RobotHistoryProof } from '../server/ledger/robot-history.js';
+import type { RobotHistoryProof } from '../server/features/robots/robot-history.js';
 
 /** Why a tool stops: the log misbehaved (`verification`), could not be reached, or was misused. */
 export class LedgerToolError extends Error {

@@ -59,7 +59,7 @@ export async function runServe(options: ServeOptions): Promise<number> {
   if (config.demo) {
     try {
       const fleet = await ensureDemoFleet(platform, config);
-      stopDemoTelemetry = await streamDemoTelemetry(fleet, config, platform.url);
+      stopDemoTelemetry = await streamDemoTelemetry(fleet, config, platform);
       process.stdout.write(describeDemo(fleet, config, platform.url));
     } catch (error) {
       process.stderr.write(`roboledger serve: the demo fleet could not be seeded: ${String(error)}\n`);

@@ -15,6 +15,10 @@ export const ERROR_CODES = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, doc: 'The Content-Type is not one the route accepts.' },
   RATE_LIMITED: { status: 429, doc: 'Too many requests; retry after the Retry-After header.' },
   INTERNAL_ERROR: { status: 500, doc: 'A fault of the platform, never of the input; it is logged.' },
+  INTERNAL_INVARIANT: {
+    status: 500,
+    doc: 'The platform found its own state impossible (a bug or a database changed behind its back); it is logged.',
+  },
   NOT_READY: { status: 503, doc: 'The platform is starting or its database is unreachable.' },
 
   // Robot IDs (RID-1, docs/robot-id.md); details carry `position`, `expected`, `suggestion`.

@@ -1,17 +1,31 @@
 // What route plugins and services are built from. The composition root (platform.ts) makes
-// one; tests make their own over a test database.
+// one through createAppContext (context.ts); tests make their own over a test database. Every
+// long-lived service in it is built there and closed by closeAppContext, never by a route plugin.
+import type { FastifyBaseLogger } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { PlatformConfig } from './config.js';
 import type { Database } from './db/sql-client.js';
+import type { TelemetryIngest } from './features/telemetry/telemetry-ingest.js';
 import type { LedgerCheckpointer } from './ledger/checkpointer.js';
 import type { LedgerWriter } from './ledger/ledger-writer.js';
+import type { RecordKinds } from './ledger/record-kinds.js';
+import type { OnDemand } from './on-demand.js';
 
 export interface AppContext {
   db: Database;
   ledger: LedgerWriter;
   /** Signs checkpoints of the ledger (and holds the log's key); see docs/ledger.md. */
   checkpointer: LedgerCheckpointer;
+  /** The record kinds the ledger writer may append and audit rebuilds. */
+  recordKinds: RecordKinds;
+  /**
+   * The telemetry ingest pipeline shared by HTTP and MQTT; its verifier threads start on
+   * first use, so an app that never ingests starts none.
+   */
+  telemetryIngest: OnDemand<TelemetryIngest>;
   config: PlatformConfig;
+  /** The platform's logger: the HTTP app logs through it, and so do background services. */
+  log: FastifyBaseLogger;
   /** The one source of "now", so tests can move time. */
   clock: () => Date;
   metrics: Registry;

@@ -3,7 +3,7 @@
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { Counter, Histogram } from 'prom-client';
 import { PlatformError } from '../core/errors.js';
 import type { AppContext } from './app-context.js';
@@ -13,15 +13,12 @@ import { type OpenApiDocumentLike, renderApiReference } from './http/api-referen
 import { sendError } from './http/error-envelope.js';
 import './http/fastify-types.js';
 
-export interface BuildAppOptions {
-  logger?: FastifyServerOptions['logger'];
-}
-
 export type App = FastifyInstance;
 
-export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): Promise<App> {
+export async function buildApp(ctx: AppContext): Promise<App> {
   const app = Fastify({
-    logger: options.logger ?? false,
+    // The context's logger: request logs and background services' logs go to one place.
+    loggerInstance: ctx.log,
     bodyLimit: ctx.config.bodyLimit,
     trustProxy: false,
     ajv: {
@@ -30,7 +27,17 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  app.setErrorHandler((error, request, reply) => sendError(request, reply, error));
+  // The one error handler: routes throw coded errors, and a route whose body limit has a coded
+  // error of its own names it in its config (bodyTooLarge) instead of handling errors itself.
+  app.setErrorHandler((error, request, reply) => {
+    const tooLarge = request.routeOptions.config.bodyTooLarge;
+    if (tooLarge && (error as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return sendError(request, reply, tooLarge());
+    }
+    const retryAfter = error instanceof PlatformError ? error.details?.retryAfterSeconds : undefined;
+    if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
+    return sendError(request, reply, error);
+  });
   app.setNotFoundHandler((request, reply) =>
     sendError(
       request,

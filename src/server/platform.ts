@@ -1,15 +1,33 @@
-// The composition root: reads nothing itself (the config comes in), opens the database,
-// applies migrations, builds the context and the app, starts the background runtimes and
-// listens. `roboledger serve` calls it; so do the crash tests and benchmarks.
+// The composition root: reads nothing itself (the config comes in), builds every long-lived
+// service, starts them, listens, and closes them again. `roboledger serve` calls it; so do the
+// crash tests and benchmarks.
+//
+// Start, in this order (each step uses only what the steps before it built):
+//   1. the database: opened and migrated;
+//   2. the log's signing key: loaded, or created in the data directory;
+//   3. the context (context.ts): logger, record kinds, ledger writer, checkpointer, and the
+//      telemetry ingest pipeline;
+//   4. the HTTP app (routes only: they start and close nothing);
+//   5. the telemetry runtime: partitions, their timer, and MQTT (embedded broker or subscriber);
+//   6. the checkpointer: checkpoints at once whatever an earlier run committed unsigned;
+//   7. listening on config.host:config.port.
+// Close, in this order (each after whatever feeds it):
+//   1. the HTTP server: no new requests; those in flight finish;
+//   2. the telemetry runtime: MQTT, then the partition timer;
+//   3. the context (closeAppContext): the ingest pipeline (admitted batches commit), the ledger
+//      writer (queued units of work commit), the checkpointer (a final checkpoint of them);
+//   4. the database.
 import { mkdir } from 'node:fs/promises';
+import { type Logger, pino } from 'pino';
 import type { App } from './app.js';
 import { buildApp } from './app.js';
 import type { AppContext } from './app-context.js';
 import type { PlatformConfig } from './config.js';
-import { createAppContext } from './context.js';
+import { closeAppContext, createAppContext } from './context.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/open-database.js';
-import { startTelemetryRuntime } from './features/telemetry/telemetry-runtime.js';
+import type { Database } from './db/sql-client.js';
+import { startTelemetryRuntime, type TelemetryRuntime } from './features/telemetry/telemetry-runtime.js';
 import { LedgerKeyError, loadLedgerKey } from './ledger/ledger-key.js';
 
 export interface RunningPlatform {
@@ -17,36 +35,46 @@ export interface RunningPlatform {
   ctx: AppContext;
   /** Base URL the API listens on. */
   url: string;
+  /** The embedded MQTT broker's port, when one runs. */
+  mqttPort: number | undefined;
   close(): Promise<void>;
 }
 
 /** The server's logger settings: credentials never reach the logs. */
-export function platformLogger(level: PlatformConfig['logLevel'], stream?: NodeJS.WritableStream) {
+export function platformLogger(level: PlatformConfig['logLevel']) {
   return {
     level,
     redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-report-token"]'],
-    ...(stream ? { stream } : {}),
   };
+}
+
+/** The platform's logger (pino), writing to `stream` or stdout. */
+export function createPlatformLogger(
+  level: PlatformConfig['logLevel'],
+  stream?: NodeJS.WritableStream,
+): Logger {
+  return stream ? pino(platformLogger(level), stream) : pino(platformLogger(level));
 }
 
 export class StartupError extends Error {
   override readonly name = 'StartupError';
 }
 
-/** Something with a close() that the platform stops, in reverse order of starting. */
-interface Closable {
-  close(): Promise<void> | void;
-}
-
 export async function startPlatform(config: PlatformConfig): Promise<RunningPlatform> {
-  const closables: Closable[] = [];
-  const closeAll = async () => {
-    for (const c of closables.reverse()) await c.close();
+  let db: Database | undefined;
+  let ctx: AppContext | undefined;
+  let app: App | undefined;
+  let telemetry: TelemetryRuntime | undefined;
+  // The close order of the comment above; each step skips what was never started.
+  const close = async () => {
+    await app?.close();
+    await telemetry?.close();
+    if (ctx) await closeAppContext(ctx);
+    await db?.close();
   };
   try {
     if (!config.databaseUrl) await mkdir(config.dataDir, { recursive: true });
-    const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-    closables.push(db);
+    db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
     try {
       await migrate(db);
     } catch (error) {
@@ -63,13 +91,10 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
       if (error instanceof LedgerKeyError) throw new StartupError(error.message);
       throw error;
     }
-    const ctx = await createAppContext(db, config, ledgerKey ? { ledgerKey: ledgerKey.key } : {});
-    // Closed after the ledger writer (closables run in reverse): the last commits get checkpointed.
-    closables.push(ctx.checkpointer);
-    closables.push(ctx.ledger);
-    const app = await buildApp(ctx, { logger: platformLogger(config.logLevel) });
-    closables.push(app);
-    closables.push(await startTelemetryRuntime(ctx, { mqttUrl: config.mqttUrl, mqttPort: config.mqttPort }));
+    const log = createPlatformLogger(config.logLevel);
+    ctx = await createAppContext(db, config, { log, ...(ledgerKey ? { ledgerKey: ledgerKey.key } : {}) });
+    app = await buildApp(ctx);
+    telemetry = await startTelemetryRuntime(ctx);
     await ctx.checkpointer.start();
     try {
       await app.listen({ port: config.port, host: config.host });
@@ -83,9 +108,12 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-    return { app, ctx, url: `http://${host}:${port}`, close: closeAll };
+    return { app, ctx, url: `http://${host}:${port}`, mqttPort: telemetry.mqttPort, close };
   } catch (error) {
-    await closeAll().catch(() => {});
+    // The start failed: stop what did start; the start's own error is the one reported.
+    await close().catch((closeError: unknown) =>
+      process.stderr.write(`roboledger: while stopping after a failed start: ${String(closeError)}\n`),
+    );
     throw error;
   }
 }

@@ -1,5 +1,5 @@
-// The architecture's boundaries (ARCHITECTURE.md "Shape"), checked on every run: a single
-// package keeps them only if a test refuses the imports that would break them.
+// The architecture's boundaries, checked on every run: a single package keeps them only if a
+// test refuses the imports that would break them.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,5 +75,30 @@ describe('architecture boundaries', () => {
       violations(folder, (s) => !ioPackages.test(s)),
     );
     expect(offenders).toEqual([]);
+  });
+
+  /** Whether `specifier`, imported by `file`, resolves inside src/<folder>. */
+  const into = (folder: string) => (specifier: string, file: string) =>
+    specifier.startsWith('.') && join(file, '..', specifier).startsWith(join(root, 'src', folder));
+
+  it('nothing in src/server imports the command line (src/cli)', () => {
+    expect(violations('server', (s, file) => !into('cli')(s, file))).toEqual([]);
+  });
+
+  it('the MQTT side imports no feature: telemetry reaches it through the TelemetrySink interface', () => {
+    expect(violations('server/mqtt', (s, file) => !into('server/features')(s, file))).toEqual([]);
+  });
+
+  it('the ledger folder imports no feature: features use the ledger, never the other way round', () => {
+    expect(violations('server/ledger', (s, file) => !into('server/features')(s, file))).toEqual([]);
+  });
+
+  it('the rules above see a violation when there is one', () => {
+    const demo = join(root, 'src/server/demo/demo-setup.ts');
+    expect(into('cli')('../../cli/sim-command.js', demo)).toBe(true);
+    expect(
+      into('server/features')('../features/robots/robot-access.js', join(root, 'src/server/ledger/x.ts')),
+    ).toBe(true);
+    expect(into('server/features')('./checkpointer.js', join(root, 'src/server/ledger/x.ts'))).toBe(false);
   });
 });

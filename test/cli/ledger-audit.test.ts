@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSignerKey, verifierKeyOf } from '../../src/ledger/index.js';
 import { buildApp } from '../../src/server/app.js';
 import { loadConfig } from '../../src/server/config.js';
-import { createAppContext } from '../../src/server/context.js';
+import { closeAppContext, createAppContext } from '../../src/server/context.js';
 import { migrate } from '../../src/server/db/migrate.js';
 import { openDatabase } from '../../src/server/db/open-database.js';
 import type { Database } from '../../src/server/db/sql-client.js';
@@ -77,7 +77,7 @@ describe(`roboledger audit, as a process (${backend})`, () => {
     eventId = event.eventId as string;
     eventIndex = event.ledgerIndex as number;
     await app.close(); // checkpoints the last commits
-    await ctx.ledger.close();
+    await closeAppContext(ctx);
     await release(db);
   });
   afterAll(async () => {

@@ -2,8 +2,8 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/server/app.js';
 import { loadConfig } from '../../src/server/config.js';
-import { createAppContext } from '../../src/server/context.js';
-import { platformLogger } from '../../src/server/platform.js';
+import { closeAppContext, createAppContext } from '../../src/server/context.js';
+import { createPlatformLogger } from '../../src/server/platform.js';
 import { ADMIN_TOKEN, startTestPlatform, type TestPlatform } from '../support/app.js';
 import { backend, openTestDatabase } from '../support/database.js';
 
@@ -79,8 +79,8 @@ describe(`request logs (${backend})`, () => {
     const database = await openTestDatabase();
     try {
       const config = loadConfig({ ROBOLEDGER_ADMIN_TOKEN: ADMIN_TOKEN });
-      const ctx = await createAppContext(database.db, config);
-      const app = await buildApp(ctx, { logger: platformLogger('trace', sink) });
+      const ctx = await createAppContext(database.db, config, { log: createPlatformLogger('trace', sink) });
+      const app = await buildApp(ctx);
       const created = await app.inject({
         method: 'POST',
         url: '/v1/orgs',
@@ -97,7 +97,7 @@ describe(`request logs (${backend})`, () => {
       expect(log).not.toContain(apiKey);
       expect(log).not.toContain('rlk_wrong');
       await app.close();
-      await ctx.ledger.close();
+      await closeAppContext(ctx);
     } finally {
       await database.close();
     }

@@ -3,7 +3,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { type App, buildApp } from '../../src/server/app.js';
 import type { AppContext } from '../../src/server/app-context.js';
 import { loadConfig } from '../../src/server/config.js';
-import { createAppContext } from '../../src/server/context.js';
+import { closeAppContext, createAppContext } from '../../src/server/context.js';
 import { openTestDatabase, type TestDatabase } from './database.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -46,8 +46,9 @@ export async function startTestPlatform(
       });
     },
     async close() {
+      // The composition root's close order (platform.ts): requests, then the context's services.
       await app.close();
-      await ctx.ledger.close();
+      await closeAppContext(ctx);
       await database.close();
     },
   };

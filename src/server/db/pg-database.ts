@@ -1,5 +1,15 @@
 import pg from 'pg';
-import type { Database, SqlClient, SqlResult, SqlRow, SqlTransaction } from './sql-client.js';
+import { CopyFromStdin } from './pg-copy.js';
+import {
+  type CopyRows,
+  copyStatement,
+  type Database,
+  type NamedStatement,
+  type SqlClient,
+  type SqlResult,
+  type SqlRow,
+  type SqlTransaction,
+} from './sql-client.js';
 
 // Per-pool type parsers (not the global pg.types) so the adapter never changes other code's pg.
 const INT8_OID = 20;
@@ -24,12 +34,28 @@ function toPgParam(value: unknown): unknown {
   return value;
 }
 
-function adapt(client: pg.Pool | pg.PoolClient): SqlClient {
+async function run<R extends SqlRow>(
+  client: pg.Pool | pg.PoolClient,
+  sql: string | NamedStatement,
+  params: readonly unknown[],
+): Promise<SqlResult<R>> {
+  const values = params.map(toPgParam);
+  // A named statement is parsed and planned once per connection, then run by name.
+  const result =
+    typeof sql === 'string'
+      ? await client.query(sql, values)
+      : await client.query({ name: sql.name, text: sql.text, values });
+  return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+}
+
+async function copyOn(client: pg.PoolClient, rows: CopyRows): Promise<number> {
+  return client.query(new CopyFromStdin(copyStatement(rows, 'STDIN'), rows.data)).done;
+}
+
+function adaptClient(client: pg.PoolClient): SqlClient {
   return {
-    async query<R extends SqlRow = SqlRow>(sql: string, params: readonly unknown[] = []) {
-      const result = await client.query(sql, params.map(toPgParam));
-      return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 } satisfies SqlResult<R>;
-    },
+    query: (sql, params = []) => run(client, sql, params),
+    copyFrom: (rows) => copyOn(client, rows),
   };
 }
 
@@ -46,16 +72,24 @@ export function openPgDatabase(options: PgDatabaseOptions): Database {
   });
   // An idle client's error (server restart) must not crash the process; the next query reconnects.
   pool.on('error', () => {});
-  const direct = adapt(pool);
   return {
     dialect: 'postgres',
-    query: direct.query,
+    query: (sql, params = []) => run(pool, sql, params),
+    // pg's Pool.query takes no Submittable: a COPY outside a transaction borrows a connection.
+    async copyFrom(rows) {
+      const client = await pool.connect();
+      try {
+        return await copyOn(client, rows);
+      } finally {
+        client.release();
+      }
+    },
     async transaction(work) {
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
         const tx: SqlTransaction = {
-          ...adapt(client),
+          ...adaptClient(client),
           execScript: async (sql) => {
             await client.query(sql);
           },

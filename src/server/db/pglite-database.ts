@@ -1,17 +1,36 @@
 import { PGlite, types } from '@electric-sql/pglite';
-import type { Database, SqlClient, SqlResult, SqlRow, SqlTransaction } from './sql-client.js';
+import {
+  type CopyRows,
+  copyStatement,
+  type Database,
+  type SqlClient,
+  type SqlResult,
+  type SqlRow,
+  type SqlTransaction,
+} from './sql-client.js';
 
 /** The subset of PGlite (and of its transaction object) that the adapter uses. */
 interface PgliteQueryable {
-  query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[]; affectedRows?: number }>;
+  query<T>(
+    sql: string,
+    params?: unknown[],
+    options?: { blob?: Blob },
+  ): Promise<{ rows: T[]; affectedRows?: number }>;
   exec(sql: string): Promise<unknown>;
 }
 
 function adapt(target: PgliteQueryable): SqlClient {
   return {
-    async query<R extends SqlRow = SqlRow>(sql: string, params: readonly unknown[] = []) {
-      const result = await target.query<R>(sql, [...params]);
+    // One in-process connection, which prepares every statement anyway: a named statement is its text.
+    async query<R extends SqlRow = SqlRow>(sql: string | { text: string }, params: readonly unknown[] = []) {
+      const result = await target.query<R>(typeof sql === 'string' ? sql : sql.text, [...params]);
       return { rows: result.rows, rowCount: result.affectedRows ?? 0 } satisfies SqlResult<R>;
+    },
+    // PGlite has no COPY FROM STDIN; it reads COPY data from the pseudo-file /dev/blob.
+    async copyFrom(rows: CopyRows) {
+      const blob = new Blob([rows.data]);
+      const result = await target.query(copyStatement(rows, "'/dev/blob'"), [], { blob });
+      return result.affectedRows ?? 0;
     },
   };
 }
@@ -30,6 +49,7 @@ export async function openPgliteDatabase(options: PgliteDatabaseOptions = {}): P
   return {
     dialect: 'pglite',
     query: direct.query,
+    copyFrom: direct.copyFrom,
     // PGlite is one connection; its transaction() holds a mutex so statements of other
     // callers wait instead of interleaving with ours.
     transaction: (work) =>

@@ -13,9 +13,41 @@ export interface SqlResult<R extends SqlRow = SqlRow> {
   rowCount: number;
 }
 
+/**
+ * A statement worth preparing once per connection and then running by name: long statements
+ * run many times a second, whose parse and plan would cost the database more than their rows.
+ * The pg adapter prepares it per connection (a name must always go with the same text); PGlite,
+ * one in-process connection, runs the text.
+ */
+export interface NamedStatement {
+  readonly name: string;
+  readonly text: string;
+}
+
+/** Rows for `COPY table (columns) FROM ...` in PostgreSQL's text or binary COPY format. */
+export interface CopyRows {
+  table: string;
+  columns: readonly string[];
+  format: 'text' | 'binary';
+  /** The whole COPY data: text lines, or the binary header, tuples and trailer. */
+  data: Uint8Array;
+}
+
 /** What a statement needs: a connection, or a transaction on one. */
 export interface SqlClient {
-  query<R extends SqlRow = SqlRow>(sql: string, params?: readonly unknown[]): Promise<SqlResult<R>>;
+  query<R extends SqlRow = SqlRow>(
+    sql: string | NamedStatement,
+    params?: readonly unknown[],
+  ): Promise<SqlResult<R>>;
+  /** Bulk-loads rows by COPY (FROM STDIN on PostgreSQL, from a blob on PGlite); returns the row count. */
+  copyFrom(rows: CopyRows): Promise<number>;
+}
+
+/** The COPY statement of `rows`, reading from `source` (`STDIN`, or PGlite's `'/dev/blob'`). */
+export function copyStatement(rows: CopyRows, source: string): string {
+  const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+  const columns = rows.columns.map(ident).join(', ');
+  return `COPY ${ident(rows.table)} (${columns}) FROM ${source}${rows.format === 'binary' ? ' (FORMAT binary)' : ''}`;
 }
 
 /** A client inside a transaction; `execScript` runs several statements (migrations). */

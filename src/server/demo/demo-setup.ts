@@ -52,12 +52,18 @@ const STREAMING: readonly string[] = ['in_service', 'maintenance'];
 export async function streamDemoTelemetry(
   fleet: DemoFleet,
   config: PlatformConfig,
-  url: string,
+  platform: Pick<RunningPlatform, 'url' | 'ctx'>,
 ): Promise<() => Promise<void>> {
+  const { url } = platform;
+  const log = platform.ctx.log;
   // Loaded here so that a platform without --demo never loads the simulator.
-  const { runSimulation } = await import('../../cli/sim-command.js');
+  const { runSimulation } = await import('../simulator/fleet-simulator.js');
   const file = join(config.dataDir, DEMO_SIM_FILE);
-  const existing = await readFile(file, 'utf8').catch(() => undefined);
+  // No file yet is the first demo start; any other failure to read it is not.
+  const existing = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
   if (!existing) {
     const robots = fleet.robots
       .filter((r) => STREAMING.includes(r.status))
@@ -83,9 +89,11 @@ export async function streamDemoTelemetry(
     timeScale: 3600,
     jointCount: 0,
     fleetFile: file,
-    log: () => {},
+    log: (line) => log.debug(line),
     signal: abort.signal,
-  }).catch(() => undefined);
+  }).catch((error: unknown) => {
+    log.error({ err: error }, 'the demo telemetry simulator stopped');
+  });
   return async () => {
     abort.abort();
     await done;

@@ -7,6 +7,7 @@ import { grantRoutes } from './grants/grant-routes.js';
 import { lifecycleRoutes } from './lifecycle/lifecycle-routes.js';
 import { orgRoutes } from './orgs/org-routes.js';
 import { publicRoutes } from './public/public-routes.js';
+import { robotHistoryRoutes } from './robots/robot-history-routes.js';
 import { robotRoutes } from './robots/robot-routes.js';
 import { telemetryRoutes } from './telemetry/telemetry-routes.js';
 import { transferRoutes } from './transfers/transfer-routes.js';
@@ -16,6 +17,7 @@ export async function registerFeatureRoutes(app: FastifyInstance, ctx: AppContex
   await app.register(ledgerRoutes(ctx));
   await app.register(catalogueRoutes(ctx));
   await app.register(robotRoutes(ctx));
+  await app.register(robotHistoryRoutes(ctx));
   await app.register(publicRoutes(ctx));
   await app.register(lifecycleRoutes(ctx));
   await app.register(transferRoutes(ctx));

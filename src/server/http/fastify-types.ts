@@ -1,3 +1,4 @@
+import type { PlatformError } from '../../core/errors.js';
 import type { Actor } from '../../core/organisation.js';
 
 declare module 'fastify' {
@@ -6,7 +7,9 @@ declare module 'fastify' {
     actor: Actor | undefined;
   }
   interface FastifyContextConfig {
-    /** No credentials needed (api-v1.md: health, OpenAPI, public robot check, ledger reads). */
+    /** No credentials needed (health, OpenAPI, public robot check, ledger reads). */
     public?: boolean;
+    /** The coded error of a body over this route's limit (default PAYLOAD_TOO_LARGE). */
+    bodyTooLarge?: () => PlatformError;
   }
 }

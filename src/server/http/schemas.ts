@@ -20,6 +20,17 @@ export const RobotIdParam = Type.String({
 });
 export const Timestamp = Type.String({ format: 'date-time', description: 'RFC 3339' });
 
+/** Bytes in JSON: standard padded base64. */
+export const Base64 = Type.String({ contentEncoding: 'base64', description: 'standard padded base64' });
+
+export function base64Of(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}
+
+/** A ledger tree size or leaf index. */
+export const TreeSize = (description: string) =>
+  Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description });
+
 export const PageQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
   cursor: Type.Optional(Type.String({ maxLength: 200 })),

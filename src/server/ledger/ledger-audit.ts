@@ -2,7 +2,7 @@
 //
 // In one read-only REPEATABLE READ snapshot, streaming in chunks (never the whole log in memory):
 //  1. every entry, in index order: no gaps; its leaf hash is SHA-256(0x00 ‖ entry); its record,
-//     loaded through the record-kinds registry, still gives exactly these entry bytes;
+//     loaded through its record kind (the list the caller hands in), still gives exactly these entry bytes;
 //  2. the tree recomputed from the entries: every interior node as readers find it
 //     (ledger_node_runs; leaf hashes are the entries' own, checked in 1), the layout of the runs
 //     (none overlaps another or reaches beyond the head), the copies in the retired ledger_nodes
@@ -26,7 +26,7 @@ import {
 import type { Database, SqlClient } from '../db/sql-client.js';
 import { canonicalEntry } from './ledger-entry.js';
 import { lookupNodeHashes, readHead, sameBytes } from './ledger-nodes.js';
-import { allRecordKinds, recordKind } from './record-kinds.js';
+import type { RecordKinds } from './record-kinds.js';
 
 export const AUDIT_PROBLEMS = {
   ENTRY_MISSING: 'an index below the head has no entry',
@@ -74,6 +74,8 @@ export interface AuditReport {
 }
 
 export interface AuditOptions {
+  /** The record kinds the platform writes (features/ledgered-records.ts): entries are rebuilt with them. */
+  recordKinds: RecordKinds;
   /** The log's verifier key; without it, checkpoint signatures are not checked. */
   verifierKey?: string | undefined;
   /** Entries per chunk (default 2000). */
@@ -86,7 +88,7 @@ export interface AuditOptions {
   maxFindings?: number;
 }
 
-export async function auditLedger(db: Database, options: AuditOptions = {}): Promise<AuditReport> {
+export async function auditLedger(db: Database, options: AuditOptions): Promise<AuditReport> {
   return db.transaction(async (tx) => {
     // One consistent snapshot; the audit never writes.
     await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
@@ -218,12 +220,12 @@ class Audit {
 
   async #record(index: number, kindName: string, recordId: string, entry: Uint8Array): Promise<void> {
     const base = { index, kind: kindName, recordId };
-    const kind = recordKind(kindName);
+    const kind = this.#options.recordKinds.get(kindName);
     if (!kind) {
       this.#find({
         ...base,
         problem: 'RECORD_KIND_UNKNOWN',
-        detail: `kind ${kindName} is not one of ${allRecordKinds().join(', ')}`,
+        detail: `kind ${kindName} is not one of ${this.#options.recordKinds.names().join(', ')}`,
       });
       return;
     }

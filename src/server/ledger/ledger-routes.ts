@@ -1,9 +1,9 @@
-// The ledger's HTTP face (api-v1.md "Ledger"; docs/ledger.md). Reads are public, like
+// The ledger's HTTP face (docs/ledger.md). Reads are public, like
 // Certificate Transparency: the log is meant to be checked by anyone holding its verifier key,
 // and entries hold only what each record's ledger entry discloses. Also the C2SP tlog-tiles
 // read API (/checkpoint, /tile/...) so that mirrors and witnesses follow the log with
-// standard tooling, witness registration and cosignature submission, and a robot's
-// history with its proofs.
+// standard tooling, and witness registration and cosignature submission. (A robot's history
+// with its proofs is the robots feature's: features/robots/robot-history-routes.ts.)
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
@@ -11,17 +11,14 @@ import { PlatformError } from '../../core/errors.js';
 import { isLedgerError, parseTilePath } from '../../ledger/index.js';
 import type { AppContext } from '../app-context.js';
 import { actorOf } from '../auth/authenticate.js';
-import { errorResponses, RobotIdParam, Timestamp, Uuid } from '../http/schemas.js';
+import { Base64, base64Of, errorResponses, Timestamp, TreeSize, Uuid } from '../http/schemas.js';
 import { noteWithCosignatures, type StoredCheckpoint } from './checkpointer.js';
 import { LedgerReader } from './ledger-reader.js';
-import { robotHistoryProof } from './robot-history.js';
 import { cosignatureLines, listWitnesses, registerWitness, submitCosignature } from './witness-service.js';
 
 const PUBLIC = { public: true } as const;
 const TAGS = ['ledger'];
-const Base64 = Type.String({ contentEncoding: 'base64', description: 'standard padded base64' });
-const Size = (description: string) =>
-  Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description });
+const Size = TreeSize;
 const TEXT = 'text/plain; charset=utf-8';
 const textResponse = (description: string) => ({
   description,
@@ -34,8 +31,7 @@ const binaryResponse = (description: string) => ({
   },
 });
 
-const b64 = (bytes: Uint8Array) =>
-  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+const b64 = base64Of;
 
 const FULL_TILE_CACHE = 'public, max-age=31536000, immutable';
 const PARTIAL_TILE_CACHE = 'public, max-age=60';
@@ -60,9 +56,6 @@ const AcceptedSchema = Type.Object({
 export function ledgerRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     const reader = new LedgerReader(ctx.db);
-    ctx.checkpointer.onError = (error) => app.log.error({ err: error }, 'ledger checkpoint failed');
-    // Whoever closes the app (the platform, a test) gets the last commits checkpointed.
-    app.addHook('onClose', async () => ctx.checkpointer.close());
 
     async function checkpointNote(checkpoint: StoredCheckpoint): Promise<string> {
       return noteWithCosignatures(checkpoint.note, await cosignatureLines(ctx.db, checkpoint.size));
@@ -310,58 +303,6 @@ export function ledgerRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       async (request, reply) => {
         const accepted = await submitCosignature(ctx, request.params.name, request.body);
         return reply.code(accepted.stored ? 201 : 200).send(accepted);
-      },
-    );
-
-    app.get(
-      '/v1/robots/:robotId/history-proof',
-      {
-        schema: {
-          tags: TAGS,
-          summary:
-            "A robot's events with their ledger entries and inclusion proofs against one signed checkpoint",
-          params: Type.Object({ robotId: RobotIdParam }),
-          querystring: Type.Object({
-            treeSize: Type.Optional(Size('a checkpointed size (default: the latest checkpoint)')),
-          }),
-          response: {
-            200: Type.Object({
-              robotId: Type.String(),
-              treeSize: Type.Integer(),
-              checkpoint: Type.String({ description: 'the signed note every proof is against' }),
-              events: Type.Array(
-                Type.Object({
-                  eventId: Uuid,
-                  type: Type.String(),
-                  ledgerIndex: Type.Integer(),
-                  entry: Base64,
-                  leafHash: Base64,
-                  proof: Type.Array(Base64),
-                }),
-              ),
-              laterEvents: Type.Integer({ description: 'events recorded after that checkpoint' }),
-            }),
-            ...errorResponses(400, 401, 403, 404),
-          },
-        },
-      },
-      async (request) => {
-        const history = await robotHistoryProof(
-          ctx,
-          reader,
-          actorOf(request),
-          request.params.robotId,
-          request.query.treeSize,
-        );
-        return {
-          ...history,
-          events: history.events.map((e) => ({
-            ...e,
-            entry: b64(e.entry),
-            leafHash: b64(e.leafHash),
-            proof: e.proof.map(b64),
-          })),
-        };
       },
     );
   };

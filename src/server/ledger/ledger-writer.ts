@@ -18,8 +18,9 @@
 // Whoever grows the in-memory frontier without holding the head lock (#launchAppends does,
 // speculatively) can leave it ahead of the head: so it is used only once its size and root are
 // checked against the head read under the lock, and reloaded from the stored nodes otherwise.
+import { PlatformError } from '../../core/errors.js';
 import { leafHash, MerkleFrontier, type NodeRecord, treeRootNodes } from '../../ledger/index.js';
-import type { Database, SqlClient } from '../db/sql-client.js';
+import type { Database, NamedStatement, SqlClient } from '../db/sql-client.js';
 import { fetchNodeHashes, nodeRuns } from './ledger-nodes.js';
 
 /**
@@ -28,11 +29,8 @@ import { fetchNodeHashes, nodeRuns } from './ledger-nodes.js';
  */
 const MAX_APPENDS_IN_FLIGHT = 2;
 
-/**
- * The write of a group (migration 0007, ledger_append): a named prepared statement on
- * PostgreSQL (pg's client.query takes `{ name, text }`), the text on PGlite.
- */
-const APPEND_STATEMENT = {
+/** The write of a group (migration 0007, ledger_append), prepared once per connection. */
+const APPEND_STATEMENT: NamedStatement = {
   name: 'ledger_append',
   text: 'SELECT ledger_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) AS written',
 };
@@ -83,6 +81,11 @@ export interface LedgerAppend {
 }
 
 export interface LedgerWriterOptions {
+  /**
+   * The record kinds this writer may append (features/ledgered-records.ts, the list audit
+   * rebuilds entries with): any other kind is refused, so nothing is logged that audit cannot check.
+   */
+  recordKinds: { has(kind: string): boolean };
   /** Most units of work in one transaction. */
   maxBatch?: number;
   /** Most pure appends (appendEntries calls) in one transaction, besides those units. */
@@ -94,6 +97,7 @@ export interface LedgerWriterOptions {
 
 export class LedgerWriter {
   readonly #db: Database;
+  readonly #recordKinds: { has(kind: string): boolean };
   readonly #maxBatch: number;
   readonly #maxAppendBatch: number;
   readonly #onCommit: ((tree: CommittedTree) => void) | undefined;
@@ -113,8 +117,9 @@ export class LedgerWriter {
   /** runWithPrelude transactions in flight: close() waits for them. */
   #soloRuns = new Set<Promise<unknown>>();
 
-  constructor(db: Database, options: LedgerWriterOptions = {}) {
+  constructor(db: Database, options: LedgerWriterOptions) {
     this.#db = db;
+    this.#recordKinds = options.recordKinds;
     this.#maxBatch = options.maxBatch ?? 512;
     this.#maxAppendBatch = options.maxAppendBatch ?? 4096;
     this.#onCommit = options.onCommit;
@@ -135,7 +140,7 @@ export class LedgerWriter {
    * Resolves once committed; if anything throws, nothing of it is written.
    */
   runWithPrelude<T>(prelude: (tx: SqlClient) => Promise<void>, work: UnitOfWork<T>): Promise<T> {
-    if (this.#closed) return Promise.reject(new Error('the ledger writer is closed'));
+    if (this.#closed) return Promise.reject(closedError());
     const run = this.#runSolo(prelude, work);
     this.#soloRuns.add(run);
     const forget = () => this.#soloRuns.delete(run);
@@ -152,15 +157,15 @@ export class LedgerWriter {
           'SELECT size, root FROM ledger_head FOR UPDATE',
         );
         const from = locked.rows[0];
-        if (!from) throw new Error('ledger_head is missing: were the migrations applied?');
+        if (!from) throw missingHead();
         let frontier = await this.#frontierAt(tx, from);
         const pending: PendingLeaf[] = [];
         const result = await work(tx, {
           get nextIndex() {
             return from.size + pending.length;
           },
-          append(record, entry) {
-            pending.push({ entry, leafHash: leafHash(entry), record });
+          append: (record, entry) => {
+            pending.push(this.#leaf(record, entry));
             return from.size + pending.length - 1;
           },
         });
@@ -174,7 +179,7 @@ export class LedgerWriter {
           const nodes = appendToFrontier(frontier, pending);
           tree = { size: frontier.size, root: frontier.root() };
           if (!(await this.#write(tx, from, pending, nodes, tree))) {
-            throw new Error(`the ledger head moved from size ${from.size} while locked`);
+            throw headMoved(from.size);
           }
         }
         return result;
@@ -196,19 +201,29 @@ export class LedgerWriter {
   appendEntries(items: readonly LedgerAppend[]): Promise<number[]> {
     let appends: PendingLeaf[];
     try {
-      appends = items.map(({ record, entry }) => {
-        if (!(entry instanceof Uint8Array))
-          throw new TypeError(`ledger entry ${record.kind} ${record.id} is not bytes`);
-        return { record, entry, leafHash: leafHash(entry) };
-      });
+      appends = items.map(({ record, entry }) => this.#leaf(record, entry));
     } catch (error) {
       return Promise.reject(error);
     }
     return this.#enqueue({ appends });
   }
 
+  /** A leaf for `record`, refused unless its kind is one audit knows and its entry is bytes. */
+  #leaf(record: LedgerRecordRef, entry: Uint8Array): PendingLeaf {
+    if (!this.#recordKinds.has(record.kind)) {
+      throw new PlatformError(
+        'INTERNAL_INVARIANT',
+        `record kind ${record.kind} is not a ledgered record kind`,
+      );
+    }
+    if (!(entry instanceof Uint8Array)) {
+      throw new PlatformError('INTERNAL_INVARIANT', `ledger entry ${record.kind} ${record.id} is not bytes`);
+    }
+    return { record, entry, leafHash: leafHash(entry) };
+  }
+
   #enqueue<T>(job: Pick<Job, 'work' | 'appends'>): Promise<T> {
-    if (this.#closed) return Promise.reject(new Error('the ledger writer is closed'));
+    if (this.#closed) return Promise.reject(closedError());
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({
         work: job.work,
@@ -226,7 +241,7 @@ export class LedgerWriter {
       'SELECT size, root FROM ledger_head',
     );
     const row = rows[0];
-    if (!row) throw new Error('ledger_head is missing: were the migrations applied?');
+    if (!row) throw missingHead();
     return { size: row.size, root: row.root };
   }
 
@@ -312,7 +327,7 @@ export class LedgerWriter {
           'SELECT size, root FROM ledger_head FOR UPDATE',
         );
         const from = head.rows[0];
-        if (!from) throw new Error('ledger_head is missing: were the migrations applied?');
+        if (!from) throw missingHead();
         const size = from.size;
         const frontier = await this.#frontierAt(tx, from);
         const pending: PendingLeaf[] = [];
@@ -320,9 +335,9 @@ export class LedgerWriter {
           get nextIndex() {
             return size + pending.length;
           },
-          append(record, entry) {
+          append: (record, entry) => {
             const index = size + pending.length;
-            pending.push({ entry, leafHash: leafHash(entry), record });
+            pending.push(this.#leaf(record, entry));
             return index;
           },
         };
@@ -357,7 +372,7 @@ export class LedgerWriter {
         const nodes = appendToFrontier(frontier, pending);
         const tree = { size: frontier.size, root: frontier.root() };
         if (!(await this.#write(tx, from, pending, nodes, tree))) {
-          throw new Error(`the ledger head moved from size ${size} while locked`);
+          throw headMoved(size);
         }
         return tree;
       });
@@ -482,27 +497,24 @@ export class LedgerWriter {
       offset += leaf.entry.length;
     }
     const runs = nodeRuns(nodes);
-    const { rows } = await client.query<{ written: boolean }>(
-      this.#db.dialect === 'postgres' ? (APPEND_STATEMENT as unknown as string) : APPEND_STATEMENT.text,
-      [
-        from.size,
-        from.root,
-        to.size,
-        to.root,
-        Buffer.concat(leaves.map((l) => l.entry)),
-        Buffer.concat(leaves.map((l) => l.leafHash)),
-        offsets,
-        lengths,
-        leaves.map((l) => l.record.kind),
-        leaves.map((l) => l.record.id),
-        this.#now(),
-        runs.levels,
-        runs.firsts,
-        runs.counts,
-        runs.starts,
-        runs.hashes,
-      ],
-    );
+    const { rows } = await client.query<{ written: boolean }>(APPEND_STATEMENT, [
+      from.size,
+      from.root,
+      to.size,
+      to.root,
+      Buffer.concat(leaves.map((l) => l.entry)),
+      Buffer.concat(leaves.map((l) => l.leafHash)),
+      offsets,
+      lengths,
+      leaves.map((l) => l.record.kind),
+      leaves.map((l) => l.record.id),
+      this.#now(),
+      runs.levels,
+      runs.firsts,
+      runs.counts,
+      runs.starts,
+      runs.hashes,
+    ]);
     return rows[0]?.written === true;
   }
 }
@@ -518,4 +530,16 @@ function appendToFrontier(frontier: MerkleFrontier, leaves: readonly PendingLeaf
     for (let i = 1; i < created.length; i++) nodes.push(created[i]!);
   }
   return nodes;
+}
+
+function missingHead(): PlatformError {
+  return new PlatformError('INTERNAL_INVARIANT', 'ledger_head is missing: were the migrations applied?');
+}
+
+function headMoved(size: number): PlatformError {
+  return new PlatformError('INTERNAL_INVARIANT', `the ledger head moved from size ${size} while locked`);
+}
+
+function closedError(): PlatformError {
+  return new PlatformError('NOT_READY', 'the ledger writer is closed');
 }

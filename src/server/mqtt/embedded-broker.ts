@@ -7,8 +7,8 @@
 // client resends it when it reconnects (MQTT 3.1.1 §4.4).
 import { createServer, type Server } from 'node:net';
 import { Aedes } from 'aedes';
-import type { TelemetryIngest } from '../features/telemetry/telemetry-ingest.js';
 import { ingestMqttMessage } from './mqtt-ingest.js';
+import type { TelemetrySink } from './telemetry-sink.js';
 import { isRejectedTopic, rejectedTopic, robotOfTelemetryTopic } from './topics.js';
 
 export interface EmbeddedBroker {
@@ -17,7 +17,7 @@ export interface EmbeddedBroker {
 }
 
 export async function startEmbeddedBroker(
-  ingest: TelemetryIngest,
+  ingest: TelemetrySink,
   options: { port: number; host?: string | undefined },
 ): Promise<EmbeddedBroker> {
   const broker = await Aedes.createBroker({ heartbeatInterval: 60_000, drainTimeout: 30_000 });

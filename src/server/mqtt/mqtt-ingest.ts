@@ -3,7 +3,7 @@
 // (its PUBACK with it), which stops the sender at its in-flight window — MQTT's own flow control.
 import { createHash } from 'node:crypto';
 import { PlatformError } from '../../core/errors.js';
-import type { TelemetryIngest } from '../features/telemetry/telemetry-ingest.js';
+import type { TelemetrySink } from './telemetry-sink.js';
 import { isTransient, rejectionMessage, robotOfTelemetryTopic } from './topics.js';
 
 export type MessageOutcome =
@@ -16,7 +16,7 @@ export type MessageOutcome =
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function ingestMqttMessage(
-  ingest: TelemetryIngest,
+  ingest: TelemetrySink,
   topic: string,
   payload: Buffer,
   options: { patienceMs?: number } = {},

@@ -6,8 +6,8 @@
 // connection, so a slow database stops the broker, not our memory.
 import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
-import type { TelemetryIngest } from '../features/telemetry/telemetry-ingest.js';
 import { ingestMqttMessage } from './mqtt-ingest.js';
+import type { TelemetrySink } from './telemetry-sink.js';
 import { rejectedTopic, TELEMETRY_TOPIC_FILTER } from './topics.js';
 
 export interface MqttSubscriberOptions {
@@ -25,7 +25,7 @@ export interface MqttIngestSubscriber {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function connectOne(
-  ingest: TelemetryIngest,
+  ingest: TelemetrySink,
   options: MqttSubscriberOptions,
   n: number,
 ): Promise<MqttClient> {
@@ -83,7 +83,7 @@ async function connectOne(
 }
 
 export async function startMqttSubscriber(
-  ingest: TelemetryIngest,
+  ingest: TelemetrySink,
   options: MqttSubscriberOptions,
 ): Promise<MqttIngestSubscriber> {
   const clients: MqttClient[] = [];

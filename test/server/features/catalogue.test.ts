@@ -313,14 +313,13 @@ describe(`catalogue: models and sites (${backend})`, () => {
   });
 
   it('every catalogue leaf rebuilds from the stored rows (what audit recomputes)', async () => {
-    const { recordKind } = await import('../../../src/server/ledger/record-kinds.js');
     const { canonicalEntry } = await import('../../../src/server/ledger/ledger-entry.js');
     const { rows } = await p.ctx.db.query<{ entry: Uint8Array; record_kind: string; record_id: string }>(
       "SELECT entry, record_kind, record_id FROM ledger_entries WHERE record_kind IN ('model', 'hardware_revision', 'site')",
     );
     expect(rows.length).toBeGreaterThanOrEqual(7);
     for (const row of rows) {
-      const kind = recordKind(row.record_kind)!;
+      const kind = p.ctx.recordKinds.get(row.record_kind)!;
       const stored = await kind.load(p.ctx.db, row.record_id);
       expect(Buffer.from(canonicalEntry(kind.entry(stored as never))).equals(Buffer.from(row.entry))).toBe(
         true,

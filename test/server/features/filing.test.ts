@@ -3,10 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeUnitSequence, encodeUnitSequence } from '../../../src/core/filing.js';
 import { decodeRobotId, isValidRobotId } from '../../../src/robot-id/index.js';
 import { buildApp } from '../../../src/server/app.js';
-import { createAppContext } from '../../../src/server/context.js';
+import { closeAppContext, createAppContext } from '../../../src/server/context.js';
 import { openDatabase } from '../../../src/server/db/open-database.js';
 import { canonicalEntry } from '../../../src/server/ledger/ledger-entry.js';
-import { recordKind } from '../../../src/server/ledger/record-kinds.js';
 import { ADMIN_TOKEN, createOrg, startTestPlatform, type TestPlatform } from '../../support/app.js';
 import { backend } from '../../support/database.js';
 
@@ -341,7 +340,7 @@ describe(`filing robots and issuing IDs (${backend})`, () => {
       expect(rows.map((r) => r.idx)).toEqual(rows.map((_, i) => i));
     } finally {
       await app2.close();
-      await ctx2.ledger.close();
+      await closeAppContext(ctx2);
       if (db !== p.ctx.db) await db.close();
     }
   });
@@ -518,7 +517,7 @@ describe(`filing robots and issuing IDs (${backend})`, () => {
       "SELECT entry, record_id FROM ledger_entries WHERE record_kind = 'robot_event'",
     );
     expect(rows.length).toBeGreaterThan(200);
-    const kind = recordKind('robot_event')!;
+    const kind = p.ctx.recordKinds.get('robot_event')!;
     for (const row of rows) {
       const stored = await kind.load(p.ctx.db, row.record_id);
       expect(Buffer.from(canonicalEntry(kind.entry(stored as never))).equals(Buffer.from(row.entry))).toBe(

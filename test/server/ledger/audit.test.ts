@@ -12,7 +12,8 @@ describe(`roboledger audit, in process (${backend})`, () => {
   let robotId: string;
   const witness = generateCosignerKey('witness.example/audit');
 
-  const audit = (chunkSize = 5) => auditLedger(p.ctx.db, { verifierKey: p.verifierKey, chunkSize });
+  const audit = (chunkSize = 5) =>
+    auditLedger(p.ctx.db, { recordKinds: p.ctx.recordKinds, verifierKey: p.verifierKey, chunkSize });
   const problems = (report: AuditReport) => report.findings.map((f) => f.problem);
 
   beforeAll(async () => {

@@ -9,6 +9,7 @@ import {
 } from '../../../src/ledger/index.js';
 import type { SqlClient, SqlTransaction } from '../../../src/server/db/sql-client.js';
 import { INSERT_NODE_RUNS, nodeRuns } from '../../../src/server/ledger/ledger-nodes.js';
+import { LedgerWriter } from '../../../src/server/ledger/ledger-writer.js';
 import { startTestPlatform, type TestPlatform } from '../../support/app.js';
 
 export const ORIGIN = 'test.roboledger.example/ledger';
@@ -32,13 +33,32 @@ export const utf8 = (text: string) => new TextEncoder().encode(text);
 export const fromB64 = (text: string) => new Uint8Array(Buffer.from(text, 'base64'));
 export const toB64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
+/**
+ * A second writer on the platform's database for entries of a test kind, which the platform's
+ * own writer refuses (it appends only kinds audit knows; audit names these). Its commits are
+ * checkpointed like the platform's; the platform's writer finds the head moved and reloads.
+ */
+const testWriters = new WeakMap<TestPlatform, LedgerWriter>();
+
+function testWriter(p: TestPlatform): LedgerWriter {
+  let writer = testWriters.get(p);
+  if (!writer) {
+    writer = new LedgerWriter(p.ctx.db, {
+      recordKinds: { has: (kind) => kind === 'test_entry' },
+      onCommit: (tree) => p.ctx.checkpointer.notify(tree),
+    });
+    testWriters.set(p, writer);
+  }
+  return writer;
+}
+
 /** Appends `count` entries of a test kind (not records: audit would name them) in one commit. */
 export async function appendTestEntries(p: TestPlatform, count: number, tag = 'e'): Promise<number[]> {
   const items = Array.from({ length: count }, (_, i) => {
     const id = `${tag}-${i}-${Math.random().toString(36).slice(2, 8)}`;
     return { record: { kind: 'test_entry', id }, entry: utf8(JSON.stringify({ id, kind: 'test_entry' })) };
   });
-  return p.ctx.ledger.appendEntries(items);
+  return testWriter(p).appendEntries(items);
 }
 
 /** Runs `work` in a transaction with every trigger off: what an attacker with the owner role can do. */

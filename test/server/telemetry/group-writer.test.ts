@@ -8,7 +8,6 @@ import { rootFromLeafHashes } from '../../../src/ledger/index.js';
 import { checkBatch } from '../../../src/server/features/telemetry/batch-check.js';
 import { loadIngestRobot } from '../../../src/server/features/telemetry/robot-directory.js';
 import { insertSampleLines } from '../../../src/server/features/telemetry/sample-copy.js';
-import { telemetryIngestFor } from '../../../src/server/features/telemetry/telemetry-runtime.js';
 import {
   groupLines,
   INLINE_SAMPLE_BYTES,
@@ -64,20 +63,13 @@ describe(`telemetry group writer (${backend})`, () => {
       binaryFromSamples: 2,
     });
     if (!checked.ok) throw new Error(`${checked.code}: ${checked.message}`);
-    await telemetryIngestFor(p.ctx)!.partitions.ensureRange(checked.firstMs, checked.lastMs);
+    await p.ctx.telemetryIngest.get().partitions.ensureRange(checked.firstMs, checked.lastMs);
     return { robot: ingestRobot, kid: robot.robotId, checked } satisfies VerifiedBatch;
   }
 
   const write = (batches: VerifiedBatch[]) =>
     p.ctx.ledger.run((tx, ledger) =>
-      writeTelemetryGroup(
-        tx,
-        ledger,
-        batches,
-        new Date(),
-        { robotsWithActiveAlerts: new Set() },
-        p.ctx.db.dialect,
-      ),
+      writeTelemetryGroup(tx, ledger, batches, new Date(), { robotsWithActiveAlerts: new Set() }),
     );
 
   async function stored(batches: VerifiedBatch[]) {
@@ -184,17 +176,12 @@ describe(`telemetry group writer (${backend})`, () => {
   const writeCopied = (batches: VerifiedBatch[]) =>
     p.ctx.ledger.runWithPrelude(
       async (tx) => {
-        await insertSampleLines(tx, p.ctx.db.dialect, groupLines(batches));
+        await insertSampleLines(tx, groupLines(batches));
       },
       async (tx, ledger) => {
-        const written = await writeCopiedGroup(
-          tx,
-          ledger,
-          batches,
-          new Date(),
-          { robotsWithActiveAlerts: new Set() },
-          p.ctx.db.dialect,
-        );
+        const written = await writeCopiedGroup(tx, ledger, batches, new Date(), {
+          robotsWithActiveAlerts: new Set(),
+        });
         if (!written) throw new Error('redo');
         return written;
       },

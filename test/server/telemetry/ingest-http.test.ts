@@ -2,9 +2,7 @@
 // accepted batches are stored with their ledger leaf, duplicates once, and every refusal is
 // coded and writes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configureTelemetryIngest } from '../../../src/server/features/telemetry/telemetry-runtime.js';
 import { canonicalEntry } from '../../../src/server/ledger/ledger-entry.js';
-import { recordKind } from '../../../src/server/ledger/record-kinds.js';
 import { ADMIN_TOKEN, startTestPlatform, type TestPlatform } from '../../support/app.js';
 import { backend } from '../../support/database.js';
 import {
@@ -59,7 +57,7 @@ describe(`telemetry ingest over HTTP (${backend})`, () => {
     );
     const leaf = rows[0]!;
     expect(leaf.record_kind).toBe('telemetry_batch');
-    const kind = recordKind('telemetry_batch')!;
+    const kind = p.ctx.recordKinds.get('telemetry_batch')!;
     const row = await kind.load(p.ctx.db, leaf.record_id);
     expect(Buffer.from(canonicalEntry(kind.entry(row)))).toEqual(Buffer.from(leaf.entry));
     const entry = JSON.parse(Buffer.from(leaf.entry).toString());
@@ -214,8 +212,7 @@ describe(`telemetry ingest over HTTP (${backend})`, () => {
 describe(`telemetry backpressure (${backend})`, () => {
   let p: TestPlatform;
   beforeAll(async () => {
-    p = await startTestPlatform();
-    configureTelemetryIngest(p.ctx, { maxPending: 4 });
+    p = await startTestPlatform({ env: { ROBOLEDGER_INGEST_MAX_PENDING: '4' } });
   });
   afterAll(async () => {
     await p?.close();

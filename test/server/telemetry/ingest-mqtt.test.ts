@@ -53,14 +53,16 @@ describe(`telemetry over MQTT (${backend}, ${brokerName})`, () => {
     // Test files share one Mosquitto, and every subscribing platform gets every robot's
     // batches: files using it take turns (broker-lock.ts).
     if (external) releaseBroker = await holdExternalBroker();
-    p = await startTestPlatform();
-    runtime = await startTelemetryRuntime(p.ctx, {
-      mqttUrl: external,
-      mqttPort: 0,
-      mqttHost: '127.0.0.1',
-      mqttShareGroup: `test${randomBytes(4).toString('hex')}`,
-      mqttConnections: 2,
+    p = await startTestPlatform({
+      env: {
+        ...(external ? { MQTT_URL: external } : {}),
+        MQTT_PORT: '0',
+        HOST: '127.0.0.1',
+        ROBOLEDGER_MQTT_SHARE_GROUP: `test${randomBytes(4).toString('hex')}`,
+        ROBOLEDGER_MQTT_CONNECTIONS: '2',
+      },
     });
+    runtime = await startTelemetryRuntime(p.ctx);
     fleet = await fileTelemetryFleet(p, ADMIN_TOKEN, { count: 2, jointCount: 4 });
     robotClient = await mqtt.connectAsync(external ?? `mqtt://127.0.0.1:${runtime.mqttPort}`, {
       // aedes speaks MQTT 3.1.1; Mosquitto both.

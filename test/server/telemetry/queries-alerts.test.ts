@@ -243,8 +243,11 @@ describe(`telemetry partitions and retention (${backend})`, () => {
   let runtime: TelemetryRuntime;
   let nowMs = Date.UTC(2026, 10, 26, 12);
   beforeAll(async () => {
-    p = await startTestPlatform({ clock: () => new Date(nowMs) });
-    runtime = await startTelemetryRuntime(p.ctx, { mqttPort: -1, ingest: { rawRetentionDays: 7 } });
+    p = await startTestPlatform({
+      clock: () => new Date(nowMs),
+      env: { MQTT_PORT: '-1', ROBOLEDGER_TELEMETRY_RETENTION_DAYS: '7' },
+    });
+    runtime = await startTelemetryRuntime(p.ctx);
   });
   afterAll(async () => {
     await runtime?.close();

@@ -9,8 +9,11 @@ function fakeDb() {
   let status = 'active';
   const queries: string[] = [];
   const db: SqlClient = {
-    async query(sql: string) {
-      queries.push(sql);
+    async copyFrom() {
+      throw new Error('the directory never copies');
+    },
+    async query(sql: string | { text: string }) {
+      queries.push(typeof sql === 'string' ? sql : sql.text);
       await new Promise((r) => setTimeout(r, 5));
       return {
         rows: [

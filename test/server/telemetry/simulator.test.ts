@@ -6,11 +6,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FleetFile, runSimulation } from '../../../src/cli/sim-command.js';
 import {
   startTelemetryRuntime,
   type TelemetryRuntime,
 } from '../../../src/server/features/telemetry/telemetry-runtime.js';
+import { type FleetFile, runSimulation } from '../../../src/server/simulator/fleet-simulator.js';
 import { createOrg, startTestPlatform, type TestPlatform } from '../../support/app.js';
 import { holdExternalBroker } from '../../support/broker-lock.js';
 import { backend } from '../../support/database.js';
@@ -24,14 +24,16 @@ describe(`roboledger sim (${backend})`, () => {
   beforeAll(async () => {
     // CI's one Mosquitto: test files using it take turns (broker-lock.ts).
     if (process.env.MQTT_URL) releaseBroker = await holdExternalBroker();
-    p = await startTestPlatform();
-    runtime = await startTelemetryRuntime(p.ctx, {
-      mqttUrl: process.env.MQTT_URL,
-      mqttPort: 0,
-      mqttHost: '127.0.0.1',
-      mqttShareGroup: `sim${randomBytes(4).toString('hex')}`,
-      mqttConnections: 2,
+    p = await startTestPlatform({
+      env: {
+        ...(process.env.MQTT_URL ? { MQTT_URL: process.env.MQTT_URL } : {}),
+        MQTT_PORT: '0',
+        HOST: '127.0.0.1',
+        ROBOLEDGER_MQTT_SHARE_GROUP: `sim${randomBytes(4).toString('hex')}`,
+        ROBOLEDGER_MQTT_CONNECTIONS: '2',
+      },
     });
+    runtime = await startTelemetryRuntime(p.ctx);
     await p.app.listen({ port: 0, host: '127.0.0.1' });
     const address = p.app.server.address();
     url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;

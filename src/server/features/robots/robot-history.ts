@@ -1,13 +1,13 @@
 // A robot's whole event history with the proof of each event against one signed checkpoint:
 // what `roboledger verify robot` checks offline, and what a buyer holding the owner's token
 // can keep. Visibility follows the robot access policy ('robot.events.read').
-import { PlatformError } from '../../core/errors.js';
-import type { Actor } from '../../core/organisation.js';
-import type { AppContext } from '../app-context.js';
-import { robotForAction } from '../features/robots/robot-access.js';
-import { noteWithCosignatures, type StoredCheckpoint } from './checkpointer.js';
-import type { LedgerReader } from './ledger-reader.js';
-import { cosignatureLines } from './witness-service.js';
+import { PlatformError } from '../../../core/errors.js';
+import type { Actor } from '../../../core/organisation.js';
+import type { AppContext } from '../../app-context.js';
+import { noteWithCosignatures, type StoredCheckpoint } from '../../ledger/checkpointer.js';
+import type { LedgerReader } from '../../ledger/ledger-reader.js';
+import { cosignatureLines } from '../../ledger/witness-service.js';
+import { robotForAction } from './robot-access.js';
 
 export interface RobotHistoryProof {
   robotId: string;

@@ -251,7 +251,6 @@ export class TelemetryIngest {
     const started = performance.now();
     let outcomes: WriteOutcome[] | undefined;
     const batches = group.map((q) => q.batch);
-    const dialect = this.#ctx.db.dialect;
     try {
       await this.#loadAlertHints();
       if (!samplesInline(batches)) {
@@ -259,16 +258,9 @@ export class TelemetryIngest {
         // duplicate or refused, that transaction rolls back and the group goes the careful way.
         outcomes = await this.#ctx.ledger
           .runWithPrelude(
-            (tx) => writeGroupSamples(tx, dialect, batches),
+            (tx) => writeGroupSamples(tx, batches),
             async (tx, ledger) => {
-              const written = await writeCopiedGroup(
-                tx,
-                ledger,
-                batches,
-                this.#ctx.clock(),
-                this.#state,
-                dialect,
-              );
+              const written = await writeCopiedGroup(tx, ledger, batches, this.#ctx.clock(), this.#state);
               if (!written) throw REDO;
               return written;
             },
@@ -282,7 +274,7 @@ export class TelemetryIngest {
       // where it would cost SAVEPOINT round trips and make them wait for its samples.
       outcomes ??= await this.#ctx.ledger.runWithPrelude(
         async () => {},
-        (tx, ledger) => writeTelemetryGroup(tx, ledger, batches, this.#ctx.clock(), this.#state, dialect),
+        (tx, ledger) => writeTelemetryGroup(tx, ledger, batches, this.#ctx.clock(), this.#state),
       );
     } catch (error) {
       for (const q of group) q.reject(error);

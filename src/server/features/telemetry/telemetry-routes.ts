@@ -4,9 +4,7 @@ import { PlatformError } from '../../../core/errors.js';
 import { ALERT_STATES, TELEMETRY_LIMITS, TELEMETRY_RESOLUTIONS } from '../../../core/telemetry/index.js';
 import type { AppContext } from '../../app-context.js';
 import { actorOf } from '../../auth/authenticate.js';
-import { sendError } from '../../http/error-envelope.js';
 import { errorResponses, PageQuery, pageOf, RobotIdParam, Timestamp, Uuid } from '../../http/schemas.js';
-import { telemetryIngestFor } from './telemetry-runtime.js';
 import { acknowledgeAlert, latestTelemetry, listAlerts, queryTelemetry } from './telemetry-service.js';
 
 const Metric = Type.Object({ min: Type.Number(), max: Type.Number(), avg: Type.Number() });
@@ -72,32 +70,19 @@ export function telemetryRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       { parseAs: 'string', bodyLimit: TELEMETRY_LIMITS.maxBatchBytes },
       (_request, body, done) => done(null, body),
     );
-    app.setErrorHandler((error, request, reply) => {
-      const code = (error as { code?: string }).code;
-      if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-        return sendError(
-          request,
-          reply,
-          new PlatformError(
-            'TELEMETRY_BATCH_TOO_LARGE',
-            `a batch is at most ${TELEMETRY_LIMITS.maxBatchBytes} bytes`,
-          ),
-        );
-      }
-      if (error instanceof PlatformError && error.code === 'TELEMETRY_QUEUE_FULL') {
-        reply.header('retry-after', String(error.details?.retryAfterSeconds ?? 1));
-      }
-      return sendError(request, reply, error);
-    });
-    app.addHook('onClose', async () => {
-      await telemetryIngestFor(ctx, { create: false })?.close();
-    });
 
     app.post(
       '/v1/telemetry',
       {
         // The robot authenticates by its signature, not by an API key (firmware holds no key).
-        config: { public: true },
+        config: {
+          public: true,
+          bodyTooLarge: () =>
+            new PlatformError(
+              'TELEMETRY_BATCH_TOO_LARGE',
+              `a batch is at most ${TELEMETRY_LIMITS.maxBatchBytes} bytes`,
+            ),
+        },
         // Before the body schema: a JSON body is the wrong media type, not a malformed batch.
         preValidation: async (request) => {
           if (
@@ -128,7 +113,7 @@ export function telemetryRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const ack = await telemetryIngestFor(ctx)!.submit(request.body);
+        const ack = await ctx.telemetryIngest.get().submit(request.body);
         return reply.code(202).send(ack);
       },
     );

@@ -17,7 +17,7 @@ import {
   type RollupPartial,
   type RollupResolution,
 } from '../../../core/telemetry/index.js';
-import type { Dialect, SqlClient } from '../../db/sql-client.js';
+import type { NamedStatement, SqlClient } from '../../db/sql-client.js';
 import type { LedgerAppender } from '../../ledger/ledger-writer.js';
 import { appendRecord } from '../../ledger/record-kinds.js';
 import type { CheckedBatch } from './batch-check.js';
@@ -175,13 +175,12 @@ const OPTIMISTIC_INLINE_SQL = optimisticSql(true);
 const OPTIMISTIC_COPY_SQL = optimisticSql(false);
 
 /**
- * On PostgreSQL the group statements are named prepared statements (pg prepares each once per
- * connection): they are long, and parsing and planning them again for every group costs the
- * database more than many of the rows they write. pg's client.query() takes `{ name, text }`
- * where a string would go (as insertSampleLines passes a COPY); PGlite gets the text.
+ * The group statements are named (prepared once per PostgreSQL connection): they are long, and
+ * parsing and planning them again for every group costs the database more than many of the rows
+ * they write.
  */
-function statement(dialect: Dialect, name: string, text: string): string {
-  return dialect === 'postgres' ? ({ name, text } as unknown as string) : text;
+function statement(name: string, text: string): NamedStatement {
+  return { name, text };
 }
 
 /** Batch rows and rollups of batches known to pass the checks. */
@@ -322,16 +321,12 @@ export function samplesInline(batches: readonly VerifiedBatch[]): boolean {
 }
 
 /** Writes the samples of `batches`: binary COPY for those checked as binary rows, text for the rest. */
-export async function writeGroupSamples(
-  tx: SqlClient,
-  dialect: Dialect,
-  batches: readonly VerifiedBatch[],
-): Promise<void> {
+export async function writeGroupSamples(tx: SqlClient, batches: readonly VerifiedBatch[]): Promise<void> {
   const rows: Uint8Array[] = [];
   for (const b of batches) if (b.checked.rows) rows.push(b.checked.rows);
-  if (rows.length > 0) await copyBinarySampleRows(tx, dialect, rows);
+  if (rows.length > 0) await copyBinarySampleRows(tx, rows);
   const lines = groupLines(batches);
-  if (lines.length > 0) await insertSampleLines(tx, dialect, lines);
+  if (lines.length > 0) await insertSampleLines(tx, lines);
 }
 
 /** Whether no (robot, seq) comes twice in the group. */
@@ -352,14 +347,13 @@ async function writeOptimistic(
   batches: readonly VerifiedBatch[],
   now: Date,
   state: TelemetryWriterState,
-  dialect: Dialect,
   inlineLines: string | undefined,
 ): Promise<{ written: WriteOutcome[]; checks?: never } | { written?: never; checks: GroupCheck[] }> {
   const firstIndex = ledger.nextIndex;
   const result = await tx.query<GroupCheck & { go: boolean }>(
     inlineLines !== undefined
-      ? statement(dialect, 'telemetry_group_inline', OPTIMISTIC_INLINE_SQL)
-      : statement(dialect, 'telemetry_group_copy', OPTIMISTIC_COPY_SQL),
+      ? statement('telemetry_group_inline', OPTIMISTIC_INLINE_SQL)
+      : statement('telemetry_group_copy', OPTIMISTIC_COPY_SQL),
     [
       ...writeParams(batches, now, firstIndex),
       INACTIVE_STATUSES,
@@ -391,10 +385,9 @@ export async function writeCopiedGroup(
   batches: readonly VerifiedBatch[],
   now: Date,
   state: TelemetryWriterState,
-  dialect: Dialect,
 ): Promise<WriteOutcome[] | undefined> {
   if (!allDistinct(batches)) return undefined;
-  return (await writeOptimistic(tx, ledger, batches, now, state, dialect, undefined)).written;
+  return (await writeOptimistic(tx, ledger, batches, now, state, undefined)).written;
 }
 
 /**
@@ -413,7 +406,6 @@ export async function writeTelemetryGroup(
   batches: readonly VerifiedBatch[],
   now: Date,
   state: TelemetryWriterState,
-  dialect: Dialect,
 ): Promise<WriteOutcome[]> {
   const outcomes: Outcomes = new Array(batches.length);
   const inline = samplesInline(batches);
@@ -427,16 +419,15 @@ export async function writeTelemetryGroup(
       batches,
       now,
       state,
-      dialect,
       inline ? groupLines(batches) : undefined,
     );
     if (attempt.written) {
-      if (!inline) await writeGroupSamples(tx, dialect, batches);
+      if (!inline) await writeGroupSamples(tx, batches);
       return attempt.written;
     }
     checks = attempt.checks;
   } else {
-    const result = await tx.query<GroupCheck>(statement(dialect, 'telemetry_group_check', CHECK_SQL), [
+    const result = await tx.query<GroupCheck>(statement('telemetry_group_check', CHECK_SQL), [
       batches.map((b) => b.robot.robotUuid),
       batches.map((b) => b.checked.seq),
       concat(batches.map((b) => b.robot.keyBytes[b.checked.keyIndex]!)),
@@ -469,12 +460,9 @@ export async function writeTelemetryGroup(
 
   // 3. The fresh batches: rows and rollups in one statement, then the samples, then alerts.
   const firstIndex = ledger.nextIndex;
-  await tx.query(
-    statement(dialect, 'telemetry_group_write', GROUP_WRITE_SQL),
-    writeParams(fresh, now, firstIndex),
-  );
+  await tx.query(statement('telemetry_group_write', GROUP_WRITE_SQL), writeParams(fresh, now, firstIndex));
   appendLeaves(ledger, fresh, now, firstIndex);
-  await writeGroupSamples(tx, dialect, fresh);
+  await writeGroupSamples(tx, fresh);
   await raiseAlerts(tx, ledger, fresh, now, state);
 
   for (let f = 0; f < fresh.length; f++) {

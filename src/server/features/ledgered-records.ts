@@ -1,0 +1,38 @@
+// Every kind of record the platform puts into its ledger, in one list: the ledger writer
+// refuses any other kind, and `roboledger audit` rebuilds entries with exactly these.
+
+import { RecordKinds } from '../ledger/record-kinds.js';
+import { ledgerWitnessRecord } from '../ledger/witness-service.js';
+import { hardwareRevisionRecord, modelRecord, siteRecord } from './catalogue/catalogue-records.js';
+import { grantRecord, grantRevocationRecord } from './grants/grant-records.js';
+import { apiKeyRecord, apiKeyRevocationRecord, organisationRecord } from './orgs/org-records.js';
+import { robotEventRecord } from './robots/robot-records.js';
+import {
+  telemetryAlertAckRecord,
+  telemetryAlertRecord,
+  telemetryBatchRecord,
+} from './telemetry/telemetry-records.js';
+import { transferDecisionRecord, transferRecord } from './transfers/transfer-records.js';
+
+export const LEDGERED_RECORD_KINDS = [
+  organisationRecord,
+  apiKeyRecord,
+  apiKeyRevocationRecord,
+  modelRecord,
+  hardwareRevisionRecord,
+  siteRecord,
+  robotEventRecord,
+  transferRecord,
+  transferDecisionRecord,
+  grantRecord,
+  grantRevocationRecord,
+  telemetryBatchRecord,
+  telemetryAlertRecord,
+  telemetryAlertAckRecord,
+  ledgerWitnessRecord,
+] as const;
+
+/** The platform's record kinds, for the ledger writer and audit. */
+export function platformRecordKinds(): RecordKinds {
+  return new RecordKinds(LEDGERED_RECORD_KINDS);
+}
