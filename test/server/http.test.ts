@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PlatformError } from '../../src/core/errors.js';
 import { buildApp } from '../../src/server/app.js';
 import { loadConfig } from '../../src/server/config.js';
 import { closeAppContext, createAppContext } from '../../src/server/context.js';
@@ -96,6 +97,36 @@ describe(`request logs (${backend})`, () => {
       expect(log).not.toContain(ADMIN_TOKEN);
       expect(log).not.toContain(apiKey);
       expect(log).not.toContain('rlk_wrong');
+      await app.close();
+      await closeAppContext(ctx);
+    } finally {
+      await database.close();
+    }
+  });
+});
+
+describe(`internal invariant failures (${backend})`, () => {
+  it('answer 500 INTERNAL_INVARIANT with a generic message, and the detail goes to the log', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const database = await openTestDatabase();
+    try {
+      const config = loadConfig({ ROBOLEDGER_ADMIN_TOKEN: ADMIN_TOKEN });
+      const ctx = await createAppContext(database.db, config, { log: createPlatformLogger('error', sink) });
+      const app = await buildApp(ctx);
+      app.get('/test/invariant', { config: { public: true } }, async () => {
+        throw new PlatformError('INTERNAL_INVARIANT', 'ledger entry 7 is secretly missing');
+      });
+      const res = await app.inject({ method: 'GET', url: '/test/invariant' });
+      expect(res.statusCode).toBe(500);
+      expect(res.json().error.code).toBe('INTERNAL_INVARIANT');
+      expect(res.body).not.toContain('secretly');
+      expect(lines.join('')).toContain('ledger entry 7 is secretly missing');
       await app.close();
       await closeAppContext(ctx);
     } finally {

@@ -60,8 +60,16 @@ export function toPlatformError(error: unknown): PlatformError {
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
   const coded = toPlatformError(error);
-  if (coded.code === 'INTERNAL_ERROR') request.log.error({ err: error }, 'request failed');
+  const internal = coded.code === 'INTERNAL_ERROR' || coded.code === 'INTERNAL_INVARIANT';
+  if (internal) request.log.error({ err: error }, 'request failed');
   const status = ERROR_CODES[coded.code].status;
+  // An invariant's message names the platform's own state: it goes to the log, not the caller.
+  if (coded.code === 'INTERNAL_INVARIANT') {
+    return reply
+      .code(status)
+      .type('application/json')
+      .send(envelope(coded.code, 'an internal invariant failed; it has been logged'));
+  }
   return reply
     .code(status)
     .type('application/json')

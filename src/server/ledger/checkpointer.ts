@@ -4,6 +4,7 @@
 // checkpoint it can find (an RFC 9162 consistency proof from the stored nodes, and the head's
 // root recomputed from them): the log never signs a history that contradicts what it signed
 // before, so rewriting the database halts checkpointing loudly instead of being countersigned.
+import { PlatformError } from '../../core/errors.js';
 import {
   consistencyProofNodes,
   formatCheckpoint,
@@ -238,7 +239,8 @@ export class LedgerCheckpointer {
       [head.size, root, note, this.#clock()],
     );
     const stored = await this.at(head.size);
-    if (!stored) throw new Error(`checkpoint ${head.size} vanished after it was written`);
+    if (!stored)
+      throw new PlatformError('INTERNAL_INVARIANT', `checkpoint ${head.size} vanished after it was written`);
     if (stored.note !== note) {
       // Same key, same tree: same note (Ed25519 is deterministic). Anything else is another key.
       throw new LedgerIntegrityError(

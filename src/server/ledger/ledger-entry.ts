@@ -1,6 +1,8 @@
 // A ledger entry is the RFC 8785 (JCS) canonical JSON of a record: the same record always
 // gives the same bytes, so anyone can recompute the leaf from the record (api-v1.md "Ledger").
+
 import canonicalizeModule from 'canonicalize';
+import { PlatformError } from '../../core/errors.js';
 
 // A CommonJS module whose default export is the function itself.
 const canonicalize = canonicalizeModule as unknown as (input: unknown) => string | undefined;
@@ -9,7 +11,7 @@ export type LedgerRecordJson = { kind: string; id: string } & Record<string, unk
 
 export function canonicalEntry(record: LedgerRecordJson): Uint8Array {
   const text = canonicalize(record);
-  if (text === undefined) throw new Error('a ledger record must be JSON');
+  if (text === undefined) throw new PlatformError('INTERNAL_INVARIANT', 'a ledger record must be JSON');
   return new TextEncoder().encode(text);
 }
 

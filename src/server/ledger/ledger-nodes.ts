@@ -5,6 +5,7 @@
 // retired). A proof, a root or a frontier is a handful of node ids (src/ledger:
 // inclusionProofNodes, consistencyProofNodes, treeRootNodes), fetched here in ONE query, one
 // primary-key probe per id.
+import { PlatformError } from '../../core/errors.js';
 import { LedgerError, type NodeId, type NodeRecord } from '../../ledger/index.js';
 import type { SqlClient } from '../db/sql-client.js';
 
@@ -103,7 +104,11 @@ export function nodeRuns(nodes: readonly NodeRecord[]): {
   const starts: number[] = [];
   const hashes = new Uint8Array(sorted.length * 32);
   sorted.forEach((node, i) => {
-    if (node.level < 1) throw new Error(`node (level ${node.level}, index ${node.index}) is a leaf`);
+    if (node.level < 1)
+      throw new PlatformError(
+        'INTERNAL_INVARIANT',
+        `node (level ${node.level}, index ${node.index}) is a leaf`,
+      );
     hashes.set(node.hash, i * 32);
     const last = levels.length - 1;
     if (
@@ -134,7 +139,8 @@ export async function readHead(client: SqlClient): Promise<{ size: number; root:
     'SELECT size, root FROM ledger_head',
   );
   const row = rows[0];
-  if (!row) throw new Error('ledger_head is missing: were the migrations applied?');
+  if (!row)
+    throw new PlatformError('INTERNAL_INVARIANT', 'ledger_head is missing: were the migrations applied?');
   return { size: row.size, root: row.root };
 }
 

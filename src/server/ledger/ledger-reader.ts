@@ -150,12 +150,16 @@ export class LedgerReader {
 
   /** A C2SP tlog-tiles hash tile: the hashes of nodes (8·L, N·256 + i), i < width. */
   async tile(tile: TileId): Promise<Uint8Array> {
-    if (tile.level === 'entries') throw new Error('use entryBundle for entry bundles');
+    if (tile.level === 'entries')
+      throw new PlatformError('INTERNAL_INVARIANT', 'use entryBundle for entry bundles');
     await this.#requireTile(tile);
     const { level, begin, end } = tileNodeRange(tile);
     const hashes = await nodeRange(this.#client, level, begin, end);
     if (hashes.some((h) => h === undefined)) {
-      throw new Error(`the ledger is missing nodes of level ${level} in [${begin}, ${end})`);
+      throw new PlatformError(
+        'INTERNAL_INVARIANT',
+        `the ledger is missing nodes of level ${level} in [${begin}, ${end})`,
+      );
     }
     return tileHashesToBytes(hashes as Uint8Array[]);
   }
@@ -169,7 +173,10 @@ export class LedgerReader {
       [begin, end],
     );
     if (rows.length !== end - begin)
-      throw new Error(`ledger_entries is missing entries in [${begin}, ${end})`);
+      throw new PlatformError(
+        'INTERNAL_INVARIANT',
+        `ledger_entries is missing entries in [${begin}, ${end})`,
+      );
     const large = rows.find((r) => r.entry.length > MAX_BUNDLED_ENTRY_SIZE);
     if (large) {
       throw new PlatformError(

@@ -73,7 +73,8 @@ export async function robotHistoryProof(
     events: covered.map((event, i) => {
       const entry = entryAt.get(event.ledger_index);
       if (!entry)
-        throw new Error(
+        throw new PlatformError(
+          'INTERNAL_INVARIANT',
           `robot event ${event.id} points at ledger entry ${event.ledger_index}, which is missing`,
         );
       return {
