@@ -70,13 +70,7 @@ describe(`HTTP conventions (${backend})`, () => {
 
 describe(`request logs (${backend})`, () => {
   it('never contain API keys or the admin token', async () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
+    const { lines, sink } = logSink();
     const database = await openTestDatabase();
     try {
       const config = loadConfig({ ROBOLEDGER_ADMIN_TOKEN: ADMIN_TOKEN });
@@ -107,13 +101,7 @@ describe(`request logs (${backend})`, () => {
 
 describe(`internal invariant failures (${backend})`, () => {
   it('answer 500 INTERNAL_INVARIANT with a generic message, and the detail goes to the log', async () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
+    const { lines, sink } = logSink();
     const database = await openTestDatabase();
     try {
       const config = loadConfig({ ROBOLEDGER_ADMIN_TOKEN: ADMIN_TOKEN });
@@ -134,3 +122,15 @@ describe(`internal invariant failures (${backend})`, () => {
     }
   });
 });
+
+/** A stream the platform logger writes to, and the lines it got. */
+function logSink(): { lines: string[]; sink: Writable } {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { lines, sink };
+}

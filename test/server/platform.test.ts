@@ -101,7 +101,8 @@ describe(`startPlatform and close (${backend})`, () => {
     } finally {
       await db.close();
     }
-  });
+    // A platform on disk, started and stopped: generous on a busy machine.
+  }, 300_000);
 
   it('leaves nothing running: sockets, broker, verifier threads and timers are all stopped', async () => {
     const config = await configFor();
@@ -127,7 +128,7 @@ describe(`startPlatform and close (${backend})`, () => {
       after = resources();
     }
     expect(Object.fromEntries(withoutTestTimer(after))).toEqual(Object.fromEntries(withoutTestTimer(before)));
-  });
+  }, 300_000);
 });
 
 function sameCounts(a: Map<string, number>, b: Map<string, number>): boolean {

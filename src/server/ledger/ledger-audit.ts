@@ -21,9 +21,10 @@ import {
   noteVerifier,
   openCheckpoint,
   parseNote,
-  verifyCosignature,
 } from '../../ledger/index.js';
 import type { Database, SqlClient } from '../db/sql-client.js';
+import { auditCosignatures, type CheckpointRow, CheckpointStream } from './audit-checkpoints.js';
+import { auditRecordRows } from './audit-record-rows.js';
 import { canonicalEntry } from './ledger-entry.js';
 import { lookupNodeHashes, readHead, sameBytes } from './ledger-nodes.js';
 import type { RecordKinds } from './record-kinds.js';
@@ -96,12 +97,6 @@ export async function auditLedger(db: Database, options: AuditOptions): Promise<
   });
 }
 
-interface CheckpointRow {
-  size: number;
-  root: Uint8Array;
-  note: string;
-}
-
 class Audit {
   readonly #client: SqlClient;
   readonly #options: AuditOptions;
@@ -144,8 +139,23 @@ class Audit {
     }
     await this.#beyondHead(head.size);
     await this.#runLayout();
-    await this.#cosignatures();
-    await this.#recordRows(head.size);
+    await auditCosignatures(
+      this.#client,
+      this.#chunk,
+      (f) => this.#find(f),
+      () => {
+        this.#report.cosignatures++;
+      },
+    );
+    await auditRecordRows(
+      this.#client,
+      head.size,
+      this.#chunk,
+      (f) => this.#find(f),
+      () => {
+        this.#report.recordRows++;
+      },
+    );
     return this.#report;
   }
 
@@ -402,160 +412,6 @@ class Audit {
       });
     }
   }
-
-  async #cosignatures(): Promise<void> {
-    let after: [number, string] = [-1, ''];
-    for (;;) {
-      const { rows } = await this.#client.query<{
-        checkpoint_size: number;
-        witness_name: string;
-        signature_line: string;
-        note: string;
-        verifier_key: string | null;
-      }>(
-        `SELECT c.checkpoint_size, c.witness_name, c.signature_line, k.note, w.verifier_key
-           FROM witness_cosignatures c
-           JOIN ledger_checkpoints k ON k.size = c.checkpoint_size
-           LEFT JOIN ledger_witnesses w ON w.name = c.witness_name
-          WHERE (c.checkpoint_size, c.witness_name) > ($1, $2)
-          ORDER BY c.checkpoint_size, c.witness_name LIMIT $3`,
-        [after[0], after[1], this.#chunk],
-      );
-      for (const row of rows) {
-        this.#report.cosignatures++;
-        const where = `the cosignature of ${row.witness_name} on checkpoint ${row.checkpoint_size}`;
-        if (row.verifier_key === null) {
-          this.#find({ problem: 'COSIGNATURE_INVALID', detail: `${where}: no such witness is registered` });
-          continue;
-        }
-        try {
-          verifyCosignature(parseNote(row.note).text, row.signature_line, row.verifier_key);
-        } catch (error) {
-          this.#find({
-            problem: 'COSIGNATURE_INVALID',
-            detail: `${where}: ${isLedgerError(error) ? error.message : String(error)}`,
-          });
-        }
-      }
-      const last = rows[rows.length - 1];
-      if (!last || rows.length < this.#chunk) return;
-      after = [last.checkpoint_size, last.witness_name];
-    }
-  }
-
-  /** Step 4: every record row's ledger index points at an entry of that record. */
-  async #recordRows(size: number): Promise<void> {
-    for (const { table, column, keys } of await ledgerIndexColumns(this.#client)) {
-      const keyList = keys.map((k) => `t.${quoteIdent(k)}::text`).join(', ');
-      const col = `t.${quoteIdent(column)}`;
-      let after = -1;
-      for (;;) {
-        const { rows } = await this.#client.query<{
-          at: number;
-          keys: string[];
-          kind: string | null;
-          id: string | null;
-        }>(
-          `SELECT ${col} AS at, ARRAY[${keyList}] AS keys, e.record_kind AS kind, e.record_id AS id
-             FROM ${quoteIdent(table)} t LEFT JOIN ledger_entries e ON e.idx = ${col} AND e.idx < $3
-            WHERE ${col} IS NOT NULL AND ${col} > $1 ORDER BY ${col} LIMIT $2`,
-          [after, this.#chunk, size],
-        );
-        for (const row of rows) {
-          this.#report.recordRows++;
-          const recordId = row.keys.join('/');
-          const base = { table: `${table}.${column}`, index: row.at, recordId };
-          if (row.id === null) {
-            this.#find({
-              ...base,
-              problem: 'RECORD_WITHOUT_LEAF',
-              detail: `${table} row ${recordId} says its ${column} is ${row.at}, but the log has no entry ${row.at}`,
-            });
-          } else if (!recordIdMatches(row.id, row.keys)) {
-            this.#find({
-              ...base,
-              kind: row.kind ?? undefined,
-              problem: 'RECORD_WITHOUT_LEAF',
-              detail: `${table} row ${recordId} says its ${column} is ${row.at}, but entry ${row.at} is of ${row.kind} ${row.id}`,
-            });
-          }
-        }
-        const last = rows[rows.length - 1];
-        if (!last || rows.length < this.#chunk) break;
-        after = last.at;
-      }
-    }
-  }
-}
-
-/** Reads the checkpoints in size order, a chunk at a time. */
-class CheckpointStream {
-  readonly #client: SqlClient;
-  readonly #chunk: number;
-  #buffer: CheckpointRow[] = [];
-  #after = -1;
-  #done = false;
-
-  constructor(client: SqlClient, chunk: number) {
-    this.#client = client;
-    this.#chunk = chunk;
-  }
-
-  async peek(): Promise<CheckpointRow | undefined> {
-    if (this.#buffer.length === 0 && !this.#done) {
-      const { rows } = await this.#client.query<CheckpointRow>(
-        'SELECT size, root, note FROM ledger_checkpoints WHERE size > $1 ORDER BY size LIMIT $2',
-        [this.#after, this.#chunk],
-      );
-      this.#buffer = rows;
-      if (rows.length < this.#chunk) this.#done = true;
-      const last = rows[rows.length - 1];
-      if (last) this.#after = last.size;
-    }
-    return this.#buffer[0];
-  }
-
-  async next(): Promise<CheckpointRow | undefined> {
-    const row = await this.peek();
-    this.#buffer.shift();
-    return row;
-  }
-}
-
-/** Tables (not partitions) with a `ledger_index` or `*_ledger_index` column, and their primary keys. */
-export async function ledgerIndexColumns(
-  client: SqlClient,
-): Promise<{ table: string; column: string; keys: string[] }[]> {
-  const { rows } = await client.query<{ table: string; column: string; keys: string[] | null }>(
-    `SELECT c.relname AS table, a.attname AS column,
-            (SELECT array_agg(k.attname::text ORDER BY x.ord)
-               FROM pg_index i
-               CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS x(attnum, ord)
-               JOIN pg_attribute k ON k.attrelid = i.indrelid AND k.attnum = x.attnum
-              WHERE i.indrelid = c.oid AND i.indisprimary) AS keys
-       FROM pg_attribute a
-       JOIN pg_class c ON c.oid = a.attrelid
-       JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition
-        AND a.attnum > 0 AND NOT a.attisdropped
-        AND (a.attname = 'ledger_index' OR a.attname LIKE '%\\_ledger\\_index')
-      ORDER BY c.relname, a.attname`,
-  );
-  return rows.filter((r) => r.keys && r.keys.length > 0).map((r) => ({ ...r, keys: r.keys! }));
-}
-
-/**
- * Whether a ledger record id names the row with these primary-key values. Single keys are the
- * id itself; composite keys are joined with a separator the record kind chose ('/' for
- * hardware revisions, ':' for telemetry batches).
- */
-function recordIdMatches(recordId: string, keys: readonly string[]): boolean {
-  if (keys.length === 1) return recordId === keys[0];
-  return ['/', ':', '|', ','].some((sep) => keys.join(sep) === recordId);
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }
 
 function hex(bytes: Uint8Array): string {

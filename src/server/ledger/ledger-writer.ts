@@ -9,7 +9,7 @@
 // in-memory frontier is behind the head reloads it.
 //
 // A group's leaves, the interior nodes they complete and the new head are written by ONE
-// call of ledger_append (migration 0007), conditional on the head it started from (#write). A
+// call of ledger_append (migration 0007), conditional on the head it started from (ledger-group-write.ts). A
 // group of pure appends (appendEntries) whose frontier this process already holds is that call
 // alone, in a transaction of its own: no BEGIN, locking SELECT or COMMIT round trips; and up to
 // two such groups are in the database at once (#launchAppends). A unit of work may also run in
@@ -19,21 +19,16 @@
 // speculatively) can leave it ahead of the head: so it is used only once its size and root are
 // checked against the head read under the lock, and reloaded from the stored nodes otherwise.
 import { PlatformError } from '../../core/errors.js';
-import { leafHash, MerkleFrontier, type NodeRecord, treeRootNodes } from '../../ledger/index.js';
-import type { Database, NamedStatement, SqlClient } from '../db/sql-client.js';
-import { fetchNodeHashes, nodeRuns } from './ledger-nodes.js';
+import { leafHash, MerkleFrontier, treeRootNodes } from '../../ledger/index.js';
+import type { Database, SqlClient } from '../db/sql-client.js';
+import { appendToFrontier, type PendingLeaf, writeLedgerGroup } from './ledger-group-write.js';
+import { fetchNodeHashes } from './ledger-nodes.js';
 
 /**
  * Most pure-append writes in the database at once (#launchAppends): two keep both sides busy,
  * this process hashing and encoding the next batch while PostgreSQL stores the previous one.
  */
 const MAX_APPENDS_IN_FLIGHT = 2;
-
-/** The write of a group (migration 0007, ledger_append), prepared once per connection. */
-const APPEND_STATEMENT: NamedStatement = {
-  name: 'ledger_append',
-  text: 'SELECT ledger_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) AS written',
-};
 
 /** Which stored record a ledger entry is of; audit follows it back. */
 export interface LedgerRecordRef {
@@ -53,13 +48,6 @@ export type UnitOfWork<T> = (tx: SqlClient, ledger: LedgerAppender) => Promise<T
 export interface CommittedTree {
   size: number;
   root: Uint8Array;
-}
-
-/** A leaf of the batch; its index is the batch's first index plus its position. */
-interface PendingLeaf {
-  entry: Uint8Array;
-  leafHash: Uint8Array;
-  record: LedgerRecordRef;
 }
 
 interface Job {
@@ -178,7 +166,7 @@ export class LedgerWriter {
           }
           const nodes = appendToFrontier(frontier, pending);
           tree = { size: frontier.size, root: frontier.root() };
-          if (!(await this.#write(tx, from, pending, nodes, tree))) {
+          if (!(await writeLedgerGroup(tx, from, pending, nodes, tree, this.#now()))) {
             throw headMoved(from.size);
           }
         }
@@ -371,7 +359,7 @@ export class LedgerWriter {
         if (pending.length === 0) return undefined;
         const nodes = appendToFrontier(frontier, pending);
         const tree = { size: frontier.size, root: frontier.root() };
-        if (!(await this.#write(tx, from, pending, nodes, tree))) {
+        if (!(await writeLedgerGroup(tx, from, pending, nodes, tree, this.#now()))) {
           throw headMoved(size);
         }
         return tree;
@@ -428,7 +416,7 @@ export class LedgerWriter {
       const nodes = appendToFrontier(frontier, pending);
       const to = { size: frontier.size, root: frontier.root() };
       tree = to;
-      write = this.#write(this.#db, from, pending, nodes, to).then(
+      write = writeLedgerGroup(this.#db, from, pending, nodes, to, this.#now()).then(
         (written) => (written ? 'written' : 'conflict'),
         (error: unknown) => ({ error }),
       );
@@ -466,70 +454,6 @@ export class LedgerWriter {
     );
     return this.#frontier;
   }
-
-  /**
-   * Writes a batch in ONE statement (ledger_append, migration 0007): the leaves, the interior
-   * nodes they complete and the new head `to`, on condition that the head is still `from`, read
-   * under its row lock. Returns false, having written nothing, if the head is another. The root
-   * makes the condition exact: had another process grown the tree, even to the same size, the
-   * root would differ.
-   *
-   * Bytes go to the database as ONE bytea parameter each (entries, hashes), cut apart in SQL: a
-   * bytea[] parameter is sent as escaped hex text, which costs more than the whole rest of an
-   * append (measured: 38k vs 100k rows/s for 300-byte entries); a single Buffer goes binary.
-   * The interior nodes a group of appends completes are, level by level, a run of consecutive
-   * indices: each run is stored as one row (or one per MAX_RUN_NODES), not a row per node, and
-   * sent as (level, first index, count).
-   */
-  async #write(
-    client: SqlClient,
-    from: CommittedTree,
-    leaves: readonly PendingLeaf[],
-    nodes: readonly NodeRecord[],
-    to: CommittedTree,
-  ): Promise<boolean> {
-    const offsets: number[] = [];
-    const lengths: number[] = [];
-    let offset = 1; // substr() counts from 1
-    for (const leaf of leaves) {
-      offsets.push(offset);
-      lengths.push(leaf.entry.length);
-      offset += leaf.entry.length;
-    }
-    const runs = nodeRuns(nodes);
-    const { rows } = await client.query<{ written: boolean }>(APPEND_STATEMENT, [
-      from.size,
-      from.root,
-      to.size,
-      to.root,
-      Buffer.concat(leaves.map((l) => l.entry)),
-      Buffer.concat(leaves.map((l) => l.leafHash)),
-      offsets,
-      lengths,
-      leaves.map((l) => l.record.kind),
-      leaves.map((l) => l.record.id),
-      this.#now(),
-      runs.levels,
-      runs.firsts,
-      runs.counts,
-      runs.starts,
-      runs.hashes,
-    ]);
-    return rows[0]?.written === true;
-  }
-}
-
-/**
- * Appends the leaves to the frontier; returns the interior nodes they complete. A leaf's own
- * hash (level 0) is stored once, in its ledger_entries row.
- */
-function appendToFrontier(frontier: MerkleFrontier, leaves: readonly PendingLeaf[]): NodeRecord[] {
-  const nodes: NodeRecord[] = [];
-  for (const leaf of leaves) {
-    const created = frontier.append(leaf.leafHash);
-    for (let i = 1; i < created.length; i++) nodes.push(created[i]!);
-  }
-  return nodes;
 }
 
 function missingHead(): PlatformError {

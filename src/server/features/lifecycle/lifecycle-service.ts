@@ -10,9 +10,9 @@ import type { SqlClient } from '../../db/sql-client.js';
 import { enforce } from '../policy-enforcement.js';
 import { devicePublicKeyBytes } from '../robots/device-key.js';
 import { type RobotRow, robotForAction } from '../robots/robot-access.js';
+import { insertRobotEvent } from '../robots/robot-event-writer.js';
 import { type RobotEventRow, SYSTEM_EVENT_TYPES, toRobotEvent } from '../robots/robot-records.js';
 import { type CheckedEvent, checkEventData, validUntilInstant } from './event-data.js';
-import { insertRobotEvent } from './robot-event-writer.js';
 
 /** How far ahead of the platform's clock `occurredAt` may lie: clients' clocks drift. */
 export const OCCURRED_AT_TOLERANCE_MS = 5 * 60 * 1000;

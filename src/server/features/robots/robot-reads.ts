@@ -8,8 +8,19 @@ import type { AppContext } from '../../app-context.js';
 import type { SqlClient } from '../../db/sql-client.js';
 import { canonicalRobotId, robotForAction } from './robot-access.js';
 
+/** A model's columns as filing and the robot view select them. */
+export interface ModelColumns {
+  model_name: string;
+  model_code: string;
+  category: string;
+  joint_count: number;
+  min_battery_soh_pct: number;
+  max_joint_wear: number;
+  max_position_error_mm: number;
+}
+
 /** One row of ROBOT_VIEW_SQL: the robot and everything its API form shows. */
-export interface RobotViewRow {
+export interface RobotViewRow extends ModelColumns {
   id: string;
   robot_id: string;
   status: RobotStatus;
@@ -21,13 +32,6 @@ export interface RobotViewRow {
   filed_at: Date;
   updated_at: Date;
   model_id: string;
-  model_name: string;
-  model_code: string;
-  category: string;
-  joint_count: number;
-  min_battery_soh_pct: number;
-  max_joint_wear: number;
-  max_position_error_mm: number;
   manufacturer_id: string;
   manufacturer_name: string;
   manufacturer_country: string;

@@ -5,8 +5,9 @@ import { ORG_KINDS } from '../../../core/organisation.js';
 import type { AppContext } from '../../app-context.js';
 import { actorOf } from '../../auth/authenticate.js';
 import { errorResponses, PageQuery, pageOf, RobotIdParam, Timestamp, Uuid } from '../../http/schemas.js';
-import { fileRobot, recodeRobot } from './robot-filing.js';
+import { fileRobot } from './robot-filing.js';
 import { getRobot, listRobots } from './robot-reads.js';
+import { recodeRobot } from './robot-recoding.js';
 
 const S34_CHAR = '[0-9A-HJ-NP-Z]';
 const ProductionDate = Type.String({

@@ -10,9 +10,9 @@ import { SQLSTATE, type SqlClient, sqlState } from '../../db/sql-client.js';
 import type { LedgerAppender } from '../../ledger/ledger-writer.js';
 import { appendRecord } from '../../ledger/record-kinds.js';
 import { revokeLiveGrants } from '../grants/grant-service.js';
-import { insertRobotEvent } from '../lifecycle/robot-event-writer.js';
 import { organisationRecord } from '../orgs/org-records.js';
 import { canonicalRobotId, findRobot, type RobotRow, robotForAction } from '../robots/robot-access.js';
+import { insertRobotEvent } from '../robots/robot-event-writer.js';
 import {
   loadTransfer,
   type TransferRow,

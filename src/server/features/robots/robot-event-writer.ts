@@ -4,8 +4,8 @@ import { randomUUID } from 'node:crypto';
 import type { SqlClient } from '../../db/sql-client.js';
 import type { LedgerAppender } from '../../ledger/ledger-writer.js';
 import { appendRecord } from '../../ledger/record-kinds.js';
-import type { RobotRow } from '../robots/robot-access.js';
-import { type RobotEventRow, robotEventRecord } from '../robots/robot-records.js';
+import type { RobotRow } from './robot-access.js';
+import { type RobotEventRow, robotEventRecord } from './robot-records.js';
 
 export interface NewRobotEvent {
   type: string;
