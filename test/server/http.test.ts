@@ -96,7 +96,8 @@ describe(`request logs (${backend})`, () => {
     } finally {
       await database.close();
     }
-  });
+    // Opens a database of its own inside the test: generous on a busy machine.
+  }, 120_000);
 });
 
 describe(`internal invariant failures (${backend})`, () => {
@@ -120,7 +121,8 @@ describe(`internal invariant failures (${backend})`, () => {
     } finally {
       await database.close();
     }
-  });
+    // Opens a database of its own inside the test: generous on a busy machine.
+  }, 120_000);
 });
 
 /** A stream the platform logger writes to, and the lines it got. */
