@@ -9,9 +9,9 @@ import { existsSync, readdirSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Written by every build (tsconfig.build.json "tsBuildInfoFile"); its time is the build's. */
-const BUILD_STAMP = join(root, 'dist', '.tsbuildinfo');
+const buildStamp = (root: string) => join(root, 'dist', '.tsbuildinfo');
 const INPUTS = ['src', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
 
 function newestMtimeMs(path: string): number {
@@ -23,10 +23,13 @@ function newestMtimeMs(path: string): number {
 }
 
 /** Why dist/ must be rebuilt, or undefined when it is current. */
-export function staleBuild(): string | undefined {
-  if (!existsSync(BUILD_STAMP) || !existsSync(join(root, 'dist', 'cli', 'main.js'))) return 'no build yet';
-  const built = statSync(BUILD_STAMP).mtimeMs;
-  const changed = INPUTS.find((input) => newestMtimeMs(join(root, input)) > built);
+export function staleBuild(root = ROOT): string | undefined {
+  const stamp = buildStamp(root);
+  if (!existsSync(stamp) || !existsSync(join(root, 'dist', 'cli', 'main.js'))) return 'no build yet';
+  const built = statSync(stamp).mtimeMs;
+  const changed = INPUTS.find(
+    (input) => existsSync(join(root, input)) && newestMtimeMs(join(root, input)) > built,
+  );
   return changed && `${changed} changed since the last build`;
 }
 
@@ -34,9 +37,9 @@ export default function buildDistOnce(): void {
   const reason = staleBuild();
   if (!reason) return;
   process.stderr.write(`test setup: building dist/ for the process tests (${reason})\n`);
-  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
-    cwd: root,
+    cwd: ROOT,
     encoding: 'utf8',
   });
   if (result.status !== 0) {
@@ -48,5 +51,5 @@ export default function buildDistOnce(): void {
   // tsc leaves its state file alone when nothing needed emitting (an input touched, not changed):
   // mark the build current anyway, or every run would start tsc again.
   const now = new Date();
-  utimesSync(BUILD_STAMP, now, now);
+  utimesSync(buildStamp(ROOT), now, now);
 }
