@@ -172,6 +172,26 @@ describe(`filing robots and issuing IDs (${backend})`, () => {
       [robot.robotId],
     );
     expect(Buffer.from(keys.rows[0]!.public_key).toString('base64url')).toBe(key);
+
+    // One unit: every row of the filing, its ledger leaf included, was written by one
+    // transaction (PostgreSQL stamps each row version with its writer's id, xmin).
+    const writers = await p.ctx.db.query<{ row: string; xmin: string }>(
+      `WITH r AS (SELECT id FROM robots WHERE robot_id = $1)
+       SELECT 'robot' AS row, xmin::text FROM robots WHERE id = (SELECT id FROM r)
+       UNION ALL SELECT 'robot_id', xmin::text FROM robot_ids WHERE robot_uuid = (SELECT id FROM r)
+       UNION ALL SELECT 'event', xmin::text FROM robot_events WHERE robot_uuid = (SELECT id FROM r)
+       UNION ALL SELECT 'device_key', xmin::text FROM device_keys WHERE robot_uuid = (SELECT id FROM r)
+       UNION ALL SELECT 'ledger_entry', xmin::text FROM ledger_entries WHERE idx = $2`,
+      [robot.robotId, robot.ledgerIndex],
+    );
+    expect(writers.rows.map((w) => w.row)).toEqual([
+      'robot',
+      'robot_id',
+      'event',
+      'device_key',
+      'ledger_entry',
+    ]);
+    expect(new Set(writers.rows.map((w) => w.xmin)).size, JSON.stringify(writers.rows)).toBe(1);
   });
 
   it('the GET answer equals the filing answer; display form, hyphens and lower case resolve too', async () => {
