@@ -9,9 +9,12 @@ export default defineConfig({
     // two forks keep both cores busy without starving the servers under test.
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
-    // Defaults for in-process tests on a loaded machine. Tests that start processes set their own,
-    // larger timeouts (test/support/process.ts), above the deadlines of the processes they wait for.
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    // Bounds on a hang, not measurements: no test asserts how long anything took. On a machine
+    // shared with other builds (seven test runs on two cores, a load average above 30), opening a
+    // migrated PGlite and filing a small fleet took over two minutes, so the bounds are minutes.
+    // Tests that start processes or wait on a broker set their own, larger timeouts, above the
+    // deadlines of what they wait for (test/support/process.ts, wait.ts, broker-lock.ts).
+    testTimeout: 5 * 60_000,
+    hookTimeout: 10 * 60_000,
   },
 });

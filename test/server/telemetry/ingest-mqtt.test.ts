@@ -9,7 +9,7 @@ import {
 } from '../../../src/server/features/telemetry/telemetry-runtime.js';
 import { rejectedTopic, telemetryTopic } from '../../../src/server/mqtt/topics.js';
 import { ADMIN_TOKEN, startTestPlatform, type TestPlatform } from '../../support/app.js';
-import { holdExternalBroker } from '../../support/broker-lock.js';
+import { BROKER_HOOK_TIMEOUT_MS, holdExternalBroker } from '../../support/broker-lock.js';
 import { backend } from '../../support/database.js';
 import {
   fileTelemetryFleet,
@@ -64,7 +64,7 @@ describe(`telemetry over MQTT (${backend}, ${brokerName})`, { timeout: EFFECT_DE
     );
     for (const robot of fleet.robots)
       await robotClient.subscribeAsync(rejectedTopic(robot.robotId), { qos: 1 });
-  }, 240_000); // it may wait for another file to release the broker
+  }, BROKER_HOOK_TIMEOUT_MS); // it may wait for another file to release the broker
   afterAll(async () => {
     await robotClient?.endAsync();
     await runtime?.close();

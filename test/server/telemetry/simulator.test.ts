@@ -12,7 +12,7 @@ import {
   type TelemetryRuntime,
 } from '../../../src/server/features/telemetry/telemetry-runtime.js';
 import { createOrg, startTestPlatform, type TestPlatform } from '../../support/app.js';
-import { holdExternalBroker } from '../../support/broker-lock.js';
+import { BROKER_HOOK_TIMEOUT_MS, holdExternalBroker } from '../../support/broker-lock.js';
 import { backend } from '../../support/database.js';
 import { EFFECT_DEADLINE_MS, eventually } from '../../support/wait.js';
 
@@ -37,7 +37,7 @@ describe(`roboledger sim (${backend})`, () => {
     const address = p.app.server.address();
     url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
     dir = mkdtempSync(join(tmpdir(), 'rl-sim-'));
-  }, 240_000); // it may wait for another file to release the broker
+  }, BROKER_HOOK_TIMEOUT_MS); // it may wait for another file to release the broker
   afterAll(async () => {
     await runtime?.close();
     await p?.close();
