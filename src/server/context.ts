@@ -6,7 +6,7 @@ import { hashApiKey } from './auth/api-keys.js';
 import type { PlatformConfig } from './config.js';
 import type { Database } from './db/sql-client.js';
 import { ensureRegistryOrganisation } from './features/orgs/org-service.js';
-import { LedgerCheckpointer } from './ledger/checkpointer.js';
+import { type CheckpointTimers, LedgerCheckpointer } from './ledger/checkpointer.js';
 import { ephemeralLedgerKey, type LedgerKey, ledgerKeyFromSignerKey } from './ledger/ledger-key.js';
 import { type CommittedTree, LedgerWriter } from './ledger/ledger-writer.js';
 
@@ -18,6 +18,8 @@ export interface ContextOptions {
   ledgerKey?: LedgerKey;
   /** Most time from an append to its checkpoint (default 1000 ms). */
   checkpointDelayMs?: number;
+  /** The checkpointer's timer (default: real timers; tests move time on by hand). */
+  checkpointTimers?: CheckpointTimers;
 }
 
 export async function createAppContext(
@@ -34,6 +36,7 @@ export async function createAppContext(
   const checkpointer = new LedgerCheckpointer(db, ledgerKey, {
     clock,
     ...(options.checkpointDelayMs === undefined ? {} : { delayMs: options.checkpointDelayMs }),
+    ...(options.checkpointTimers === undefined ? {} : { timers: options.checkpointTimers }),
   });
   const onLedgerCommit = options.onLedgerCommit;
   const ledger = new LedgerWriter(db, {

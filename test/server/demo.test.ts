@@ -10,7 +10,7 @@ describe(`the demo fleet of npm start (${backend})`, () => {
   beforeAll(async () => {
     p = await startTestPlatform();
     fleet = await seedDemoFleet(p.app, ADMIN_TOKEN);
-  }, 120_000);
+  });
   afterAll(async () => {
     await p?.close();
   });

@@ -9,7 +9,7 @@ import {
 } from '../../../src/ledger/index.js';
 import type { SqlClient, SqlTransaction } from '../../../src/server/db/sql-client.js';
 import { INSERT_NODE_RUNS, nodeRuns } from '../../../src/server/ledger/ledger-nodes.js';
-import { startTestPlatform, type TestPlatform } from '../../support/app.js';
+import { startTestPlatform, type TestPlatform, type TestPlatformOptions } from '../../support/app.js';
 
 export const ORIGIN = 'test.roboledger.example/ledger';
 
@@ -19,7 +19,9 @@ export interface LedgerTestPlatform extends TestPlatform {
 }
 
 /** A test platform whose log key the test knows (passed as ROBOLEDGER_LEDGER_KEY). */
-export async function startLedgerPlatform(options: { clock?: () => Date } = {}): Promise<LedgerTestPlatform> {
+export async function startLedgerPlatform(
+  options: Omit<TestPlatformOptions, 'env'> = {},
+): Promise<LedgerTestPlatform> {
   const { signerKey } = generateSignerKey(ORIGIN);
   const p = await startTestPlatform({
     ...options,

@@ -19,6 +19,7 @@ import {
 } from '../../../src/server/features/telemetry/telemetry-writer.js';
 import { ADMIN_TOKEN, startTestPlatform, type TestPlatform } from '../../support/app.js';
 import { backend } from '../../support/database.js';
+import { type RecordedStatement, recording } from '../../support/statements.js';
 import {
   fileTelemetryFleet,
   healthySamples,
@@ -68,10 +69,11 @@ describe(`telemetry group writer (${backend})`, () => {
     return { robot: ingestRobot, kid: robot.robotId, checked } satisfies VerifiedBatch;
   }
 
-  const write = (batches: VerifiedBatch[]) =>
+  /** Writes a group as the ingest does; `statements`, if given, records what it sent. */
+  const write = (batches: VerifiedBatch[], statements?: RecordedStatement[]) =>
     p.ctx.ledger.run((tx, ledger) =>
       writeTelemetryGroup(
-        tx,
+        statements ? recording(tx, statements) : tx,
         ledger,
         batches,
         new Date(),
@@ -116,8 +118,13 @@ describe(`telemetry group writer (${backend})`, () => {
 
   it('writes an all-new small group in one statement, leaves in order', async () => {
     const batches = await Promise.all(fleet.robots.map((r, i) => verified(r, 100 + i, 2)));
-    const outcomes = await write(batches);
+    const statements: RecordedStatement[] = [];
+    const outcomes = await write(batches, statements);
     expect(outcomes.every((o) => o.status === 'stored')).toBe(true);
+    // One statement: the checks, the batch rows, the rollups and the samples inline.
+    expect(statements).toHaveLength(1);
+    expect(statements[0]!.text).toContain('INSERT INTO telemetry_batches');
+    expect(statements[0]!.text).toContain('INSERT INTO telemetry_samples');
     const indices = outcomes.map((o) => (o.status === 'stored' ? o.ledgerIndex : -1));
     expect(indices).toEqual(indices.map((_, i) => indices[0]! + i));
     const rows = await stored(batches);
@@ -132,8 +139,17 @@ describe(`telemetry group writer (${backend})`, () => {
       ),
     );
     expect(batches.reduce((n, b) => n + b.checked.lines.length, 0)).toBeGreaterThan(INLINE_SAMPLE_BYTES);
-    const outcomes = await write(batches);
+    const statements: RecordedStatement[] = [];
+    const outcomes = await write(batches, statements);
     expect(outcomes.every((o) => o.status === 'stored')).toBe(true);
+    // The group's statement without the samples, then the samples by a COPY of their own
+    // (PGlite, which has no COPY FROM STDIN through its API: split and cast by one INSERT).
+    expect(statements).toHaveLength(2);
+    expect(statements[0]!.text).toContain('INSERT INTO telemetry_batches');
+    expect(statements[0]!.text).not.toContain('INSERT INTO telemetry_samples');
+    expect(statements[1]!.text).toMatch(
+      backend === 'postgres' ? /^COPY telemetry_samples \(.*\) FROM STDIN/ : /^INSERT INTO telemetry_samples/,
+    );
     expectStored(outcomes, batches, await stored(batches));
   });
 

@@ -9,7 +9,7 @@ import {
 } from '../../../src/server/features/telemetry/telemetry-runtime.js';
 import { rejectedTopic, telemetryTopic } from '../../../src/server/mqtt/topics.js';
 import { ADMIN_TOKEN, startTestPlatform, type TestPlatform } from '../../support/app.js';
-import { holdExternalBroker } from '../../support/broker-lock.js';
+import { BROKER_HOOK_TIMEOUT_MS, holdExternalBroker } from '../../support/broker-lock.js';
 import { backend } from '../../support/database.js';
 import {
   fileTelemetryFleet,
@@ -18,21 +18,13 @@ import {
   signBatch,
   type TelemetryFleet,
 } from '../../support/telemetry-fleet.js';
+import { EFFECT_DEADLINE_MS, eventually } from '../../support/wait.js';
 
 const external = process.env.MQTT_URL;
 const brokerName = external ? 'Mosquitto, shared subscription' : 'embedded aedes';
 
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-describe(`telemetry over MQTT (${backend}, ${brokerName})`, () => {
+// Each test may wait up to EFFECT_DEADLINE_MS for the broker and the platform: its timeout is above that.
+describe(`telemetry over MQTT (${backend}, ${brokerName})`, { timeout: EFFECT_DEADLINE_MS + 60_000 }, () => {
   let p: TestPlatform;
   let runtime: TelemetryRuntime;
   let fleet: TelemetryFleet;
@@ -72,7 +64,7 @@ describe(`telemetry over MQTT (${backend}, ${brokerName})`, () => {
     );
     for (const robot of fleet.robots)
       await robotClient.subscribeAsync(rejectedTopic(robot.robotId), { qos: 1 });
-  }, 240_000); // it may wait for another file to release the broker
+  }, BROKER_HOOK_TIMEOUT_MS); // it may wait for another file to release the broker
   afterAll(async () => {
     await robotClient?.endAsync();
     await runtime?.close();
@@ -88,7 +80,9 @@ describe(`telemetry over MQTT (${backend}, ${brokerName})`, () => {
       // aedes wrote the PUBACK after authorizePublish called back, i.e. after the commit.
       expect(await storedBatches(robot.robotId)).toBe(1);
     }
-    await waitFor(async () => ((await storedBatches(robot.robotId)) === 1 ? true : undefined));
+    await eventually('the batch to be stored', async () =>
+      (await storedBatches(robot.robotId)) === 1 ? true : undefined,
+    );
     // Redelivered (same seq): stored once.
     await robotClient.publishAsync(telemetryTopic(robot.robotId), jws, { qos: 1 });
     const samples = await p.ctx.db.query<{ n: number }>(
@@ -106,7 +100,11 @@ describe(`telemetry over MQTT (${backend}, ${brokerName})`, () => {
     await robotClient.publishAsync(telemetryTopic(b.robotId), misrouted, { qos: 1 });
     const wrongJoints = signBatch(b, { seq: 1, samples: [healthySample(3, Date.now())] });
     await robotClient.publishAsync(telemetryTopic(b.robotId), wrongJoints, { qos: 1 });
-    const got = await waitFor(async () => (rejections.length >= 2 ? rejections.slice(0, 2) : undefined));
+    const got = await eventually(
+      'two refusals on the rejected topic',
+      () => (rejections.length >= 2 ? rejections.slice(0, 2) : undefined),
+      { seen: () => rejections },
+    );
     expect(got.map((r) => r.topic)).toEqual([rejectedTopic(b.robotId), rejectedTopic(b.robotId)]);
     expect(got.map((r) => r.body.error.code).sort()).toEqual([
       'TELEMETRY_JOINT_COUNT',
@@ -125,11 +123,17 @@ describe(`telemetry over MQTT (${backend}, ${brokerName})`, () => {
       }
     }
     await Promise.all(sent);
-    await waitFor(async () => {
-      const { rows } = await p.ctx.db.query<{ n: number }>(
-        'SELECT count(*)::int AS n FROM telemetry_batches WHERE seq >= 100',
-      );
-      return rows[0]!.n === 60 ? true : undefined;
-    });
+    let stored = 0;
+    await eventually(
+      'all 60 batches to be stored',
+      async () => {
+        const { rows } = await p.ctx.db.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM telemetry_batches WHERE seq >= 100',
+        );
+        stored = rows[0]!.n;
+        return stored === 60 ? true : undefined;
+      },
+      { seen: () => ({ stored }) },
+    );
   });
 });

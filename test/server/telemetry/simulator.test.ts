@@ -12,8 +12,9 @@ import {
   type TelemetryRuntime,
 } from '../../../src/server/features/telemetry/telemetry-runtime.js';
 import { createOrg, startTestPlatform, type TestPlatform } from '../../support/app.js';
-import { holdExternalBroker } from '../../support/broker-lock.js';
+import { BROKER_HOOK_TIMEOUT_MS, holdExternalBroker } from '../../support/broker-lock.js';
 import { backend } from '../../support/database.js';
+import { EFFECT_DEADLINE_MS, eventually } from '../../support/wait.js';
 
 describe(`roboledger sim (${backend})`, () => {
   let p: TestPlatform;
@@ -36,7 +37,7 @@ describe(`roboledger sim (${backend})`, () => {
     const address = p.app.server.address();
     url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
     dir = mkdtempSync(join(tmpdir(), 'rl-sim-'));
-  }, 240_000); // it may wait for another file to release the broker
+  }, BROKER_HOOK_TIMEOUT_MS); // it may wait for another file to release the broker
   afterAll(async () => {
     await runtime?.close();
     await p?.close();
@@ -44,45 +45,81 @@ describe(`roboledger sim (${backend})`, () => {
     releaseBroker?.();
   });
 
-  it('files a fleet, streams over HTTP, then over MQTT from the fleet file, all accepted', async () => {
-    const maker = await createOrg(p, 'manufacturer');
-    const fleetFile = join(dir, 'fleet.json');
-    const base = {
-      url,
-      robots: 3,
-      rate: 20,
-      samplesPerBatch: 5,
-      mqttUrl: process.env.MQTT_URL ?? `mqtt://127.0.0.1:${runtime.mqttPort}`,
-      duration: 1.5,
-      seed: 5,
-      timeScale: 3600,
-      jointCount: 12,
-      fleetFile,
-      log: () => {},
-    };
-    const http = await runSimulation({ ...base, token: maker.apiKey, transport: 'http' });
-    expect(http.refused).toEqual({});
-    expect(http.failed).toBe(0);
-    expect(http.accepted).toBeGreaterThan(3);
-    const fleet = JSON.parse(readFileSync(fleetFile, 'utf8')) as FleetFile;
-    expect(fleet.robots).toHaveLength(3);
-    expect(fleet.robots.every((r) => r.nextSeq > 0)).toBe(true);
+  it(
+    'files a fleet, streams over HTTP, then over MQTT from the fleet file, all accepted',
+    async () => {
+      const maker = await createOrg(p, 'manufacturer');
+      const fleetFile = join(dir, 'fleet.json');
+      const base = {
+        url,
+        robots: 3,
+        rate: 20,
+        samplesPerBatch: 5,
+        mqttUrl: process.env.MQTT_URL ?? `mqtt://127.0.0.1:${runtime.mqttPort}`,
+        duration: 0, // until stopped: each run is stopped once the platform holds enough of its batches
+        seed: 5,
+        timeScale: 3600,
+        jointCount: 12,
+        fleetFile,
+        log: () => {},
+      };
+      let stored = 0;
+      const storedBatches = async () => {
+        const { rows } = await p.ctx.db.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM telemetry_batches',
+        );
+        stored = rows[0]!.n;
+        return stored;
+      };
+      /** Runs the simulator until the platform has stored `atLeast` batches in all, then stops it. */
+      async function simulate(
+        options: typeof base & { token: string; transport: 'http' | 'mqtt' },
+        atLeast: number,
+      ) {
+        const stop = new AbortController();
+        const run = runSimulation({ ...options, signal: stop.signal });
+        try {
+          await Promise.race([
+            eventually(
+              `${atLeast} stored batches`,
+              async () => ((await storedBatches()) >= atLeast ? true : undefined),
+              {
+                seen: () => ({ stored }),
+              },
+            ),
+            run.then((summary) => {
+              throw new Error(`the simulator stopped by itself: ${JSON.stringify(summary)}`);
+            }),
+          ]);
+        } finally {
+          stop.abort();
+        }
+        return run;
+      }
+      // Three batches a robot: each robot's stream continues from the one before.
+      const http = await simulate({ ...base, token: maker.apiKey, transport: 'http' }, 9);
+      expect(http.refused).toEqual({});
+      expect(http.failed).toBe(0);
+      // Every batch the platform stored was answered before the simulator stopped.
+      expect(http.accepted).toBeGreaterThanOrEqual(9);
+      expect(await storedBatches()).toBe(http.accepted);
+      const fleet = JSON.parse(readFileSync(fleetFile, 'utf8')) as FleetFile;
+      expect(fleet.robots).toHaveLength(3);
+      expect(fleet.robots.every((r) => r.nextSeq > 0)).toBe(true);
 
-    const overMqtt = await runSimulation({ ...base, token: fleetFile, transport: 'mqtt' });
-    expect(overMqtt.failed).toBe(0);
-    expect(overMqtt.batches).toBeGreaterThan(3);
-    const deadline = Date.now() + 10_000;
-    let stored = 0;
-    while (Date.now() < deadline) {
-      const { rows } = await p.ctx.db.query<{ n: number }>(
-        'SELECT count(*)::int AS n FROM telemetry_batches',
+      const overMqtt = await simulate({ ...base, token: fleetFile, transport: 'mqtt' }, http.accepted + 9);
+      expect(overMqtt.failed).toBe(0);
+      expect(overMqtt.batches).toBeGreaterThanOrEqual(9);
+      // PUBACKs from an external broker come before the platform's commit: wait for the rest.
+      await eventually(
+        'every published batch to be stored',
+        async () => ((await storedBatches()) >= http.accepted + overMqtt.batches ? true : undefined),
+        { seen: () => ({ stored, expected: http.accepted + overMqtt.batches }) },
       );
-      stored = rows[0]!.n;
-      if (stored >= http.accepted + overMqtt.batches) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    // The MQTT run continued each robot's sequence: nothing was a duplicate, nothing refused.
-    expect(stored).toBe(http.accepted + overMqtt.batches);
-    expect(overMqtt.refused).toEqual({});
-  });
+      // The MQTT run continued each robot's sequence: nothing was a duplicate, nothing refused.
+      expect(stored).toBe(http.accepted + overMqtt.batches);
+      expect(overMqtt.refused).toEqual({});
+    },
+    3 * EFFECT_DEADLINE_MS + 60_000,
+  );
 });
