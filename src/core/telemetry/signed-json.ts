@@ -23,12 +23,51 @@ function pointer(stack: readonly Frame[], last: string): string {
   return `${path}/${token(last)}`;
 }
 
+/** Names of one object: a short list (a payload's objects have a handful), a set past that. */
+class NameSet {
+  #list: string[] = [];
+  #set: Set<string> | undefined;
+
+  /** Adds `name`; false if it was there already. */
+  add(name: string): boolean {
+    if (this.#set) return this.#set.size !== this.#set.add(name).size;
+    if (this.#list.includes(name)) return false;
+    this.#list.push(name);
+    // A hostile object with thousands of names must not cost a scan of the list per name.
+    if (this.#list.length > 16) this.#set = new Set(this.#list);
+    return true;
+  }
+}
+
+// A name (a string followed by `:`), another string (skipped whole: it may hold braces), or a
+// brace; numbers, literals, commas, brackets and whitespace are skipped by the search itself.
+const NAME_TOKEN = /"(?:[^"\\]|\\.)*"(\s*:)?|[{}]/g;
+
 /**
  * The JSON pointer (RFC 6901) of the first name that occurs twice in one object of `text`,
  * compared after unescaping (`"a"` and `"\u0061"` are the same name), or undefined if there is
  * none. `text` must be JSON that JSON.parse accepted: it is not validated again here.
  */
 export function duplicateNamePath(text: string): string | undefined {
+  // The common case, no duplicate, looks only at names and braces (a batch has thousands of
+  // numbers); the pointer of a duplicate is worked out by the full walk below.
+  const objects: NameSet[] = [];
+  NAME_TOKEN.lastIndex = 0;
+  for (let m = NAME_TOKEN.exec(text); m !== null; m = NAME_TOKEN.exec(text)) {
+    const token = m[0];
+    if (token === '{') objects.push(new NameSet());
+    else if (token === '}') objects.pop();
+    else if (m[1] !== undefined) {
+      const quoted = token.slice(0, token.lastIndexOf('"') + 1);
+      const name = quoted.includes('\\') ? (JSON.parse(quoted) as string) : quoted.slice(1, -1);
+      if (!objects[objects.length - 1]?.add(name)) return duplicatePointer(text) ?? '';
+    }
+  }
+  return undefined;
+}
+
+/** The pointer of the first duplicate name in `text`, by a walk that also counts array items. */
+function duplicatePointer(text: string): string | undefined {
   const stack: Frame[] = [];
   TOKEN.lastIndex = 0;
   for (let m = TOKEN.exec(text); m !== null; m = TOKEN.exec(text)) {

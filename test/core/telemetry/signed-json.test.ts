@@ -25,6 +25,12 @@ describe('duplicateNamePath', () => {
     expect(duplicateNamePath('[[],{"k":[{"x":1}],"k":0}]')).toBe('/1/k');
   });
 
+  it('finds a duplicate among thousands of names in one object (kept in a set past 16)', () => {
+    const names = Array.from({ length: 5_000 }, (_, i) => `"n${i}":${i}`);
+    expect(duplicateNamePath(`{${names.join(',')}}`)).toBeUndefined();
+    expect(duplicateNamePath(`{"x":[{${names.join(',')},"n3":0}]}`)).toBe('/x/0/n3');
+  });
+
   it('does not take string values, or names in sibling objects, for duplicates', () => {
     expect(duplicateNamePath('{"a":"a","b":"a","c":["a","a"]}')).toBeUndefined();
     expect(duplicateNamePath('[{"a":1},{"a":1}]')).toBeUndefined();
