@@ -86,7 +86,7 @@ const refuse = (code: string, message: string, details?: Record<string, unknown>
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
-/** Values of the base64url alphabet (RFC 4648 §5), by character code. */
+/** Values of the base64url alphabet (RFC 4648 §5), by character. */
 const BASE64URL_VALUE = new Map(
   [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'].map((c, i) => [c, i]),
 );
@@ -201,9 +201,8 @@ export function checkBatch(input: BatchCheckInput): BatchCheckResult {
   }
   const twice = duplicateNamePath(headerText);
   if (twice !== undefined) {
-    return refuse('TELEMETRY_MALFORMED_JWS', `the JWS header names ${twice.slice(1)} twice`, {
-      field: twice.slice(1),
-    });
+    const field = twice.slice(1, 65); // a name of the sender's choosing: bounded in the answer
+    return refuse('TELEMETRY_MALFORMED_JWS', `the JWS header names ${field} twice`, { field });
   }
   if (header.alg !== 'EdDSA') {
     return refuse('TELEMETRY_UNSUPPORTED_ALG', 'alg must be EdDSA (Ed25519, RFC 8037)', {
