@@ -142,12 +142,12 @@ export const ERROR_CODES = {
   // Telemetry (docs/telemetry.md): signed batches over HTTP and MQTT, queries and alerts.
   TELEMETRY_MALFORMED_JWS: {
     status: 400,
-    doc: 'The batch is not a compact JWS with a JSON header and a kid.',
+    doc: 'The batch is not a compact JWS in canonical base64url with a JSON header of alg, kid (and typ "JOSE") only, each once.',
   },
   TELEMETRY_UNSUPPORTED_ALG: { status: 400, doc: 'The JWS alg is not EdDSA (Ed25519, RFC 8037).' },
   TELEMETRY_MALFORMED_PAYLOAD: {
     status: 400,
-    doc: 'The signed payload is not JSON or does not match the schema; `details.path` names the field.',
+    doc: 'The signed payload is not UTF-8 JSON, names a field twice, or does not match the schema (a time must be a real calendar date); `details.path` names the field.',
   },
   TELEMETRY_SIGNATURE_INVALID: {
     status: 422,
@@ -159,7 +159,7 @@ export const ERROR_CODES = {
   },
   TELEMETRY_KEY_RETIRED: {
     status: 422,
-    doc: 'The batch is signed with a device key retired before its samples were taken.',
+    doc: 'The batch is signed with a device key that was retired (key_rotation) before the batch arrived; sign with the live key.',
   },
   TELEMETRY_ROBOT_MISMATCH: {
     status: 422,
@@ -181,6 +181,10 @@ export const ERROR_CODES = {
   TELEMETRY_TIMESTAMP_TOO_OLD: { status: 422, doc: 'A sample time is older than the raw retention period.' },
   TELEMETRY_TOO_MANY_SAMPLES: { status: 413, doc: 'The batch has more than 1,000 samples.' },
   TELEMETRY_BATCH_TOO_LARGE: { status: 413, doc: 'The batch (the JWS) is larger than 1 MiB.' },
+  TELEMETRY_UNPROCESSABLE: {
+    status: 422,
+    doc: 'The batch passed the checks, but the database refused a value of it (or checking it failed); nothing was stored, and resending it cannot help.',
+  },
   TELEMETRY_QUEUE_FULL: { status: 429, doc: 'The ingest queue is full; retry after the Retry-After header.' },
   TELEMETRY_RANGE_INVALID: {
     status: 400,

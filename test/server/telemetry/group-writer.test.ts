@@ -195,6 +195,30 @@ describe(`telemetry group writer (${backend})`, () => {
     expect(await stored([retiredLate, inactive])).toHaveLength(0);
   });
 
+  it('refuses the batches of a key retired after they were checked, however early their samples are dated', async () => {
+    const [e] = (
+      await fileTelemetryFleet(p, ADMIN_TOKEN, {
+        count: 1,
+        jointCount: JOINTS,
+        manufacturer: fleet.manufacturer,
+      })
+    ).robots;
+    const nineDaysAgo = Date.now() - 9 * 86_400_000;
+    const alone = await verified(e!, 1, 2, nineDaysAgo);
+    const early = await verified(e!, 2, 2, nineDaysAgo + 60_000);
+    const rotation = await p.call('POST', `/v1/robots/${e!.robotId}/events`, {
+      token: fleet.manufacturer.apiKey,
+      body: { type: 'key_rotation', data: { devicePublicKey: newDeviceKeyPair().publicKey } },
+    });
+    expect(rotation.statusCode).toBe(201);
+    const code = (o: WriteOutcome) => (o.status === 'refused' ? o.code : o.status);
+    // Alone: the optimistic statement's own check. With a fresh batch: the careful path's.
+    expect((await write([alone])).map(code)).toEqual(['TELEMETRY_KEY_RETIRED']);
+    const fresh = await verified(fleet.robots[0]!, 450, 1);
+    expect((await write([early, fresh])).map(code)).toEqual(['TELEMETRY_KEY_RETIRED', 'stored']);
+    expect(await stored([alone, early])).toHaveLength(0);
+  });
+
   // What TelemetryIngest does with a large group: its samples are loaded BEFORE the ledger lock
   // (LedgerWriter.runWithPrelude), then checked and logged under it.
   const writeCopied = (batches: VerifiedBatch[]) =>

@@ -123,6 +123,22 @@ describe(`telemetry queries and alerts (${backend})`, () => {
       token: fleet.manufacturer.apiKey,
     });
     expect(reversed.json().error.code).toBe('TELEMETRY_RANGE_INVALID');
+    // Read by the one strict parser (core/timestamp.ts): year 0000 (Date takes it, PostgreSQL
+    // has no year 0) and an offset without its colon are not RFC 3339 times.
+    for (const bad of ['0000-01-01T00:00:00Z', '2026-01-01T00:00:00+0100']) {
+      const res = await p.call(
+        'GET',
+        `/v1/robots/${robot.robotId}/telemetry?from=${encodeURIComponent(bad)}`,
+        {
+          token: fleet.manufacturer.apiKey,
+        },
+      );
+      expect({ bad, status: res.statusCode, code: res.json().error?.code }).toEqual({
+        bad,
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      });
+    }
   });
 
   it('lets the owner, regulators and granted organisations read; others not', async () => {

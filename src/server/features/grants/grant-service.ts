@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { GRANT_SCOPES, type GrantScope, ungrantableScopes } from '../../../core/access-policy.js';
 import { PlatformError } from '../../../core/errors.js';
 import type { Actor } from '../../../core/organisation.js';
+import { parseTimestamp } from '../../../core/timestamp.js';
 import type { AppContext } from '../../app-context.js';
 import type { SqlClient } from '../../db/sql-client.js';
 import type { LedgerAppender } from '../../ledger/ledger-writer.js';
@@ -54,7 +55,7 @@ export interface NewGrant {
 }
 
 function expiryOf(text: string, now: Date): Date {
-  const expiresAt = new Date(text);
+  const expiresAt = new Date(parseTimestamp(text) ?? Number.NaN); // strict: no calendar roll-over
   const latest = new Date(now);
   latest.setUTCFullYear(latest.getUTCFullYear() + MAX_GRANT_YEARS);
   if (Number.isNaN(expiresAt.getTime()) || expiresAt <= now || expiresAt > latest) {

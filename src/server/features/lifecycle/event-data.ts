@@ -7,6 +7,7 @@ import { type Static, type TSchema, Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { PlatformError } from '../../../core/errors.js';
 import { type EventType, MAINTENANCE_PHASES, SUSPENSION_REASONS } from '../../../core/lifecycle.js';
+import { parseTimestamp } from '../../../core/timestamp.js';
 
 const strict = { additionalProperties: false } as const;
 const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength });
@@ -127,6 +128,7 @@ export function validUntilInstant(text: string): Date | null {
   const day = text.slice(0, 10);
   const midnight = new Date(`${day}T00:00:00.000Z`);
   if (Number.isNaN(midnight.getTime()) || midnight.toISOString().slice(0, 10) !== day) return null;
-  const instant = new Date(text.length === 10 ? `${day}T23:59:59.999Z` : text);
-  return Number.isNaN(instant.getTime()) ? null : instant;
+  if (text.length === 10) return new Date(`${day}T23:59:59.999Z`);
+  const ms = parseTimestamp(text); // strict: no hour 24 rolled into the next day either
+  return ms === undefined ? null : new Date(ms);
 }

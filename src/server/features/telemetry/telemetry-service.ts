@@ -12,6 +12,7 @@ import {
   type RollupResolution,
   type TelemetryResolution,
 } from '../../../core/telemetry/index.js';
+import { parseTimestamp } from '../../../core/timestamp.js';
 import type { AppContext } from '../../app-context.js';
 import { appendRecord } from '../../ledger/record-kinds.js';
 import { robotForAction } from '../robots/robot-access.js';
@@ -79,9 +80,11 @@ const DEFAULT_SPAN_MS: Record<TelemetryResolution, number> = {
 
 function parseTime(value: string | undefined, field: string): number | undefined {
   if (value === undefined) return undefined;
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms))
-    throw new PlatformError('VALIDATION_FAILED', `${field} must be an RFC 3339 time`, { field });
+  const ms = parseTimestamp(value);
+  if (ms === undefined)
+    throw new PlatformError('VALIDATION_FAILED', `${field} must be an RFC 3339 time of a real date`, {
+      field,
+    });
   return ms;
 }
 
