@@ -1,5 +1,5 @@
 // `roboledger id ...` end to end: the real binary (bin/roboledger.js over dist/, which the test
-// script builds first), its stdout JSON lines, stderr and exit codes (api-v1.md "Command line").
+// script builds first), its stdout JSON lines, stderr and exit codes (docs/api.md "Command line").
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';

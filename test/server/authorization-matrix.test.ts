@@ -1,4 +1,4 @@
-// The authorization matrix (ARCHITECTURE.md "Hardening"): every route the app registers ×
+// The authorization matrix (docs/architecture.md "Authorization"): every route the app registers ×
 // every role → the status it answers. Requests are well-formed and aimed at prepared fixtures,
 // so a status says who may do what, not that a body was wrong. Routes are collected from the
 // app itself (an onRoute hook on every Fastify instance made in this file): a route without a

@@ -1,10 +1,10 @@
-// The telemetry batch payload (api-v1.md "Telemetry") and its validation. Pure: the bytes come
+// The telemetry batch payload (docs/api.md "Telemetry") and its validation. Pure: the bytes come
 // from a robot over the network, so everything here treats them as hostile — every field is
 // type-checked, every number range-checked, unknown fields refused (a signed field the
 // platform silently dropped could not be shown again as evidence), and the first problem is
 // reported with its JSON path so firmware authors can find it.
 
-/** Limits of one batch (api-v1.md "Telemetry": at most 1,000 samples or 1 MiB). */
+/** Limits of one batch (docs/api.md "Telemetry": at most 1,000 samples or 1 MiB). */
 export const TELEMETRY_LIMITS = {
   maxSamples: 1000,
   /** Bytes of the compact JWS as sent. */
@@ -30,7 +30,7 @@ export const PHYSICAL_RANGES = {
 /** A fault code: upper-case letters, digits and `_.-`, as firmware reports them. */
 export const FAULT_CODE = /^[A-Z0-9][A-Z0-9_.-]{0,31}$/;
 
-/** RFC 3339 in UTC (`Z`), as api-v1.md "Conventions" asks; fractions to nanoseconds. */
+/** RFC 3339 in UTC (`Z`), as docs/api.md "Conventions" asks; fractions to nanoseconds. */
 const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 
 export interface TelemetrySample {
