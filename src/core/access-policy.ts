@@ -2,7 +2,7 @@
 // decision with a reason. Routes ask it once per request; the authorization matrix test runs
 // every role against every route through the real app.
 //
-// Rules (issue "Registry", api-v1.md):
+// Rules (issue "Registry", docs/api.md):
 // - the registry and regulators read everything;
 // - a manufacturer its own models and units (also after it sold them: it follows its products);
 // - the owner its robots;

@@ -1,4 +1,4 @@
-// Coded errors are public API (api-v1.md "Conventions"): clients branch on `code`, never on
+// Coded errors are public API (docs/api.md "Conventions"): clients branch on `code`, never on
 // `message`. Every code the platform can answer with is declared here once, with its HTTP
 // status and a one-line meaning; test/core/errors.test.ts checks that docs/errors.md lists
 // every one of them.

@@ -1,4 +1,4 @@
-// The robot lifecycle as a pure state machine (api-v1.md "Lifecycle"):
+// The robot lifecycle as a pure state machine (docs/api.md "Lifecycle"):
 //   filed → in_service ⇄ maintenance, suspended (incident, recall or regulator),
 //   decommissioned → recycled (final).
 // State is passed in, a decision comes out; nothing here touches a database.
@@ -40,7 +40,7 @@ export interface LifecycleState {
 export const MAINTENANCE_PHASES = ['started', 'completed', 'performed'] as const;
 export type MaintenancePhase = (typeof MAINTENANCE_PHASES)[number];
 
-/** Why a robot is suspended (api-v1.md "Lifecycle": incident, recall or regulator; or its owner's choice). */
+/** Why a robot is suspended (docs/api.md "Lifecycle": incident, recall or regulator; or its owner's choice). */
 export const SUSPENSION_REASONS = ['incident', 'recall', 'regulator', 'owner'] as const;
 export type SuspensionReason = (typeof SUSPENSION_REASONS)[number];
 

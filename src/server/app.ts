@@ -1,7 +1,6 @@
 // buildApp() assembles the HTTP API from an AppContext and never listens: the composition
 // root (platform.ts) listens, tests drive it in-process with app.inject().
 import rateLimit from '@fastify/rate-limit';
-import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { Counter, Histogram } from 'prom-client';
@@ -9,7 +8,7 @@ import { PlatformError } from '../core/errors.js';
 import type { AppContext } from './app-context.js';
 import { registerAuthentication } from './auth/authenticate.js';
 import { registerFeatureRoutes } from './features/index.js';
-import { type OpenApiDocumentLike, renderApiReference } from './http/api-reference.js';
+import { registerApiReference, registerOpenApi } from './http/api-reference.js';
 import { sendError } from './http/error-envelope.js';
 import './http/fastify-types.js';
 
@@ -76,24 +75,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     done();
   });
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: {
-        title: 'RoboLedger API',
-        version: '1',
-        description:
-          'Humanoid robot full lifecycle management: registry, lifecycle, ledger and telemetry. ' +
-          'Errors are `{"error": {"code", "message", "details"}}`; codes are listed in docs/errors.md.',
-      },
-      components: {
-        securitySchemes: {
-          apiKey: { type: 'http', scheme: 'bearer', description: 'an organisation API key' },
-        },
-      },
-      security: [{ apiKey: [] }],
-    },
-  });
+  await registerOpenApi(app);
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_request, context) =>
@@ -119,12 +101,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     return ctx.metrics.metrics();
   });
   app.get('/openapi.json', { config: publicRoute, schema: { hide: true } }, async () => app.swagger());
-  app.get('/docs', { config: publicRoute, schema: { hide: true } }, async (_request, reply) =>
-    reply.type('text/html; charset=utf-8').send(renderApiReference(app.swagger() as OpenApiDocument)),
-  );
+  await registerApiReference(app);
 
   await registerFeatureRoutes(app, ctx);
   return app;
 }
-
-type OpenApiDocument = OpenApiDocumentLike;

@@ -8,7 +8,7 @@ export interface PlatformConfig {
   /** PostgreSQL URL; undefined means the embedded PGlite database in `dataDir`. */
   databaseUrl: string | undefined;
   dataDir: string;
-  /** The registry operator's token (api-v1.md "Conventions"); undefined disables it. */
+  /** The registry operator's token (docs/api.md "Conventions"); undefined disables it. */
   adminToken: string | undefined;
   /** An external MQTT broker; undefined runs the embedded one. */
   mqttUrl: string | undefined;

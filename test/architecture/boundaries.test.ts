@@ -1,4 +1,4 @@
-// The architecture's boundaries (ARCHITECTURE.md "Shape"), checked on every run: a single
+// The architecture's boundaries (docs/architecture.md "Import rules"), checked on every run: a single
 // package keeps them only if a test refuses the imports that would break them.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';

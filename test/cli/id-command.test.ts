@@ -1,6 +1,6 @@
 // `roboledger id ...` end to end: the real binary (bin/roboledger.js over dist/, which the test
 // run's global setup rebuilds when src/ changed), its stdout JSON lines, stderr and exit codes
-// (api-v1.md "Command line").
+// (docs/api.md "Command line").
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { describe, it } from 'vitest';

@@ -1,4 +1,4 @@
-// The telemetry batch payload (api-v1.md "Telemetry") and its validation. Pure: the bytes come
+// The telemetry batch payload (docs/api.md "Telemetry") and its validation. Pure: the bytes come
 // from a robot over the network, so everything here treats them as hostile — every field is
 // type-checked, every number range-checked, unknown fields refused (a signed field the
 // platform silently dropped could not be shown again as evidence), and the first problem is
@@ -6,7 +6,7 @@
 
 import { parseTimestamp } from '../timestamp.js';
 
-/** Limits of one batch (api-v1.md "Telemetry": at most 1,000 samples or 1 MiB). */
+/** Limits of one batch (docs/api.md "Telemetry": at most 1,000 samples or 1 MiB). */
 export const TELEMETRY_LIMITS = {
   maxSamples: 1000,
   /** Bytes of the compact JWS as sent. */

@@ -1,5 +1,5 @@
 // Every error leaves the server as `{"error": {"code", "message", "details"}}` with the
-// status of its code (api-v1.md "Conventions"): never a stack trace, never a 500 for bad input.
+// status of its code (docs/api.md "Conventions"): never a stack trace, never a 500 for bad input.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CODES, type ErrorCode, PlatformError } from '../../core/errors.js';
 import { SQLSTATE, sqlState } from '../db/sql-client.js';

@@ -6,7 +6,7 @@ declare module 'fastify' {
     actor: Actor | undefined;
   }
   interface FastifyContextConfig {
-    /** No credentials needed (api-v1.md: health, OpenAPI, public robot check, ledger reads). */
+    /** No credentials needed (docs/api.md: health, OpenAPI, public robot check, ledger reads). */
     public?: boolean;
   }
 }

@@ -4,7 +4,7 @@ import { formatRobotId } from '../../../src/robot-id/index.js';
 import { createOrg, startTestPlatform, type TestPlatform } from '../../support/app.js';
 import { backend } from '../../support/database.js';
 
-// robot-id.md "Worked examples": valid RID-1 IDs that no test platform has issued.
+// docs/robot-id.md "Worked examples": valid RID-1 IDs that no test platform has issued.
 const WORKED_EXAMPLES = [
   'CNB7K2B0A3T511000000000123455',
   'CNH4W9W1C2TCA30000000000A7Z96',

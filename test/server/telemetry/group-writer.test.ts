@@ -18,7 +18,7 @@ import {
   writeTelemetryGroup,
 } from '../../../src/server/features/telemetry/telemetry-writer.js';
 import { ADMIN_TOKEN, startTestPlatform, type TestPlatform } from '../../support/app.js';
-import { backend } from '../../support/database.js';
+import { backend, itOnBackend } from '../../support/database.js';
 import { type RecordedStatement, recording } from '../../support/statements.js';
 import {
   fileTelemetryFleet,
@@ -295,7 +295,7 @@ describe(`telemetry group writer (${backend})`, () => {
     );
   });
 
-  it.runIf(backend === 'postgres')(
+  itOnBackend('postgres')(
     'as the ingest checks them on PostgreSQL: binary rows, single samples as text, mixed in one group',
     async () => {
       const [a, b] = fleet.robots as [TelemetryRobot, TelemetryRobot];

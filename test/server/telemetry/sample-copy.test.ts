@@ -9,7 +9,7 @@ import {
   copyBinarySampleRows,
   insertSampleLines,
 } from '../../../src/server/features/telemetry/sample-copy.js';
-import { backend, openTestDatabase, type TestDatabase } from '../../support/database.js';
+import { backend, itOnBackend, openTestDatabase, type TestDatabase } from '../../support/database.js';
 import { type RecordedStatement, recording } from '../../support/statements.js';
 import { EFFECT_DEADLINE_MS } from '../../support/wait.js';
 
@@ -120,7 +120,7 @@ describe(`sample COPY (${backend})`, () => {
       )
       .join('');
 
-  it.runIf(backend === 'postgres')('binary COPY rows store exactly what their text stores', async () => {
+  itOnBackend('postgres')('binary COPY rows store exactly what their text stores', async () => {
     await database.db.transaction(async (tx) => {
       await insertSampleLines(tx, 'postgres', text(10));
       expect(
@@ -137,7 +137,7 @@ describe(`sample COPY (${backend})`, () => {
     expect(rows[0]!.row).toContain('{E_OVERHEAT,W_LOW_GRIP}');
   });
 
-  it.runIf(backend === 'pglite')('PGlite takes text rows only: binary rows are refused', async () => {
+  itOnBackend('pglite')('PGlite takes text rows only: binary rows are refused', async () => {
     const rows = binarySampleRows(uuidBytes(ROBOT), 12, samples);
     await expect(
       database.db.transaction((tx) => copyBinarySampleRows(tx, database.db.dialect, [rows])),

@@ -1,4 +1,4 @@
-// Access grants (api-v1.md "Lifecycle"): the owner lets a maintainer, assessor, software
+// Access grants (docs/api.md "Lifecycle"): the owner lets a maintainer, assessor, software
 // provider or recycler act on one robot, for some scopes, until a time. The access policy reads
 // live grants through robotRelation; this service gives, lists and revokes them.
 import { randomUUID } from 'node:crypto';

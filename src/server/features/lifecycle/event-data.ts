@@ -1,4 +1,4 @@
-// The `data` of each lifecycle event type (api-v1.md "Lifecycle", docs/lifecycle.md). The body
+// The `data` of each lifecycle event type (docs/api.md "Lifecycle", docs/lifecycle.md). The body
 // schema of the route only says `data` is an object; its shape depends on `type`, so it is
 // checked here, against one compiled schema per type, and refused with the type and the
 // offending paths rather than with the noise of a 10-way union.
@@ -13,7 +13,7 @@ const strict = { additionalProperties: false } as const;
 const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength });
 const Note = Type.Optional(Text(2000));
 
-/** The intelligence grading standard named by api-v1.md's robot ID (RID-1 position 10). */
+/** The intelligence grading standard named by docs/api.md's robot ID (RID-1 position 10). */
 export const EVALUATION_STANDARDS = ['T/CIE 298-2025'] as const;
 
 const Part = Type.Union([

@@ -1,4 +1,4 @@
-// Lifecycle events of a robot (api-v1.md "Lifecycle", docs/lifecycle.md): who may record
+// Lifecycle events of a robot (docs/api.md "Lifecycle", docs/lifecycle.md): who may record
 // each type is the access policy's call, what may happen is the state machine's; this service
 // checks the data, then writes the event and the robot's new state in one unit of work.
 import { decideSuspensionReason } from '../../../core/access-policy.js';

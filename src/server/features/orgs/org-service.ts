@@ -1,4 +1,4 @@
-// Organisations and their API keys (api-v1.md "Organisations and keys").
+// Organisations and their API keys (docs/api.md "Organisations and keys").
 import { randomInt, randomUUID } from 'node:crypto';
 import { decideKeyAccess, decideRegistryAccess } from '../../../core/access-policy.js';
 import { PlatformError } from '../../../core/errors.js';

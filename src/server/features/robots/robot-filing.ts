@@ -1,4 +1,4 @@
-// Filing a robot and issuing its ID (api-v1.md "Models and filing", robot-id.md "Issuing"),
+// Filing a robot and issuing its ID (docs/api.md "Models and filing", docs/robot-id.md "Issuing"),
 // and re-coding it. A filing writes the robot, its first ID, its device key and the `filing`
 // event in one unit of work with one ledger leaf: either all of it is durable or none.
 //

@@ -1,4 +1,4 @@
-// Reading robots (api-v1.md "Models and filing"): one robot by any ID it ever had, with its ID
+// Reading robots (docs/api.md "Models and filing"): one robot by any ID it ever had, with its ID
 // decoded, its model, manufacturer, owner and current state; and the robots a caller may see.
 import { PlatformError } from '../../../core/errors.js';
 import type { RobotStatus } from '../../../core/lifecycle.js';

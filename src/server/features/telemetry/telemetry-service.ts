@@ -1,4 +1,4 @@
-// Reading telemetry and working alerts (api-v1.md "Telemetry"). Reads ask the access policy
+// Reading telemetry and working alerts (docs/api.md "Telemetry"). Reads ask the access policy
 // (robot.telemetry.read, robot.alerts.read, robot.alerts.ack): the owner, regulators and the
 // registry, and organisations under a live grant read; others get 404 or 403 as the policy says.
 import { PlatformError } from '../../../core/errors.js';

@@ -1,4 +1,4 @@
-// Ownership transfers (api-v1.md "Lifecycle"): the owner offers a robot to another
+// Ownership transfers (docs/api.md "Lifecycle"): the owner offers a robot to another
 // organisation, which accepts or rejects; the owner may cancel while the offer is open. Only
 // one offer per robot is open at a time (transfers_one_pending backs the rule). Acceptance moves
 // ownership, records an `ownership_transfer` robot event and ends the old owner's grants.
