@@ -103,6 +103,23 @@ export async function createGrant(
         },
       );
     }
+    // A grant that adds nothing to a live one (same or fewer scopes, no later expiry) is a
+    // mistake or a replay, not a decision: refused, so the ledger records each access once.
+    // The robot's row is locked, so two identical requests cannot both pass this check.
+    const covering = await tx.query<{ id: string }>(
+      `SELECT id FROM grants
+        WHERE robot_uuid = $1 AND org_id = $2 AND revoked_at IS NULL AND expires_at > $3
+          AND expires_at >= $4 AND scopes @> $5::text[]
+        ORDER BY ledger_index LIMIT 1`,
+      [robot.id, grantee.id, now, expiresAt, scopes],
+    );
+    if (covering.rows[0]) {
+      throw new PlatformError(
+        'GRANT_DUPLICATE',
+        'a live grant to this organisation already gives these scopes for as long',
+        { grantId: covering.rows[0].id },
+      );
+    }
     const { rows } = await tx.query<GrantRow>(
       `INSERT INTO grants (id, robot_uuid, org_id, granted_by, scopes, expires_at, created_at, ledger_index)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
