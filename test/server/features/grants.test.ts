@@ -229,6 +229,13 @@ describe(`access grants (${backend})`, () => {
       expect(res.statusCode).toBe(422);
       expect(res.json().error.details.refused).toEqual(['telemetry']);
     }
+    // Said in English: "an operator", not "a operator".
+    const toOperator = await requestGrant(robot.robotId, owner, {
+      orgId: stranger.id,
+      scopes: ['telemetry'],
+      expiresAt,
+    });
+    expect(toOperator.json().error.message).toBe('an operator cannot be granted telemetry');
     const cases: [Record<string, unknown>, number, string][] = [
       [{ orgId: maintainer.id, scopes: ['teleportation'], expiresAt }, 400, 'VALIDATION_FAILED'],
       [{ orgId: maintainer.id, scopes: [], expiresAt }, 400, 'VALIDATION_FAILED'],

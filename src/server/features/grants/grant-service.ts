@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { GRANT_SCOPES, type GrantScope, ungrantableScopes } from '../../../core/access-policy.js';
 import { PlatformError } from '../../../core/errors.js';
 import type { Actor } from '../../../core/organisation.js';
+import { withArticle } from '../../../core/wording.js';
 import type { AppContext } from '../../app-context.js';
 import type { SqlClient } from '../../db/sql-client.js';
 import type { LedgerAppender } from '../../ledger/ledger-writer.js';
@@ -96,7 +97,7 @@ export async function createGrant(
     if (refused.length > 0) {
       throw new PlatformError(
         'GRANT_SCOPE_NOT_ALLOWED',
-        `a ${grantee.kind} cannot be granted ${refused.join(', ')}`,
+        `${withArticle(grantee.kind)} cannot be granted ${refused.join(', ')}`,
         {
           refused,
           orgKind: grantee.kind,

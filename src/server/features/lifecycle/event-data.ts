@@ -7,6 +7,7 @@ import { type Static, type TSchema, Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { PlatformError } from '../../../core/errors.js';
 import { type EventType, MAINTENANCE_PHASES, SUSPENSION_REASONS } from '../../../core/lifecycle.js';
+import { withArticle } from '../../../core/wording.js';
 
 const strict = { additionalProperties: false } as const;
 const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength });
@@ -118,7 +119,10 @@ export function checkEventData(type: EventType, data: unknown): CheckedEvent {
     issues.push({ path: issue.instancePath || '/', message });
     if (issues.length === 10) break;
   }
-  throw new PlatformError('EVENT_DATA_INVALID', `data does not fit a ${type} event`, { type, issues });
+  throw new PlatformError('EVENT_DATA_INVALID', `data does not fit ${withArticle(type)} event`, {
+    type,
+    issues,
+  });
 }
 
 /** The instant a `validUntil` names (a date means the end of that day, UTC); null if none. */
