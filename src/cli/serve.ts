@@ -31,7 +31,7 @@ export async function runServe(options: ServeOptions): Promise<number> {
   let platform: RunningPlatform;
   try {
     if (config.demo) {
-      await mkdir(config.dataDir, { recursive: true });
+      await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
       config = await demoConfig(config);
     }
     platform = await startPlatform(config);

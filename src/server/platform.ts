@@ -45,7 +45,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
     for (const c of closables.reverse()) await c.close();
   };
   try {
-    if (!config.databaseUrl) await mkdir(config.dataDir, { recursive: true });
+    if (!config.databaseUrl) await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
     const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }).catch(
       (error: unknown) => {
         // Another process on the data directory, or one others may write: one line, no trace.
