@@ -118,7 +118,8 @@ describe(`/healthz of the demo (${backend})`, () => {
     } finally {
       await database.close();
     }
-  });
+    // It opens a database of its own: seconds on an idle machine, up to a minute on a loaded one.
+  }, 180_000);
 });
 
 describe(`request logs (${backend})`, () => {
