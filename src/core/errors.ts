@@ -100,6 +100,10 @@ export const ERROR_CODES = {
   GRANT_EXPIRY_INVALID: { status: 400, doc: 'expiresAt is not in the future, or more than 5 years ahead.' },
   GRANT_NOT_FOUND: { status: 404, doc: 'No such grant on this robot.' },
   GRANT_ALREADY_REVOKED: { status: 409, doc: 'The grant was already revoked.' },
+  GRANT_DUPLICATE: {
+    status: 409,
+    doc: 'A live grant to this organisation already gives these scopes for as long; details name it.',
+  },
 
   // Ledger (docs/ledger.md)
   LEDGER_ENTRY_NOT_FOUND: { status: 404, doc: 'No ledger entry has this index (yet).' },

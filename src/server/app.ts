@@ -2,7 +2,12 @@
 // root (platform.ts) listens, tests drive it in-process with app.inject().
 import rateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyServerOptions,
+  type preValidationHookHandler,
+  type RouteOptions,
+} from 'fastify';
 import { Counter, Histogram } from 'prom-client';
 import { PlatformError } from '../core/errors.js';
 import type { AppContext } from './app-context.js';
@@ -18,6 +23,32 @@ export interface BuildAppOptions {
 
 export type App = FastifyInstance;
 
+/**
+ * Startup work that /healthz waits for before it says ok: a platform that listens but whose
+ * demo fleet is not seeded yet is not what a script polling /healthz is waiting for.
+ */
+export class StartupGate {
+  readonly #pending = new Set<string>();
+  hold(what: string): void {
+    this.#pending.add(what);
+  }
+  release(what: string): void {
+    this.#pending.delete(what);
+  }
+  get waitingFor(): string[] {
+    return [...this.#pending];
+  }
+}
+
+/** The demo fleet (`serve --demo`): held from the start, released once its file is written. */
+export const DEMO_FLEET_STARTUP = 'demo fleet';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    startup: StartupGate;
+  }
+}
+
 export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): Promise<App> {
   const app = Fastify({
     logger: options.logger ?? false,
@@ -30,6 +61,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setErrorHandler((error, request, reply) => sendError(request, reply, error));
+  app.addHook('onRoute', acceptMissingOptionalBody);
   app.setNotFoundHandler((request, reply) =>
     sendError(
       request,
@@ -87,7 +119,14 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   registerAuthentication(app, ctx);
 
   const publicRoute = { public: true } as const;
-  app.get('/healthz', { config: publicRoute, schema: { hide: true } }, async () => ({ status: 'ok' }));
+  const startup = new StartupGate();
+  if (ctx.config.demo) startup.hold(DEMO_FLEET_STARTUP);
+  app.decorate('startup', startup);
+  app.get('/healthz', { config: publicRoute, schema: { hide: true } }, async (_request, reply) => {
+    const waitingFor = startup.waitingFor;
+    if (waitingFor.length === 0) return { status: 'ok' };
+    return reply.code(503).send({ status: 'starting', waitingFor });
+  });
   app.get('/readyz', { config: publicRoute, schema: { hide: true } }, async (_request, reply) => {
     try {
       await ctx.db.query('SELECT 1');
@@ -105,4 +144,24 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
 
   await registerFeatureRoutes(app, ctx);
   return app;
+}
+
+/**
+ * A route whose body is an object that may be empty may be called without a body
+ * (`curl -X POST …/ack`): validation sees `{}` instead of refusing "body must be object".
+ * Applied to every route as it is added, so a new route of this kind cannot forget it.
+ */
+function acceptMissingOptionalBody(route: RouteOptions): void {
+  const body = route.schema?.body as
+    | { type?: unknown; required?: unknown; minProperties?: unknown }
+    | undefined;
+  if (body?.type !== 'object') return;
+  if ((Array.isArray(body.required) && body.required.length > 0) || Number(body.minProperties ?? 0) > 0)
+    return;
+  const emptyWhenMissing: preValidationHookHandler = (request, _reply, done) => {
+    if (request.body === undefined) request.body = {};
+    done();
+  };
+  const existing = route.preValidation;
+  route.preValidation = [emptyWhenMissing, ...(existing === undefined ? [] : [existing].flat())];
 }

@@ -35,7 +35,9 @@ export class ConfigError extends Error {
 
 export const DEFAULTS = {
   port: 8080,
-  host: '0.0.0.0',
+  // Loopback unless asked: the demo prints keys, and nothing here is meant for the network
+  // before someone decides it is (HOST=0.0.0.0).
+  host: '127.0.0.1',
   dataDir: './data',
   // Not 1883: a machine that already runs a broker (Mosquitto) keeps it, and the platform starts.
   mqttPort: 1884,

@@ -7,6 +7,7 @@ import { buildApp } from './app.js';
 import type { AppContext } from './app-context.js';
 import type { PlatformConfig } from './config.js';
 import { createAppContext } from './context.js';
+import { DataDirError } from './db/data-dir.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/open-database.js';
 import { startTelemetryRuntime } from './features/telemetry/telemetry-runtime.js';
@@ -44,8 +45,13 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
     for (const c of closables.reverse()) await c.close();
   };
   try {
-    if (!config.databaseUrl) await mkdir(config.dataDir, { recursive: true });
-    const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    if (!config.databaseUrl) await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+    const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }).catch(
+      (error: unknown) => {
+        // Another process on the data directory, or one others may write: one line, no trace.
+        throw error instanceof DataDirError ? new StartupError(error.message) : error;
+      },
+    );
     closables.push(db);
     try {
       await migrate(db);

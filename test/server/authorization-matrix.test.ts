@@ -214,6 +214,13 @@ describe(`authorization matrix (${backend})`, () => {
       call: () => ({ url: '/v1/orgs' }),
       expect: '401 200 200 403 403 403 403 403 403 403 403 403 403',
     },
+    { method: 'GET', route: '/v1/me', call: () => ({ url: '/v1/me' }), expect: AUTHENTICATED },
+    {
+      method: 'GET',
+      route: '/v1/directory/orgs',
+      call: () => ({ url: '/v1/directory/orgs?q=a' }),
+      expect: AUTHENTICATED,
+    },
     {
       method: 'GET',
       route: '/v1/orgs/:orgId',
@@ -454,15 +461,22 @@ describe(`authorization matrix (${backend})`, () => {
       method: 'GET',
       route: '/v1/robots/:robotId/telemetry',
       call: () => ({ url: `/v1/robots/${robot.robotId}/telemetry` }),
-      expect: '401 200 200 403 404 200 404 404 200 404 200 404 404',
+      expect: '401 200 200 403 404 200 404 404 200 404 403 404 404',
     },
     {
       method: 'GET',
       route: '/v1/robots/:robotId/telemetry/latest',
       call: () => ({ url: `/v1/robots/${robot.robotId}/telemetry/latest` }),
-      expect: '401 200 200 403 404 200 404 404 200 404 200 404 404',
+      expect: '401 200 200 403 404 200 404 404 200 404 403 404 404',
     },
     { method: 'GET', route: '/v1/alerts', call: () => ({ url: '/v1/alerts' }), expect: AUTHENTICATED },
+    {
+      method: 'GET',
+      route: '/v1/alerts',
+      variant: 'one robot',
+      call: () => ({ url: `/v1/alerts?robotId=${robot.robotId}` }),
+      expect: '401 200 200 403 404 200 404 404 200 404 403 404 404',
+    },
     {
       method: 'POST',
       route: '/v1/alerts/:alertId/ack',

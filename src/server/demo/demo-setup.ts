@@ -81,7 +81,6 @@ export async function streamDemoTelemetry(
     duration: 0,
     seed: Date.now() % 100_000,
     timeScale: 3600,
-    jointCount: 0,
     fleetFile: file,
     log: () => {},
     signal: abort.signal,

@@ -15,13 +15,30 @@ export function envelope(code: ErrorCode, message: string, details?: Record<stri
 /** Maps anything thrown by a route, a hook or Fastify itself to a coded error. */
 export function toPlatformError(error: unknown): PlatformError {
   if (error instanceof PlatformError) return error;
-  const e = error as Partial<FastifyError> & { validation?: { instancePath?: string; message?: string }[] };
+  const e = error as Partial<FastifyError> & {
+    validation?: {
+      instancePath?: string;
+      message?: string;
+      keyword?: string;
+      params?: { allowedValues?: unknown };
+    }[];
+  };
   if (e.validation) {
-    const issues = e.validation.map((v) => ({
-      path: v.instancePath || '/',
-      message: v.message ?? 'invalid',
-    }));
-    return new PlatformError('VALIDATION_FAILED', e.message ?? 'invalid request', { issues });
+    let allowedNamed = '';
+    const issues = e.validation.map((v) => {
+      // A value outside a list (an unknown event type, say) is answered with the list.
+      const allowed =
+        v.keyword === 'enum' && Array.isArray(v.params?.allowedValues) ? v.params.allowedValues : null;
+      if (allowed && !allowedNamed) allowedNamed = `: ${allowed.join(', ')}`;
+      return {
+        path: v.instancePath || '/',
+        message: v.message ?? 'invalid',
+        ...(allowed ? { allowed } : {}),
+      };
+    });
+    return new PlatformError('VALIDATION_FAILED', `${e.message ?? 'invalid request'}${allowedNamed}`, {
+      issues,
+    });
   }
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

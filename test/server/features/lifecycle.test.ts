@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { ROBOT_STATUSES, type RobotStatus } from '../../../src/core/lifecycle.js';
+import { EVENT_TYPES, ROBOT_STATUSES, type RobotStatus } from '../../../src/core/lifecycle.js';
 import { robotEventRecord } from '../../../src/server/features/robots/robot-records.js';
 import { canonicalEntry } from '../../../src/server/ledger/ledger-entry.js';
 import { createOrg, startTestPlatform, type TestPlatform } from '../../support/app.js';
@@ -280,6 +280,9 @@ describe(`lifecycle events (${backend})`, () => {
       body: { type: 'teleportation', data: {} },
     });
     expect(unknownType.json().error.code).toBe('VALIDATION_FAILED');
+    // The refusal names the types there are.
+    expect(unknownType.json().error.message).toContain(EVENT_TYPES.join(', '));
+    expect(unknownType.json().error.details.issues[0].allowed).toEqual([...EVENT_TYPES]);
     expect(await registrySnapshot(p)).toEqual(before);
   });
 

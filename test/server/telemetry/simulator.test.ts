@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FleetFile, runSimulation } from '../../../src/cli/sim-command.js';
+import { type FleetFile, runSimulation, SimSetupError } from '../../../src/cli/sim-command.js';
 import {
   startTelemetryRuntime,
   type TelemetryRuntime,
@@ -45,10 +45,93 @@ describe(`roboledger sim (${backend})`, () => {
     releaseBroker?.();
   });
 
+  /** A manufacturer with one model (12 joints) and one site, as a real one would have. */
+  async function manufacturerWithProducts() {
+    const maker = await createOrg(p, 'manufacturer');
+    const model = await p.call('POST', '/v1/models', {
+      token: maker.apiKey,
+      body: {
+        modelCode: '5S',
+        category: 'B',
+        name: 'Walker',
+        jointCount: 12,
+        hardwareRevisions: [{ code: '2', params: {} }],
+        limits: { minBatterySohPct: 80, maxJointWear: 0.6, maxPositionErrorMm: 5 },
+      },
+    });
+    expect(model.statusCode, model.body).toBe(201);
+    const site = await p.call('POST', '/v1/sites', {
+      token: maker.apiKey,
+      body: { code: 'W', name: 'Works', region: '420100' },
+    });
+    expect(site.statusCode, site.body).toBe(201);
+    return { maker, modelId: model.json().id as string };
+  }
+  const catalogueSize = async () =>
+    (
+      await p.ctx.db.query<{ n: number }>(
+        'SELECT (SELECT count(*) FROM models) + (SELECT count(*) FROM sites) AS n',
+      )
+    ).rows[0]!.n;
+
+  it('files units of the manufacturer’s own model, adding nothing to the catalogue; refuses without one', async () => {
+    const bare = await createOrg(p, 'manufacturer');
+    const options = {
+      url,
+      robots: 2,
+      rate: 1,
+      samplesPerBatch: 1,
+      transport: 'http' as const,
+      mqttUrl: '',
+      duration: 0.1,
+      seed: 1,
+      timeScale: 60,
+      fleetFile: join(dir, 'refused.json'),
+      log: () => {},
+    };
+    const before = Number(await catalogueSize());
+    const refused = await runSimulation({ ...options, token: bare.apiKey }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(SimSetupError);
+    expect((refused as Error).message).toContain('POST /v1/models');
+    expect(Number(await catalogueSize())).toBe(before);
+
+    const { maker, modelId } = await manufacturerWithProducts();
+    const afterSetup = Number(await catalogueSize());
+    await runSimulation({ ...options, token: maker.apiKey, fleetFile: join(dir, 'own.json') });
+    expect(Number(await catalogueSize())).toBe(afterSetup);
+    const { rows } = await p.ctx.db.query<{ model_id: string }>(
+      'SELECT model_id FROM robots WHERE manufacturer_id = $1',
+      [maker.id],
+    );
+    expect(rows.map((r) => r.model_id)).toEqual([modelId, modelId]);
+  });
+
+  it('stops at --duration even when the next batch is due much later', async () => {
+    const { maker } = await manufacturerWithProducts();
+    // One batch every 1,000 s; a 1 s run must not wait for the second.
+    const summary = await runSimulation({
+      url,
+      token: maker.apiKey,
+      robots: 1,
+      rate: 0.01,
+      samplesPerBatch: 10,
+      transport: 'http',
+      mqttUrl: '',
+      duration: 1,
+      seed: 1,
+      timeScale: 60,
+      fleetFile: join(dir, 'short.json'),
+      log: () => {},
+    });
+    expect(summary.batches).toBe(1);
+    // Far below the 1,000 s the old loop slept, far above 1 s on a loaded machine.
+    expect(summary.seconds).toBeLessThan(100);
+  }, 120_000);
+
   it(
     'files a fleet, streams over HTTP, then over MQTT from the fleet file, all accepted',
     async () => {
-      const maker = await createOrg(p, 'manufacturer');
+      const { maker } = await manufacturerWithProducts();
       const fleetFile = join(dir, 'fleet.json');
       const base = {
         url,
@@ -59,14 +142,15 @@ describe(`roboledger sim (${backend})`, () => {
         duration: 0, // until stopped: each run is stopped once the platform holds enough of its batches
         seed: 5,
         timeScale: 3600,
-        jointCount: 12,
         fleetFile,
         log: () => {},
       };
       let stored = 0;
       const storedBatches = async () => {
         const { rows } = await p.ctx.db.query<{ n: number }>(
-          'SELECT count(*)::int AS n FROM telemetry_batches',
+          `SELECT count(*)::int AS n FROM telemetry_batches b JOIN robots r ON r.id = b.robot_uuid
+            WHERE r.manufacturer_id = $1`,
+          [maker.id],
         );
         stored = rows[0]!.n;
         return stored;

@@ -8,6 +8,7 @@ import { Compile } from 'typebox/compile';
 import { PlatformError } from '../../../core/errors.js';
 import { type EventType, MAINTENANCE_PHASES, SUSPENSION_REASONS } from '../../../core/lifecycle.js';
 import { parseTimestamp } from '../../../core/timestamp.js';
+import { withArticle } from '../../../core/wording.js';
 
 const strict = { additionalProperties: false } as const;
 const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength });
@@ -119,7 +120,10 @@ export function checkEventData(type: EventType, data: unknown): CheckedEvent {
     issues.push({ path: issue.instancePath || '/', message });
     if (issues.length === 10) break;
   }
-  throw new PlatformError('EVENT_DATA_INVALID', `data does not fit a ${type} event`, { type, issues });
+  throw new PlatformError('EVENT_DATA_INVALID', `data does not fit ${withArticle(type)} event`, {
+    type,
+    issues,
+  });
 }
 
 /** The instant a `validUntil` names (a date means the end of that day, UTC); null if none. */

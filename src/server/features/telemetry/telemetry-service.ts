@@ -1,11 +1,13 @@
 // Reading telemetry and working alerts (docs/api.md "Telemetry"). Reads ask the access policy
 // (robot.telemetry.read, robot.alerts.read, robot.alerts.ack): the owner, regulators and the
 // registry, and organisations under a live grant read; others get 404 or 403 as the policy says.
+import { ALERT_READ_SCOPES } from '../../../core/access-policy.js';
 import { PlatformError } from '../../../core/errors.js';
 import { type Actor, seesEverything } from '../../../core/organisation.js';
 import {
   type AlertState,
   assessHealth,
+  bucketStart,
   chooseResolution,
   describeCondition,
   metricSummary,
@@ -179,7 +181,8 @@ export async function queryTelemetry(ctx: AppContext, actor: Actor, robotIdInput
       ORDER BY bucket LIMIT $5`,
     [
       robot.id,
-      new Date(Math.floor(fromMs / 60_000) * 60_000),
+      // A bucket that starts before `from` but reaches into the range is part of the answer.
+      new Date(bucketStart(fromMs, resolution)),
       new Date(toMs),
       cursorMs === null ? null : new Date(cursorMs),
       limit + 1,
@@ -284,14 +287,14 @@ export async function listAlerts(
     cursorId = m[2]!;
   }
   // Without a robot: every alert for authorities; otherwise those of robots the caller owns
-  // or holds a live grant on (the policy's robot.alerts.read).
+  // or holds a live grant on with a scope that reads alerts (the policy's robot.alerts.read).
   const { rows } = await ctx.db.query<TelemetryAlertRow & { current_robot_id: string }>(
     `SELECT a.*, r.robot_id AS current_robot_id FROM telemetry_alerts a JOIN robots r ON r.id = a.robot_uuid
       WHERE ($1::uuid IS NULL OR a.robot_uuid = $1)
         AND ($2::text IS NULL OR a.state = $2)
         AND ($3::boolean OR r.owner_id = $4::uuid OR EXISTS (
               SELECT 1 FROM grants g WHERE g.robot_uuid = r.id AND g.org_id = $4::uuid
-                 AND g.revoked_at IS NULL AND g.expires_at > $5))
+                 AND g.revoked_at IS NULL AND g.expires_at > $5 AND g.scopes && $9::text[]))
         AND ($6::timestamptz IS NULL OR (a.raised_at, a.id) < ($6::timestamptz, $7::uuid))
       ORDER BY a.raised_at DESC, a.id DESC LIMIT $8`,
     [
@@ -303,6 +306,7 @@ export async function listAlerts(
       cursorMs === null ? null : new Date(cursorMs),
       cursorId,
       q.limit + 1,
+      ALERT_READ_SCOPES,
     ],
   );
   const page = rows.slice(0, q.limit);
