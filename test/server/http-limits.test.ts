@@ -34,7 +34,7 @@ describe(`slow clients are cut off (${backend})`, () => {
     });
     await p.app.listen({ port: 0, host: '127.0.0.1' });
     port = (p.app.server.address() as { port: number }).port;
-  }, 60_000);
+  }, 240_000);
   afterAll(async () => {
     await p?.close();
   });
@@ -50,7 +50,7 @@ describe(`slow clients are cut off (${backend})`, () => {
     expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({
       error: { code: 'REQUEST_TIMEOUT', message: 'the request did not arrive in time' },
     });
-  }, 60_000);
+  }, 240_000);
 
   it('closes a connection that drips its body past the request timeout', async () => {
     const { socket, done } = await rawConnection(port);
@@ -61,7 +61,7 @@ describe(`slow clients are cut off (${backend})`, () => {
     const answer = await done;
     clearInterval(drip);
     expect(answer).toMatch(/^HTTP\/1\.1 408 /);
-  }, 60_000);
+  }, 240_000);
 
   it('closes an idle keep-alive connection after the keep-alive timeout', async () => {
     const { socket, done } = await rawConnection(port);
@@ -69,12 +69,36 @@ describe(`slow clients are cut off (${backend})`, () => {
     const answer = await done;
     // Closed by the server (`done` resolved) well before Fastify's 72 s default.
     expect(answer).toMatch(/^HTTP\/1\.1 200 /);
-  }, 60_000);
+  }, 240_000);
 
   it('refuses a headers timeout longer than the request timeout at start', () => {
     expect(() =>
       loadConfig({ ROBOLEDGER_HEADERS_TIMEOUT_MS: '5000', ROBOLEDGER_REQUEST_TIMEOUT_MS: '1000' }),
     ).toThrow(ConfigError);
+  });
+
+  it.each([
+    ['ROBOLEDGER_KEY_RATE_LIMIT', '0'],
+    ['ROBOLEDGER_TELEMETRY_RATE_LIMIT', 'many'],
+    ['ROBOLEDGER_TELEMETRY_INFLIGHT_BYTES', '1000'],
+    ['ROBOLEDGER_KEEP_ALIVE_TIMEOUT_MS', '-1'],
+    ['ROBOLEDGER_CONNECTION_TIMEOUT_MS', '1.5'],
+    ['REDIS_URL', 'http://127.0.0.1:6379'],
+  ])('refuses %s=%s at start', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+  });
+
+  it('defaults every limit and timeout (docs/security.md lists them)', () => {
+    expect(loadConfig({})).toMatchObject({
+      keyRateLimit: 6000,
+      telemetryRateLimit: 12_000,
+      telemetryInflightBytes: 64 * 1024 * 1024,
+      redisUrl: undefined,
+      requestTimeoutMs: 30_000,
+      headersTimeoutMs: 10_000,
+      keepAliveTimeoutMs: 5_000,
+      connectionTimeoutMs: 60_000,
+    });
   });
 });
 
@@ -82,7 +106,7 @@ describe(`the error contract before and around the routes (${backend})`, () => {
   let p: TestPlatform;
   beforeAll(async () => {
     p = await startTestPlatform();
-  }, 60_000);
+  }, 240_000);
   afterAll(async () => {
     await p?.close();
   });

@@ -14,7 +14,7 @@ describe(`a burst of unauthenticated oversized telemetry (${backend})`, () => {
   beforeAll(async () => {
     p = await startTestPlatform({ env: { ROBOLEDGER_TELEMETRY_INFLIGHT_BYTES: String(budgetBytes) } });
     await p.app.listen({ port: 0, host: '127.0.0.1' });
-  }, 60_000);
+  }, 240_000);
   afterAll(async () => {
     await p?.close();
   });
@@ -88,7 +88,7 @@ describe(`rate limits per client address and per API key (${backend})`, () => {
         ROBOLEDGER_TELEMETRY_RATE_LIMIT: '2',
       },
     });
-  }, 60_000);
+  }, 240_000);
   afterAll(async () => {
     await p?.close();
   });
@@ -188,7 +188,7 @@ describe.skipIf(!redisUp)(`rate limits shared through Redis (${backend}, ${redis
   beforeAll(async () => {
     p = await startTestPlatform({ env: { REDIS_URL: redisUrl, ROBOLEDGER_KEY_RATE_LIMIT: '3' } });
     redis = new Redis(redisUrl);
-  }, 60_000);
+  }, 240_000);
   afterAll(async () => {
     await redis?.quit();
     await p?.close();

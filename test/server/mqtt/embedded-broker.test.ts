@@ -67,7 +67,7 @@ describe(`the embedded MQTT broker is closed (${backend})`, () => {
     runtime = await startTelemetryRuntime(p.ctx, { mqttPort: 0 });
     url = `mqtt://127.0.0.1:${runtime.mqttPort}`;
     fleet = await fileTelemetryFleet(p, ADMIN_TOKEN, { count: 2, jointCount: 4 });
-  }, 120_000);
+  }, 240_000);
   afterAll(async () => {
     await Promise.all(opened.map((c) => c.endAsync(true)));
     await runtime?.close();
