@@ -131,6 +131,8 @@ describe(`rate limits per client address and per API key (${backend})`, () => {
     expect(refused.statusCode).toBe(429);
     expect(refused.json().error.code).toBe('RATE_LIMITED');
     expect((await from('198.51.100.7', '/v1/ledger/checkpoint')).statusCode).not.toBe(429);
+    // Every answered request gave its bytes back.
+    expect(p.app.telemetryBodyBudget.inFlightBytes).toBe(0);
   });
 
   it('limits authenticated routes per API key, whatever the address; another key keeps its own', async () => {

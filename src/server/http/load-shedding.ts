@@ -115,6 +115,13 @@ export async function registerLoadShedding(app: FastifyInstance, ctx: AppContext
     },
   });
 
+  const held = new WeakMap<FastifyRequest, number>();
+  const release = (request: FastifyRequest) => {
+    const bytes = held.get(request);
+    if (bytes === undefined) return;
+    held.delete(request);
+    budget.giveBack(bytes);
+  };
   app.addHook('onRequest', (request, reply, done) => {
     if (request.method !== 'POST' || request.routeOptions.url !== TELEMETRY_ROUTE) return done();
     const bytes = declaredBodyBytes(request);
@@ -127,8 +134,13 @@ export async function registerLoadShedding(app: FastifyInstance, ctx: AppContext
         }),
       );
     }
-    // 'close' comes once the answer is sent or the client went away, whichever first.
-    reply.raw.once('close', () => budget.giveBack(bytes));
+    held.set(request, bytes);
+    // Given back when the answer is sent, or when the client goes away first.
+    reply.raw.once('close', () => release(request));
+    done();
+  });
+  app.addHook('onResponse', (request, _reply, done) => {
+    release(request);
     done();
   });
 
