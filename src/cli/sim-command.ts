@@ -8,6 +8,7 @@ import { setMaxListeners } from 'node:events';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import mqtt, { type MqttClient } from 'mqtt';
+import { mqttConnectToken } from '../core/mqtt-credentials.js';
 import { type SimulatedRobot, signTelemetryBatch, simulateFleet } from '../core/simulation/index.js';
 
 export interface FleetFileRobot {
@@ -183,26 +184,42 @@ function httpSender(url: string): Sender {
 
 async function mqttSender(
   mqttUrl: string,
-  robotIds: string[],
+  keys: Map<string, KeyObject>,
   onRejected: (code: string) => void,
 ): Promise<Sender> {
+  // One connection per robot, logged in as the robot: username = robot ID, password = a token
+  // signed with its device key (docs/security.md "MQTT"), fresh at every (re)connect.
   // MQTT 3.1.1: the embedded broker and Mosquitto both speak it.
-  const client: MqttClient = await mqtt.connectAsync(mqttUrl, { protocolVersion: 4, clean: true });
-  client.on('message', (_topic, payload) => {
-    try {
-      onRejected((JSON.parse(payload.toString()) as { error: { code: string } }).error.code);
-    } catch {
-      onRejected('UNREADABLE_REJECTION');
-    }
-  });
-  for (const id of robotIds)
-    await client.subscribeAsync(`roboledger/v1/robots/${id}/telemetry/rejected`, { qos: 1 });
+  const clients = new Map<string, MqttClient>();
+  for (const [robotId, key] of keys) {
+    const client: MqttClient = await mqtt.connectAsync(mqttUrl, {
+      protocolVersion: 4,
+      clean: true,
+      clientId: robotId,
+      username: robotId,
+      password: mqttConnectToken(robotId, key, Date.now()),
+    });
+    client.on('reconnect', () => {
+      client.options.password = mqttConnectToken(robotId, key, Date.now());
+    });
+    client.on('message', (_topic, payload) => {
+      try {
+        onRejected((JSON.parse(payload.toString()) as { error: { code: string } }).error.code);
+      } catch {
+        onRejected('UNREADABLE_REJECTION');
+      }
+    });
+    await client.subscribeAsync(`roboledger/v1/robots/${robotId}/telemetry/rejected`, { qos: 1 });
+    clients.set(robotId, client);
+  }
   return {
     async send(robotId, jws) {
-      await client.publishAsync(`roboledger/v1/robots/${robotId}/telemetry`, jws, { qos: 1 });
+      await clients.get(robotId)!.publishAsync(`roboledger/v1/robots/${robotId}/telemetry`, jws, { qos: 1 });
       return { ok: true };
     },
-    close: () => client.endAsync(),
+    close: async () => {
+      await Promise.all([...clients.values()].map((c) => c.endAsync()));
+    },
   };
 }
 
@@ -241,13 +258,7 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
     summary.refused[code] = (summary.refused[code] ?? 0) + 1;
   };
   const sender =
-    options.transport === 'mqtt'
-      ? await mqttSender(
-          options.mqttUrl,
-          sims.map((s) => s.robotId),
-          refuse,
-        )
-      : httpSender(options.url);
+    options.transport === 'mqtt' ? await mqttSender(options.mqttUrl, keys, refuse) : httpSender(options.url);
   const started = Date.now();
   const intervalMs = 1000 / options.rate;
   const batchEveryMs = intervalMs * options.samplesPerBatch;

@@ -11,9 +11,18 @@ export const ERROR_CODES = {
   FORBIDDEN: { status: 403, doc: 'Authenticated, but this organisation may not do this.' },
   NOT_FOUND: { status: 404, doc: 'No such route or resource, or it is not visible to the caller.' },
   CONFLICT: { status: 409, doc: 'The request conflicts with an existing record.' },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    doc: 'The request headers or body did not arrive within the server’s timeouts; the connection is closed.',
+  },
   PAYLOAD_TOO_LARGE: { status: 413, doc: 'The body exceeds the size limit of the route.' },
+  URI_TOO_LONG: { status: 414, doc: 'A path segment is longer than any the API accepts (100 characters).' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, doc: 'The Content-Type is not one the route accepts.' },
   RATE_LIMITED: { status: 429, doc: 'Too many requests; retry after the Retry-After header.' },
+  HEADERS_TOO_LARGE: {
+    status: 431,
+    doc: 'The request headers exceed what the server reads; the connection is closed.',
+  },
   INTERNAL_ERROR: { status: 500, doc: 'A fault of the platform, never of the input; it is logged.' },
   NOT_READY: { status: 503, doc: 'The platform is starting or its database is unreachable.' },
 

@@ -1,6 +1,5 @@
 // buildApp() assembles the HTTP API from an AppContext and never listens: the composition
 // root (platform.ts) listens, tests drive it in-process with app.inject().
-import rateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, {
   type FastifyInstance,
@@ -15,6 +14,8 @@ import { registerAuthentication } from './auth/authenticate.js';
 import { registerFeatureRoutes } from './features/index.js';
 import { registerApiReference, registerOpenApi } from './http/api-reference.js';
 import { sendError } from './http/error-envelope.js';
+import { registerLoadShedding } from './http/load-shedding.js';
+import { httpServerOptions } from './http/server-options.js';
 import './http/fastify-types.js';
 
 export interface BuildAppOptions {
@@ -54,6 +55,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     logger: options.logger ?? false,
     bodyLimit: ctx.config.bodyLimit,
     trustProxy: false,
+    ...httpServerOptions(ctx.config),
     ajv: {
       // Unknown properties are refused, not silently dropped; nothing is coerced in bodies.
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
@@ -108,14 +110,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   });
 
   await registerOpenApi(app);
-  await app.register(rateLimit, {
-    global: false,
-    errorResponseBuilder: (_request, context) =>
-      new PlatformError(
-        'RATE_LIMITED',
-        `rate limit of ${context.max} requests per ${context.after} exceeded`,
-      ),
-  });
+  await registerLoadShedding(app, ctx);
   registerAuthentication(app, ctx);
 
   const publicRoute = { public: true } as const;

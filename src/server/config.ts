@@ -25,6 +25,22 @@ export interface PlatformConfig {
   bodyLimit: number;
   /** Requests per minute per client address on the public routes. */
   publicRateLimit: number;
+  /** Requests per minute per API key (or the admin token) on the authenticated routes. */
+  keyRateLimit: number;
+  /** Telemetry batches per minute per client address on POST /v1/telemetry. */
+  telemetryRateLimit: number;
+  /** Bytes of telemetry bodies read or awaiting verification at once; beyond it, 429. */
+  telemetryInflightBytes: number;
+  /** Redis for the rate-limit counters shared by several platform processes; undefined: in memory. */
+  redisUrl: string | undefined;
+  /** HTTP: the whole request (headers and body) must arrive within this many ms. */
+  requestTimeoutMs: number;
+  /** HTTP: the request headers must arrive within this many ms. */
+  headersTimeoutMs: number;
+  /** HTTP: an idle keep-alive connection is closed after this many ms. */
+  keepAliveTimeoutMs: number;
+  /** HTTP: a socket with no traffic either way is closed after this many ms. */
+  connectionTimeoutMs: number;
   /** Country of the registry operator organisation created at bootstrap. */
   registryCountry: string;
 }
@@ -45,6 +61,13 @@ export const DEFAULTS = {
   ledgerOrigin: 'roboledger.local/ledger',
   bodyLimit: 1024 * 1024,
   publicRateLimit: 600,
+  keyRateLimit: 6000,
+  telemetryRateLimit: 12_000,
+  telemetryInflightBytes: 64 * 1024 * 1024,
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+  connectionTimeoutMs: 60_000,
   registryCountry: 'CN',
 } as const;
 
@@ -70,6 +93,10 @@ export function loadConfig(
   const mqttUrl = env.MQTT_URL || undefined;
   if (mqttUrl && !/^(mqtts?|wss?|tcp):\/\//.test(mqttUrl)) {
     throw new ConfigError('MQTT_URL must be an mqtt://, mqtts://, ws:// or wss:// URL');
+  }
+  const redisUrl = env.REDIS_URL || undefined;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL');
   }
   const adminToken = env.ROBOLEDGER_ADMIN_TOKEN || undefined;
   if (adminToken !== undefined && adminToken.length < 16) {
@@ -108,8 +135,63 @@ export function loadConfig(
       1,
       10_000_000,
     ),
+    keyRateLimit: integer(
+      'ROBOLEDGER_KEY_RATE_LIMIT',
+      env.ROBOLEDGER_KEY_RATE_LIMIT,
+      DEFAULTS.keyRateLimit,
+      1,
+      10_000_000,
+    ),
+    telemetryRateLimit: integer(
+      'ROBOLEDGER_TELEMETRY_RATE_LIMIT',
+      env.ROBOLEDGER_TELEMETRY_RATE_LIMIT,
+      DEFAULTS.telemetryRateLimit,
+      1,
+      10_000_000,
+    ),
+    telemetryInflightBytes: integer(
+      'ROBOLEDGER_TELEMETRY_INFLIGHT_BYTES',
+      env.ROBOLEDGER_TELEMETRY_INFLIGHT_BYTES,
+      DEFAULTS.telemetryInflightBytes,
+      // At least one batch at its largest (1 MiB), or no batch could ever be accepted.
+      1024 * 1024,
+      1024 * 1024 * 1024,
+    ),
+    redisUrl,
+    requestTimeoutMs: integer(
+      'ROBOLEDGER_REQUEST_TIMEOUT_MS',
+      env.ROBOLEDGER_REQUEST_TIMEOUT_MS,
+      DEFAULTS.requestTimeoutMs,
+      100,
+      3_600_000,
+    ),
+    headersTimeoutMs: integer(
+      'ROBOLEDGER_HEADERS_TIMEOUT_MS',
+      env.ROBOLEDGER_HEADERS_TIMEOUT_MS,
+      DEFAULTS.headersTimeoutMs,
+      100,
+      3_600_000,
+    ),
+    keepAliveTimeoutMs: integer(
+      'ROBOLEDGER_KEEP_ALIVE_TIMEOUT_MS',
+      env.ROBOLEDGER_KEEP_ALIVE_TIMEOUT_MS,
+      DEFAULTS.keepAliveTimeoutMs,
+      100,
+      3_600_000,
+    ),
+    connectionTimeoutMs: integer(
+      'ROBOLEDGER_CONNECTION_TIMEOUT_MS',
+      env.ROBOLEDGER_CONNECTION_TIMEOUT_MS,
+      DEFAULTS.connectionTimeoutMs,
+      100,
+      3_600_000,
+    ),
     registryCountry,
   };
+  // Node refuses a headers timeout longer than the request's (http.createServer).
+  if (config.headersTimeoutMs > config.requestTimeoutMs) {
+    throw new ConfigError('ROBOLEDGER_HEADERS_TIMEOUT_MS must not exceed ROBOLEDGER_REQUEST_TIMEOUT_MS');
+  }
   if (!/^[\x21-\x7e]+$/.test(config.ledgerOrigin) || config.ledgerOrigin.includes('+')) {
     throw new ConfigError('ROBOLEDGER_LEDGER_ORIGIN must be printable ASCII without spaces or "+"');
   }

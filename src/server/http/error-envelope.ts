@@ -41,6 +41,11 @@ export function toPlatformError(error: unknown): PlatformError {
     });
   }
   switch (e.code) {
+    // Fastify's router refuses these before any route (`frameworkErrors` sends them here).
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new PlatformError('URI_TOO_LONG', 'a path segment is longer than 100 characters');
+    case 'FST_ERR_BAD_URL':
+      return new PlatformError('VALIDATION_FAILED', 'the path is not a valid URL component');
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new PlatformError('PAYLOAD_TOO_LARGE', 'the body is larger than this route accepts');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':

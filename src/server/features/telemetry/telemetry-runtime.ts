@@ -5,6 +5,7 @@
 // The pipeline belongs to the AppContext: the HTTP route and the MQTT side of one platform
 // share it, and it is made on first use, so an app that never ingests starts no threads.
 import type { AppContext } from '../../app-context.js';
+import { registryCredentialSource } from '../../mqtt/broker-auth.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../mqtt/embedded-broker.js';
 import { type MqttIngestSubscriber, startMqttSubscriber } from '../../mqtt/mqtt-subscriber.js';
 import { DAY_MS } from './partitions.js';
@@ -83,6 +84,8 @@ export interface TelemetryRuntimeOptions {
 export interface TelemetryRuntime {
   /** The embedded broker's port, when one runs. */
   mqttPort: number | undefined;
+  /** The embedded broker, when one runs. */
+  broker: EmbeddedBroker | undefined;
   close(): Promise<void>;
 }
 
@@ -111,7 +114,12 @@ export async function startTelemetryRuntime(
         connections: options.mqttConnections ?? Number(process.env.ROBOLEDGER_MQTT_CONNECTIONS || 16),
       });
     } else if ((options.mqttPort ?? -1) >= 0) {
-      broker = await startEmbeddedBroker(ingest, { port: options.mqttPort!, host: options.mqttHost });
+      broker = await startEmbeddedBroker(ingest, {
+        port: options.mqttPort!,
+        // The broker listens where the API does (HOST), never wider.
+        host: options.mqttHost ?? ctx.config.host,
+        credentials: registryCredentialSource(ctx.db, ctx.clock),
+      });
     }
   } catch (error) {
     clearInterval(timer);
@@ -120,6 +128,7 @@ export async function startTelemetryRuntime(
   }
   return {
     mqttPort: broker?.port,
+    broker,
     async close() {
       await subscriber?.close();
       await broker?.close();
