@@ -3,11 +3,18 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Rebuilds dist/ when src/ changed, so the process tests run the code under test, not a stale build.
+    globalSetup: ['test/global-setup.ts'],
     // Database tests each open their own PGlite instance or PostgreSQL database;
     // two forks keep both cores busy without starving the servers under test.
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Bounds on a hang, not measurements: no test asserts how long anything took. On a machine
+    // shared with other builds (seven test runs on two cores, a load average above 30), opening a
+    // migrated PGlite and filing a small fleet took over two minutes, so the bounds are minutes.
+    // Tests that start processes or wait on a broker set their own, larger timeouts, above the
+    // deadlines of what they wait for (test/support/process.ts, wait.ts, broker-lock.ts).
+    testTimeout: 5 * 60_000,
+    hookTimeout: 10 * 60_000,
   },
 });

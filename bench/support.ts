@@ -6,7 +6,7 @@ import { migrate } from '../src/server/db/migrate.js';
 import { openPgDatabase } from '../src/server/db/pg-database.js';
 import type { Database } from '../src/server/db/sql-client.js';
 
-/** api-v1.md "Benchmarks": the baseline is measured in the same run on the same machine. */
+/** docs/api.md "Benchmarks": the baseline is measured in the same run on the same machine. */
 export interface BenchResult {
   name: string;
   value: number;

@@ -1,4 +1,4 @@
-// `roboledger id validate | decode | encode` (api-v1.md "Command line"): the robot-ID codec
+// `roboledger id validate | decode | encode` (docs/api.md "Command line"): the robot-ID codec
 // of src/robot-id on the command line. Results go to stdout, problems to stderr; the exit code
 // is 0 when everything asked for was valid, 1 otherwise (usage errors exit 2, from main.ts).
 
@@ -168,7 +168,7 @@ async function writeLine(stream: NodeJS.WritableStream, text: string): Promise<v
   if (!stream.write(`${text}\n`)) await once(stream, 'drain');
 }
 
-/** The line api-v1.md fixes: `{"id", "valid", "error"?: {"code", "position"?, "expected"?}, "suggestion"?}`. */
+/** The line docs/api.md fixes: `{"id", "valid", "error"?: {"code", "position"?, "expected"?}, "suggestion"?}`. */
 function validationLine(input: string, validation: RobotIdValidation): string {
   if (validation.valid) return JSON.stringify({ id: validation.id, valid: true });
   const { code, position, expected } = validation.error;

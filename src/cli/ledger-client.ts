@@ -1,4 +1,4 @@
-// What `roboledger verify` and `roboledger witness` read: the log over HTTP (api-v1.md
+// What `roboledger verify` and `roboledger witness` read: the log over HTTP (docs/api.md
 // "Ledger") or the same documents saved to files (`--save DIR`). Everything here is untrusted
 // input: shapes are checked before the pure verifiers of src/ledger see them, and a malformed
 // answer is a verification failure, not a crash.

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAuditCommand } from './audit-command.js';
 import { registerIdCommands } from './id-command.js';
+import { registerKeygenCommand } from './keygen-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerSimCommand } from './sim-command.js';
 import { registerVerifyCommands } from './verify-command.js';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerAuditCommand(program);
   registerWitnessCommand(program);
   registerSimCommand(program);
+  registerKeygenCommand(program);
   return program;
 }
 

@@ -5,6 +5,7 @@ export function registerServeCommand(program: Command): void {
     .command('serve')
     .description(
       'run the platform: REST API, ledger, telemetry ingest (HTTP and MQTT). Reads PORT (default 8080), ' +
+        'HOST (default 127.0.0.1; 0.0.0.0 for every interface), ' +
         'DATABASE_URL (unset: embedded PGlite in ROBOLEDGER_DATA_DIR, default ./data), ROBOLEDGER_ADMIN_TOKEN, ' +
         'MQTT_URL (unset: an embedded broker on MQTT_PORT, default 1884)',
     )

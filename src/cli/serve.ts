@@ -1,6 +1,7 @@
 // `roboledger serve`: loaded only when that command runs, so the other commands start without
 // loading the server.
 import { mkdir } from 'node:fs/promises';
+import { DEMO_FLEET_STARTUP } from '../server/app.js';
 import { ConfigError, loadConfig, type PlatformConfig } from '../server/config.js';
 import { demoConfig, describeDemo, ensureDemoFleet, streamDemoTelemetry } from '../server/demo/demo-setup.js';
 import { type RunningPlatform, StartupError, startPlatform } from '../server/platform.js';
@@ -30,7 +31,7 @@ export async function runServe(options: ServeOptions): Promise<number> {
   let platform: RunningPlatform;
   try {
     if (config.demo) {
-      await mkdir(config.dataDir, { recursive: true });
+      await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
       config = await demoConfig(config);
     }
     platform = await startPlatform(config);
@@ -60,6 +61,8 @@ export async function runServe(options: ServeOptions): Promise<number> {
     try {
       const fleet = await ensureDemoFleet(platform, config);
       stopDemoTelemetry = await streamDemoTelemetry(fleet, config, platform);
+      // /healthz says ok from here on: the fleet file exists.
+      platform.app.startup.release(DEMO_FLEET_STARTUP);
       process.stdout.write(describeDemo(fleet, config, platform.url));
     } catch (error) {
       process.stderr.write(`roboledger serve: the demo fleet could not be seeded: ${String(error)}\n`);

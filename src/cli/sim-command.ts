@@ -1,7 +1,7 @@
 // `roboledger sim`: runs the fleet simulator (server/simulator/fleet-simulator.ts) from the
 // command line.
 import type { Command } from 'commander';
-import { runSimulation } from '../server/simulator/fleet-simulator.js';
+import { runSimulation, SimSetupError } from '../server/simulator/fleet-simulator.js';
 
 function positive(name: string, min = 0) {
   return (raw: string) => {
@@ -19,7 +19,7 @@ export function registerSimCommand(program: Command): void {
     )
     .requiredOption(
       '--token <keyOrFile>',
-      'a manufacturer API key (robots are filed and deployed) or a fleet file',
+      'a manufacturer API key (robots of its first model are filed and deployed) or a fleet file',
     )
     .option('--url <url>', 'the platform', 'http://127.0.0.1:8080')
     .option('--robots <n>', 'robots to file (with an API key)', positive('--robots', 1), 10)
@@ -40,7 +40,6 @@ export function registerSimCommand(program: Command): void {
       positive('--time-scale', 1),
       60,
     )
-    .option('--joints <n>', 'joints of the simulated model (with an API key)', positive('--joints', 1), 32)
     .option(
       '--fleet-file <path>',
       'where to write the filed fleet (private keys: keep it private)',
@@ -65,12 +64,15 @@ export function registerSimCommand(program: Command): void {
           duration: raw.duration as number,
           seed: raw.seed as number,
           timeScale: raw.timeScale as number,
-          jointCount: Math.floor(raw.joints as number),
           fleetFile: String(raw.fleetFile),
           signal: controller.signal,
         });
         process.stdout.write(`${JSON.stringify(summary)}\n`);
         process.exitCode = summary.failed > 0 || Object.keys(summary.refused).length > 0 ? 1 : 0;
+      } catch (error) {
+        if (!(error instanceof SimSetupError)) throw error;
+        process.stderr.write(`roboledger sim: ${error.message}\n`);
+        process.exitCode = 2;
       } finally {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);

@@ -2,15 +2,18 @@
 // decision with a reason. Routes ask it once per request; the authorization matrix test runs
 // every role against every route through the real app.
 //
-// Rules (issue "Registry", api-v1.md):
+// Rules (issue "Registry", docs/api.md):
 // - the registry and regulators read everything;
 // - a manufacturer its own models and units (also after it sold them: it follows its products);
 // - the owner its robots;
 // - the manufacturer may suspend its product for a recall, and lift its own suspension;
 // - maintainers, assessors, software providers and recyclers act only under a live, scoped,
-//   expiring grant from the owner;
-// - where existence itself must not leak (another manufacturer's robot), the answer is
-//   "not found", not "forbidden".
+//   expiring grant from the owner, and a grant gives exactly its scopes: any live grant lets
+//   its holder see the robot and its events (it must find what it works on), but telemetry
+//   needs the `telemetry` scope, alerts `telemetry` or `maintenance`, each event type its own;
+// - one rule for refusals: a caller that may not see the robot at all gets "not found" (even
+//   "forbidden" would confirm that it exists); a caller that sees it (a manufacturer after the
+//   sale, a grantee outside its scopes) gets "forbidden".
 import type { EventType, SuspensionReason } from './lifecycle.js';
 import { type Actor, type OrgKind, seesEverything } from './organisation.js';
 
@@ -31,6 +34,12 @@ export const GRANTABLE_SCOPES: Partial<Record<OrgKind, readonly GrantScope[]>> =
   assessor: ['evaluation', 'certification', 'telemetry'],
   recycler: ['recycling', 'telemetry'],
 };
+
+/** The grant scopes that let their holder read a robot's telemetry. */
+export const TELEMETRY_READ_SCOPES: readonly GrantScope[] = ['telemetry'];
+/** The grant scopes that let their holder read a robot's alerts: a maintainer acknowledges
+ *  them, so it sees them. */
+export const ALERT_READ_SCOPES: readonly GrantScope[] = ['telemetry', 'maintenance'];
 
 /** How the actor stands to one robot; computed by the caller from the registry. */
 export interface RobotRelation {
@@ -79,6 +88,19 @@ function byOwnerOrScope(rel: RobotRelation, scope: GrantScope, what: string): De
   return deny(`${what} needs the owner or a live grant with scope ${scope}`);
 }
 
+function readsTelemetry(
+  actor: Actor,
+  rel: RobotRelation,
+  scopes: readonly GrantScope[],
+  what: string,
+): Decision {
+  if (seesEverything(actor.kind)) return allow(`${actor.kind} reads all ${what}`);
+  if (rel.isOwner) return allow(`the owner reads its ${what}`);
+  const scope = scopes.find((s) => rel.grantScopes.includes(s));
+  if (scope) return allow(`a live grant with scope ${scope}`);
+  return deny(`${what} is for the owner, authorities and a live grant with scope ${scopes.join(' or ')}`);
+}
+
 /** May `actor` do `action` on a robot it stands to as `rel`? */
 export function decideRobotAccess(actor: Actor, action: RobotAction, rel: RobotRelation): Decision {
   if (!visible(actor, rel)) return conceal('the robot is not visible to this organisation');
@@ -88,11 +110,9 @@ export function decideRobotAccess(actor: Actor, action: RobotAction, rel: RobotR
     case 'robot.events.read':
       return allow('visible to this organisation');
     case 'robot.telemetry.read':
+      return readsTelemetry(actor, rel, TELEMETRY_READ_SCOPES, 'telemetry');
     case 'robot.alerts.read':
-      if (authority) return allow(`${actor.kind} reads all telemetry`);
-      if (rel.isOwner) return allow('the owner reads its telemetry');
-      if (rel.grantScopes.length > 0) return allow('a live grant');
-      return deny('telemetry is for the owner, regulators and granted organisations');
+      return readsTelemetry(actor, rel, ALERT_READ_SCOPES, 'alerts');
     case 'robot.alerts.ack':
       if (rel.isOwner) return allow('the owner acknowledges its alerts');
       if (rel.grantScopes.includes('maintenance')) return allow('a live maintenance grant');

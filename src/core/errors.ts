@@ -1,4 +1,4 @@
-// Coded errors are public API (api-v1.md "Conventions"): clients branch on `code`, never on
+// Coded errors are public API (docs/api.md "Conventions"): clients branch on `code`, never on
 // `message`. Every code the platform can answer with is declared here once, with its HTTP
 // status and a one-line meaning; test/core/errors.test.ts checks that docs/errors.md lists
 // every one of them.
@@ -11,9 +11,18 @@ export const ERROR_CODES = {
   FORBIDDEN: { status: 403, doc: 'Authenticated, but this organisation may not do this.' },
   NOT_FOUND: { status: 404, doc: 'No such route or resource, or it is not visible to the caller.' },
   CONFLICT: { status: 409, doc: 'The request conflicts with an existing record.' },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    doc: 'The request headers or body did not arrive within the server’s timeouts; the connection is closed.',
+  },
   PAYLOAD_TOO_LARGE: { status: 413, doc: 'The body exceeds the size limit of the route.' },
+  URI_TOO_LONG: { status: 414, doc: 'A path segment is longer than any the API accepts (100 characters).' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, doc: 'The Content-Type is not one the route accepts.' },
   RATE_LIMITED: { status: 429, doc: 'Too many requests; retry after the Retry-After header.' },
+  HEADERS_TOO_LARGE: {
+    status: 431,
+    doc: 'The request headers exceed what the server reads; the connection is closed.',
+  },
   INTERNAL_ERROR: { status: 500, doc: 'A fault of the platform, never of the input; it is logged.' },
   INTERNAL_INVARIANT: {
     status: 500,
@@ -104,6 +113,10 @@ export const ERROR_CODES = {
   GRANT_EXPIRY_INVALID: { status: 400, doc: 'expiresAt is not in the future, or more than 5 years ahead.' },
   GRANT_NOT_FOUND: { status: 404, doc: 'No such grant on this robot.' },
   GRANT_ALREADY_REVOKED: { status: 409, doc: 'The grant was already revoked.' },
+  GRANT_DUPLICATE: {
+    status: 409,
+    doc: 'A live grant to this organisation already gives these scopes for as long; details name it.',
+  },
 
   // Ledger (docs/ledger.md)
   LEDGER_ENTRY_NOT_FOUND: { status: 404, doc: 'No ledger entry has this index (yet).' },
@@ -146,12 +159,12 @@ export const ERROR_CODES = {
   // Telemetry (docs/telemetry.md): signed batches over HTTP and MQTT, queries and alerts.
   TELEMETRY_MALFORMED_JWS: {
     status: 400,
-    doc: 'The batch is not a compact JWS with a JSON header and a kid.',
+    doc: 'The batch is not a compact JWS in canonical base64url with a JSON header of alg, kid (and typ "JOSE") only, each once.',
   },
   TELEMETRY_UNSUPPORTED_ALG: { status: 400, doc: 'The JWS alg is not EdDSA (Ed25519, RFC 8037).' },
   TELEMETRY_MALFORMED_PAYLOAD: {
     status: 400,
-    doc: 'The signed payload is not JSON or does not match the schema; `details.path` names the field.',
+    doc: 'The signed payload is not UTF-8 JSON, names a field twice, or does not match the schema (a time must be a real calendar date); `details.path` names the field.',
   },
   TELEMETRY_SIGNATURE_INVALID: {
     status: 422,
@@ -163,7 +176,7 @@ export const ERROR_CODES = {
   },
   TELEMETRY_KEY_RETIRED: {
     status: 422,
-    doc: 'The batch is signed with a device key retired before its samples were taken.',
+    doc: 'The batch is signed with a device key that was retired (key_rotation) before the batch arrived; sign with the live key.',
   },
   TELEMETRY_ROBOT_MISMATCH: {
     status: 422,
@@ -185,6 +198,10 @@ export const ERROR_CODES = {
   TELEMETRY_TIMESTAMP_TOO_OLD: { status: 422, doc: 'A sample time is older than the raw retention period.' },
   TELEMETRY_TOO_MANY_SAMPLES: { status: 413, doc: 'The batch has more than 1,000 samples.' },
   TELEMETRY_BATCH_TOO_LARGE: { status: 413, doc: 'The batch (the JWS) is larger than 1 MiB.' },
+  TELEMETRY_UNPROCESSABLE: {
+    status: 422,
+    doc: 'The batch passed the checks, but the database refused a value of it (or checking it failed); nothing was stored, and resending it cannot help.',
+  },
   TELEMETRY_QUEUE_FULL: { status: 429, doc: 'The ingest queue is full; retry after the Retry-After header.' },
   TELEMETRY_RANGE_INVALID: {
     status: 400,

@@ -1,4 +1,4 @@
-// Pure rules of filing a robot (api-v1.md "Models and filing", robot-id.md "Issuing"): what a
+// Pure rules of filing a robot (docs/api.md "Models and filing", docs/robot-id.md "Issuing"): what a
 // production date, a device key, a serial and a site region must look like, and how the
 // platform writes an allocated unit sequence. Nothing here touches a database or the clock:
 // "today" is passed in.

@@ -1,7 +1,9 @@
-// The robot lifecycle as a pure state machine (api-v1.md "Lifecycle"):
+// The robot lifecycle as a pure state machine (docs/api.md "Lifecycle"):
 //   filed → in_service ⇄ maintenance, suspended (incident, recall or regulator),
 //   decommissioned → recycled (final).
 // State is passed in, a decision comes out; nothing here touches a database.
+
+import { withArticle } from './wording.js';
 
 export const ROBOT_STATUSES = [
   'filed',
@@ -40,7 +42,7 @@ export interface LifecycleState {
 export const MAINTENANCE_PHASES = ['started', 'completed', 'performed'] as const;
 export type MaintenancePhase = (typeof MAINTENANCE_PHASES)[number];
 
-/** Why a robot is suspended (api-v1.md "Lifecycle": incident, recall or regulator; or its owner's choice). */
+/** Why a robot is suspended (docs/api.md "Lifecycle": incident, recall or regulator; or its owner's choice). */
 export const SUSPENSION_REASONS = ['incident', 'recall', 'regulator', 'owner'] as const;
 export type SuspensionReason = (typeof SUSPENSION_REASONS)[number];
 
@@ -75,13 +77,13 @@ export function decideTransition(state: LifecycleState, event: LifecycleEventInp
       // First deployment, or back to service after maintenance (possibly at another site).
       return status === 'filed' || status === 'maintenance' || status === 'in_service'
         ? move(state, 'in_service')
-        : refuse(status, `a ${status} robot cannot be deployed`);
+        : refuse(status, `${withArticle(status)} robot cannot be deployed`);
     case 'maintenance': {
       const phase = event.maintenancePhase ?? 'started';
       if (phase === 'started') {
         return status === 'in_service' || status === 'filed'
           ? move(state, 'maintenance')
-          : refuse(status, `maintenance cannot start on a ${status} robot`);
+          : refuse(status, `maintenance cannot start on ${withArticle(status)} robot`);
       }
       if (phase === 'completed') {
         return status === 'maintenance'
@@ -90,7 +92,7 @@ export function decideTransition(state: LifecycleState, event: LifecycleEventInp
       }
       return NOT_FINAL.includes(status)
         ? move(state, status)
-        : refuse(status, `a ${status} robot is not maintained`);
+        : refuse(status, `${withArticle(status)} robot is not maintained`);
     }
     case 'software_update':
     case 'evaluation':
@@ -99,15 +101,15 @@ export function decideTransition(state: LifecycleState, event: LifecycleEventInp
       // is re-evaluated or re-certified before it is reinstated. The status does not change.
       return NOT_FINAL.includes(status)
         ? move(state, status)
-        : refuse(status, `${event.type.replace('_', ' ')} is not possible on a ${status} robot`);
+        : refuse(status, `${event.type.replace('_', ' ')} is not possible on ${withArticle(status)} robot`);
     case 'key_rotation':
       return NOT_FINAL.includes(status)
         ? move(state, status)
-        : refuse(status, `a ${status} robot has no live key`);
+        : refuse(status, `${withArticle(status)} robot has no live key`);
     case 'suspension':
       return LIVE.includes(status)
         ? move(state, 'suspended', status)
-        : refuse(status, `a ${status} robot cannot be suspended`);
+        : refuse(status, `${withArticle(status)} robot cannot be suspended`);
     case 'reinstatement':
       return status === 'suspended'
         ? move(state, state.statusBeforeSuspension ?? 'filed', null)
@@ -115,7 +117,7 @@ export function decideTransition(state: LifecycleState, event: LifecycleEventInp
     case 'decommission':
       return NOT_FINAL.includes(status)
         ? move(state, 'decommissioned', null)
-        : refuse(status, `a ${status} robot cannot be decommissioned`);
+        : refuse(status, `${withArticle(status)} robot cannot be decommissioned`);
     case 'recycling':
       return status === 'decommissioned'
         ? move(state, 'recycled')

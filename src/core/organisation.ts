@@ -1,4 +1,4 @@
-// Organisations and the actor a request acts as (api-v1.md "Organisations and keys").
+// Organisations and the actor a request acts as (docs/api.md "Organisations and keys").
 
 export const ORG_KINDS = [
   'registry',

@@ -1,5 +1,5 @@
 // ISO/IEC 7064 MOD 37,36, the hybrid system for alphanumeric data (GB/T 17710-2008), as
-// robot-id.md "Check character" states it. With v(c) the index of c in ALNUM36 and P = 36:
+// docs/robot-id.md "Check character" states it. With v(c) the index of c in ALNUM36 and P = 36:
 // for each character, S = (P + v(c)) mod 36 with 0 read as 36, then P = 2S mod 37. The
 // check value is (37 - P) mod 36; a string with its check character appended ends with S = 1.
 // Each step is a bijection of the state for a fixed P, which is why every single-character

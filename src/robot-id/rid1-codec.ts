@@ -141,7 +141,7 @@ const FIRST_CYCLE_END = VIN_YEAR_EPOCH + VIN_YEAR_CYCLE - 1;
  * The year a VIN year code stands for. The table repeats every 30 years, so a code needs a
  * window: the code means the latest year of its cycle that is not after
  * max(2039, referenceYear + 1). Until 2038 (and with no reference year) that is 2010-2039, so
- * `T` is 2026 and `V` 2027 as robot-id.md reads them; later the window slides with the
+ * `T` is 2026 and `V` 2027 as docs/robot-id.md reads them; later the window slides with the
  * reference year, leaving one year of room for units filed before their production year.
  */
 export function productionYearOf(code: string, referenceYear?: number): number {
@@ -190,7 +190,7 @@ type S34SegmentName = 'enterprise' | 'model' | 'hardwareRevision' | 'site' | 'un
 
 function s34Segment(value: unknown, name: S34SegmentName): string {
   const { position, length } = RID1_SEGMENTS[name];
-  // Only the unit sequence may be shorter: robot-id.md "zero-padded on the left".
+  // Only the unit sequence may be shorter: docs/robot-id.md "zero-padded on the left".
   const minimum = name === 'unitSequence' ? 1 : length;
   if (typeof value !== 'string' || value.length < minimum || value.length > length) {
     const size = minimum === length ? `${length}` : `${minimum}-${length}`;

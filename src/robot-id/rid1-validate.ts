@@ -175,7 +175,7 @@ export function diagnoseRid1(id: string): Rid1Diagnosis | undefined {
   const expected = mod37_36CheckCharacter(id.slice(0, ROBOT_ID_LENGTH - 1));
   const actual = id.charAt(ROBOT_ID_LENGTH - 1);
   if (actual === expected) return undefined;
-  // robot-id.md: the check itself may be I or O, so a 0/O or 1/I slip there is only suggested.
+  // docs/robot-id.md: the check itself may be I or O, so a 0/O or 1/I slip there is only suggested.
   const suggestion =
     LOOK_ALIKES[actual] === expected ? id.slice(0, ROBOT_ID_LENGTH - 1) + expected : undefined;
   return {

@@ -1,5 +1,5 @@
 // A robot-ID scheme: how the 29 characters inside the public 2/4/6/17 split are assigned and
-// checked. RID-1 is ours; robot-id.md asks for the official algorithm to become one more
+// checked. RID-1 is ours; docs/robot-id.md asks for the official algorithm to become one more
 // scheme the day it is published, without touching callers. Callers therefore go through
 // the registry in schemes.ts, never through one scheme directly, except to issue new IDs.
 

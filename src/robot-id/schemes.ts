@@ -1,6 +1,6 @@
 // The registry of robot-ID schemes and the scheme-independent API on top of it.
 //
-// robot-id.md: "never reject an ID only because it fails a scheme it was not issued under".
+// docs/robot-id.md: "never reject an ID only because it fails a scheme it was not issued under".
 // An ID carries no marker of its scheme, so a registry accepts an ID when ANY of its schemes
 // accepts it, and decodes it with the first scheme (in registry order) that does. When every
 // scheme rejects it, the diagnosis of the first scheme is reported. New IDs are issued under

@@ -1,19 +1,45 @@
 // buildApp() assembles the HTTP API from an AppContext and never listens: the composition
 // root (platform.ts) listens, tests drive it in-process with app.inject().
-import rateLimit from '@fastify/rate-limit';
-import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type preValidationHookHandler, type RouteOptions } from 'fastify';
 import { Counter, Histogram } from 'prom-client';
 import { PlatformError } from '../core/errors.js';
 import type { AppContext } from './app-context.js';
 import { registerAuthentication } from './auth/authenticate.js';
 import { registerFeatureRoutes } from './features/index.js';
-import { type OpenApiDocumentLike, renderApiReference } from './http/api-reference.js';
+import { registerApiReference, registerOpenApi } from './http/api-reference.js';
 import { sendError } from './http/error-envelope.js';
+import { registerLoadShedding } from './http/load-shedding.js';
+import { httpServerOptions } from './http/server-options.js';
 import './http/fastify-types.js';
 
 export type App = FastifyInstance;
+
+/**
+ * Startup work that /healthz waits for before it says ok: a platform that listens but whose
+ * demo fleet is not seeded yet is not what a script polling /healthz is waiting for.
+ */
+export class StartupGate {
+  readonly #pending = new Set<string>();
+  hold(what: string): void {
+    this.#pending.add(what);
+  }
+  release(what: string): void {
+    this.#pending.delete(what);
+  }
+  get waitingFor(): string[] {
+    return [...this.#pending];
+  }
+}
+
+/** The demo fleet (`serve --demo`): held from the start, released once its file is written. */
+export const DEMO_FLEET_STARTUP = 'demo fleet';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    startup: StartupGate;
+  }
+}
 
 export async function buildApp(ctx: AppContext): Promise<App> {
   const app = Fastify({
@@ -21,6 +47,7 @@ export async function buildApp(ctx: AppContext): Promise<App> {
     loggerInstance: ctx.log,
     bodyLimit: ctx.config.bodyLimit,
     trustProxy: false,
+    ...httpServerOptions(ctx.config),
     ajv: {
       // Unknown properties are refused, not silently dropped; nothing is coerced in bodies.
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
@@ -38,6 +65,7 @@ export async function buildApp(ctx: AppContext): Promise<App> {
     if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
     return sendError(request, reply, error);
   });
+  app.addHook('onRoute', acceptMissingOptionalBody);
   app.setNotFoundHandler((request, reply) =>
     sendError(
       request,
@@ -83,36 +111,19 @@ export async function buildApp(ctx: AppContext): Promise<App> {
     done();
   });
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: {
-        title: 'RoboLedger API',
-        version: '1',
-        description:
-          'Humanoid robot full lifecycle management: registry, lifecycle, ledger and telemetry. ' +
-          'Errors are `{"error": {"code", "message", "details"}}`; codes are listed in docs/errors.md.',
-      },
-      components: {
-        securitySchemes: {
-          apiKey: { type: 'http', scheme: 'bearer', description: 'an organisation API key' },
-        },
-      },
-      security: [{ apiKey: [] }],
-    },
-  });
-  await app.register(rateLimit, {
-    global: false,
-    errorResponseBuilder: (_request, context) =>
-      new PlatformError(
-        'RATE_LIMITED',
-        `rate limit of ${context.max} requests per ${context.after} exceeded`,
-      ),
-  });
+  await registerOpenApi(app);
+  await registerLoadShedding(app, ctx);
   registerAuthentication(app, ctx);
 
   const publicRoute = { public: true } as const;
-  app.get('/healthz', { config: publicRoute, schema: { hide: true } }, async () => ({ status: 'ok' }));
+  const startup = new StartupGate();
+  if (ctx.config.demo) startup.hold(DEMO_FLEET_STARTUP);
+  app.decorate('startup', startup);
+  app.get('/healthz', { config: publicRoute, schema: { hide: true } }, async (_request, reply) => {
+    const waitingFor = startup.waitingFor;
+    if (waitingFor.length === 0) return { status: 'ok' };
+    return reply.code(503).send({ status: 'starting', waitingFor });
+  });
   app.get('/readyz', { config: publicRoute, schema: { hide: true } }, async (_request, reply) => {
     try {
       await ctx.db.query('SELECT 1');
@@ -126,12 +137,28 @@ export async function buildApp(ctx: AppContext): Promise<App> {
     return ctx.metrics.metrics();
   });
   app.get('/openapi.json', { config: publicRoute, schema: { hide: true } }, async () => app.swagger());
-  app.get('/docs', { config: publicRoute, schema: { hide: true } }, async (_request, reply) =>
-    reply.type('text/html; charset=utf-8').send(renderApiReference(app.swagger() as OpenApiDocument)),
-  );
+  await registerApiReference(app);
 
   await registerFeatureRoutes(app, ctx);
   return app;
 }
 
-type OpenApiDocument = OpenApiDocumentLike;
+/**
+ * A route whose body is an object that may be empty may be called without a body
+ * (`curl -X POST …/ack`): validation sees `{}` instead of refusing "body must be object".
+ * Applied to every route as it is added, so a new route of this kind cannot forget it.
+ */
+function acceptMissingOptionalBody(route: RouteOptions): void {
+  const body = route.schema?.body as
+    | { type?: unknown; required?: unknown; minProperties?: unknown }
+    | undefined;
+  if (body?.type !== 'object') return;
+  if ((Array.isArray(body.required) && body.required.length > 0) || Number(body.minProperties ?? 0) > 0)
+    return;
+  const emptyWhenMissing: preValidationHookHandler = (request, _reply, done) => {
+    if (request.body === undefined) request.body = {};
+    done();
+  };
+  const existing = route.preValidation;
+  route.preValidation = [emptyWhenMissing, ...(existing === undefined ? [] : [existing].flat())];
+}

@@ -31,6 +31,22 @@ export interface PlatformConfig {
   bodyLimit: number;
   /** Requests per minute per client address on the public routes. */
   publicRateLimit: number;
+  /** Requests per minute per API key (or the admin token) on the authenticated routes. */
+  keyRateLimit: number;
+  /** Telemetry batches per minute per client address on POST /v1/telemetry. */
+  telemetryRateLimit: number;
+  /** Bytes of telemetry bodies read or awaiting verification at once; beyond it, 429. */
+  telemetryInflightBytes: number;
+  /** Redis for the rate-limit counters shared by several platform processes; undefined: in memory. */
+  redisUrl: string | undefined;
+  /** HTTP: the whole request (headers and body) must arrive within this many ms. */
+  requestTimeoutMs: number;
+  /** HTTP: the request headers must arrive within this many ms. */
+  headersTimeoutMs: number;
+  /** HTTP: an idle keep-alive connection is closed after this many ms. */
+  keepAliveTimeoutMs: number;
+  /** HTTP: a socket with no traffic either way is closed after this many ms. */
+  connectionTimeoutMs: number;
   /** Country of the registry operator organisation created at bootstrap. */
   registryCountry: string;
   /** Days raw telemetry samples are kept; 0 keeps them forever (rollups are kept anyway). */
@@ -49,7 +65,9 @@ export class ConfigError extends Error {
 
 export const DEFAULTS = {
   port: 8080,
-  host: '0.0.0.0',
+  // Loopback unless asked: the demo prints keys, and nothing here is meant for the network
+  // before someone decides it is (HOST=0.0.0.0).
+  host: '127.0.0.1',
   dataDir: './data',
   // Not 1883: a machine that already runs a broker (Mosquitto) keeps it, and the platform starts.
   mqttPort: 1884,
@@ -59,6 +77,13 @@ export const DEFAULTS = {
   ledgerOrigin: 'roboledger.local/ledger',
   bodyLimit: 1024 * 1024,
   publicRateLimit: 600,
+  keyRateLimit: 6000,
+  telemetryRateLimit: 12_000,
+  telemetryInflightBytes: 64 * 1024 * 1024,
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+  connectionTimeoutMs: 60_000,
   registryCountry: 'CN',
   telemetryRetentionDays: 30,
   ingestMaxPending: 20_000,
@@ -78,6 +103,18 @@ const INTEGER_SETTINGS: Record<IntegerField, { env: string; min: number; max: nu
   mqttConnections: { env: 'ROBOLEDGER_MQTT_CONNECTIONS', min: 1, max: 1024 },
   bodyLimit: { env: 'ROBOLEDGER_BODY_LIMIT', min: 1024, max: 64 * 1024 * 1024 },
   publicRateLimit: { env: 'ROBOLEDGER_PUBLIC_RATE_LIMIT', min: 1, max: 10_000_000 },
+  keyRateLimit: { env: 'ROBOLEDGER_KEY_RATE_LIMIT', min: 1, max: 10_000_000 },
+  telemetryRateLimit: { env: 'ROBOLEDGER_TELEMETRY_RATE_LIMIT', min: 1, max: 10_000_000 },
+  // At least one batch at its largest (1 MiB), or no batch could ever be accepted.
+  telemetryInflightBytes: {
+    env: 'ROBOLEDGER_TELEMETRY_INFLIGHT_BYTES',
+    min: 1024 * 1024,
+    max: 1024 * 1024 * 1024,
+  },
+  requestTimeoutMs: { env: 'ROBOLEDGER_REQUEST_TIMEOUT_MS', min: 100, max: 3_600_000 },
+  headersTimeoutMs: { env: 'ROBOLEDGER_HEADERS_TIMEOUT_MS', min: 100, max: 3_600_000 },
+  keepAliveTimeoutMs: { env: 'ROBOLEDGER_KEEP_ALIVE_TIMEOUT_MS', min: 100, max: 3_600_000 },
+  connectionTimeoutMs: { env: 'ROBOLEDGER_CONNECTION_TIMEOUT_MS', min: 100, max: 3_600_000 },
   telemetryRetentionDays: { env: 'ROBOLEDGER_TELEMETRY_RETENTION_DAYS', min: 0, max: 100_000 },
   ingestMaxPending: { env: 'ROBOLEDGER_INGEST_MAX_PENDING', min: 1, max: 10_000_000 },
   verifierThreads: { env: 'ROBOLEDGER_VERIFIER_THREADS', min: 1, max: 1024 },
@@ -115,6 +152,14 @@ export function loadConfig(
     ledgerSignerKeyFile: env.ROBOLEDGER_LEDGER_KEY_FILE || undefined,
     bodyLimit: integer('bodyLimit', DEFAULTS.bodyLimit),
     publicRateLimit: integer('publicRateLimit', DEFAULTS.publicRateLimit),
+    keyRateLimit: integer('keyRateLimit', DEFAULTS.keyRateLimit),
+    telemetryRateLimit: integer('telemetryRateLimit', DEFAULTS.telemetryRateLimit),
+    telemetryInflightBytes: integer('telemetryInflightBytes', DEFAULTS.telemetryInflightBytes),
+    redisUrl: env.REDIS_URL || undefined,
+    requestTimeoutMs: integer('requestTimeoutMs', DEFAULTS.requestTimeoutMs),
+    headersTimeoutMs: integer('headersTimeoutMs', DEFAULTS.headersTimeoutMs),
+    keepAliveTimeoutMs: integer('keepAliveTimeoutMs', DEFAULTS.keepAliveTimeoutMs),
+    connectionTimeoutMs: integer('connectionTimeoutMs', DEFAULTS.connectionTimeoutMs),
     registryCountry: env.ROBOLEDGER_COUNTRY || DEFAULTS.registryCountry,
     telemetryRetentionDays: integer('telemetryRetentionDays', DEFAULTS.telemetryRetentionDays),
     ingestMaxPending: integer('ingestMaxPending', DEFAULTS.ingestMaxPending),
@@ -145,6 +190,13 @@ export function validateConfig(config: PlatformConfig): void {
   }
   if (config.mqttUrl !== undefined && !/^(mqtts?|wss?|tcp):\/\//.test(config.mqttUrl)) {
     throw new ConfigError('MQTT_URL must be an mqtt://, mqtts://, ws:// or wss:// URL');
+  }
+  if (config.redisUrl !== undefined && !/^rediss?:\/\//.test(config.redisUrl)) {
+    throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL');
+  }
+  // Node refuses a headers timeout longer than the request's (http.createServer).
+  if (config.headersTimeoutMs > config.requestTimeoutMs) {
+    throw new ConfigError('ROBOLEDGER_HEADERS_TIMEOUT_MS must not exceed ROBOLEDGER_REQUEST_TIMEOUT_MS');
   }
   if (config.adminToken !== undefined && config.adminToken.length < 16) {
     throw new ConfigError('ROBOLEDGER_ADMIN_TOKEN must be at least 16 characters');

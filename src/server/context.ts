@@ -10,7 +10,7 @@ import type { Database } from './db/sql-client.js';
 import { platformRecordKinds } from './features/ledgered-records.js';
 import { ensureRegistryOrganisation } from './features/orgs/org-service.js';
 import { TelemetryIngest } from './features/telemetry/telemetry-ingest.js';
-import { LedgerCheckpointer } from './ledger/checkpointer.js';
+import { type CheckpointTimers, LedgerCheckpointer } from './ledger/checkpointer.js';
 import { ephemeralLedgerKey, type LedgerKey, ledgerKeyFromSignerKey } from './ledger/ledger-key.js';
 import { type CommittedTree, LedgerWriter } from './ledger/ledger-writer.js';
 import { OnDemand } from './on-demand.js';
@@ -25,6 +25,8 @@ export interface ContextOptions {
   checkpointDelayMs?: number;
   /** The platform's logger (platform.ts makes it from config.logLevel); default: silent. */
   log?: FastifyBaseLogger;
+  /** The checkpointer's timer (default: real timers; tests move time on by hand). */
+  checkpointTimers?: CheckpointTimers;
 }
 
 export async function createAppContext(
@@ -43,6 +45,7 @@ export async function createAppContext(
     clock,
     onError: (error) => log.error({ err: error }, 'ledger checkpoint failed'),
     ...(options.checkpointDelayMs === undefined ? {} : { delayMs: options.checkpointDelayMs }),
+    ...(options.checkpointTimers === undefined ? {} : { timers: options.checkpointTimers }),
   });
   const recordKinds = platformRecordKinds();
   const onLedgerCommit = options.onLedgerCommit;

@@ -24,6 +24,7 @@ import { buildApp } from './app.js';
 import type { AppContext } from './app-context.js';
 import type { PlatformConfig } from './config.js';
 import { closeAppContext, createAppContext } from './context.js';
+import { DataDirError } from './db/data-dir.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/open-database.js';
 import type { Database } from './db/sql-client.js';
@@ -73,8 +74,13 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
     await db?.close();
   };
   try {
-    if (!config.databaseUrl) await mkdir(config.dataDir, { recursive: true });
-    db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    if (!config.databaseUrl) await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+    db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }).catch(
+      (error: unknown) => {
+        // Another process on the data directory, or one others may write: one line, no trace.
+        throw error instanceof DataDirError ? new StartupError(error.message) : error;
+      },
+    );
     try {
       await migrate(db);
     } catch (error) {

@@ -1,5 +1,5 @@
-// The architecture's boundaries, checked on every run: a single package keeps them only if a
-// test refuses the imports that would break them.
+// The architecture's boundaries (docs/architecture.md "Import rules"), checked on every run: a single
+// package keeps them only if a test refuses the imports that would break them.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';

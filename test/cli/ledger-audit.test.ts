@@ -16,11 +16,11 @@ import { asAttacker } from '../server/ledger/support.js';
 import { ADMIN_TOKEN, createOrg, type TestPlatform } from '../support/app.js';
 import { backend, openTestDatabase, type TestDatabase } from '../support/database.js';
 import { fileRobot, recordEvent, SAMPLE_EVENT_DATA } from '../support/fleet.js';
-import { roboledger } from './ledger-cli-support.js';
+import { expectExit, PROCESS_TEST_TIMEOUT_MS, roboledger } from './ledger-cli-support.js';
 
 const ORIGIN = 'audit.roboledger.example/ledger';
 
-describe(`roboledger audit, as a process (${backend})`, () => {
+describe(`roboledger audit, as a process (${backend})`, { timeout: PROCESS_TEST_TIMEOUT_MS }, () => {
   const { signerKey } = generateSignerKey(ORIGIN);
   const verifierKey = verifierKeyOf(signerKey);
   let dataDir: string;
@@ -88,14 +88,14 @@ describe(`roboledger audit, as a process (${backend})`, () => {
   it('exits 0 on an untouched ledger, with the key given or found like serve finds it', async () => {
     const given = await roboledger(['audit', '--key', verifierKey], env);
     expect(given.stderr).toBe('');
-    expect(given.status).toBe(0);
+    expectExit(given, 0);
     expect(given.stdout).toMatch(
       /audit: \d+ entries .* \(signatures checked\), 0 cosignatures: everything matches/,
     );
     const found = await roboledger(['audit'], { ...env, ROBOLEDGER_LEDGER_KEY: signerKey });
-    expect(found.status).toBe(0);
+    expectExit(found, 0);
     const wrongKey = await roboledger(['audit', '--key', generateSignerKey(ORIGIN).verifierKey], env);
-    expect(wrongKey.status).toBe(1);
+    expectExit(wrongKey, 1);
     expect(wrongKey.stdout).toContain('MISMATCH CHECKPOINT_SIGNATURE_INVALID');
   });
 
@@ -106,7 +106,7 @@ describe(`roboledger audit, as a process (${backend})`, () => {
     );
     await release(db);
     const res = await roboledger(['audit', '--key', verifierKey, '--chunk', '3'], env);
-    expect(res.status).toBe(1);
+    expectExit(res, 1);
     expect(res.stdout).toContain(
       `MISMATCH RECORD_MISMATCH index=${eventIndex} kind=robot_event id=${eventId}: the stored record differs from the logged entry in data.siteName`,
     );
@@ -129,7 +129,7 @@ describe(`roboledger audit, as a process (${backend})`, () => {
     const empty = await mkdtemp(join(tmpdir(), 'rl-audit-empty-'));
     try {
       const res = await roboledger(['audit'], { ROBOLEDGER_DATA_DIR: empty });
-      expect(res.status).toBe(2);
+      expectExit(res, 2);
       expect(res.stderr).toContain('no database in');
     } finally {
       await rm(empty, { recursive: true, force: true });

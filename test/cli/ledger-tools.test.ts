@@ -19,7 +19,7 @@ import {
 import { ADMIN_TOKEN, createOrg } from '../support/app.js';
 import { backend } from '../support/database.js';
 import { fileRobot, type OrgRef, recordEvent, SAMPLE_EVENT_DATA } from '../support/fleet.js';
-import { roboledger } from './ledger-cli-support.js';
+import { expectExit, PROCESS_TEST_TIMEOUT_MS, roboledger } from './ledger-cli-support.js';
 
 // The writer's sequencing under test, not the platform's record kinds: any kind may be appended.
 const ANY_KIND = { has: () => true };
@@ -40,7 +40,9 @@ async function fakeLog(note: () => string): Promise<{ url: string; server: Serve
   return { url: `http://127.0.0.1:${address.port}`, server };
 }
 
-describe(`roboledger verify and witness, as processes (${backend})`, () => {
+describe(`roboledger verify and witness, as processes (${backend})`, {
+  timeout: PROCESS_TEST_TIMEOUT_MS,
+}, () => {
   let p: LedgerTestPlatform;
   let url: string;
   let dir: string;
@@ -68,16 +70,16 @@ describe(`roboledger verify and witness, as processes (${backend})`, () => {
   it('verify checkpoint: exit 0 with the log key, 1 with another key, 2 without a key', async () => {
     const ok = await roboledger(['verify', 'checkpoint', '--url', url, '--key', p.verifierKey]);
     expect(ok.stderr).toBe('');
-    expect(ok.status).toBe(0);
+    expectExit(ok, 0);
     expect(ok.stdout).toMatch(/^OK checkpoint test\.roboledger\.example\/ledger size \d+ root /);
 
     const other = generateSignerKey(ORIGIN).verifierKey;
     const wrong = await roboledger(['verify', 'checkpoint', '--url', url, '--key', other]);
-    expect(wrong.status).toBe(1);
+    expectExit(wrong, 1);
     expect(wrong.stderr).toContain('FAILED: the checkpoint is not signed by the log key');
 
     const missing = await roboledger(['verify', 'checkpoint', '--url', url]);
-    expect(missing.status).toBe(2);
+    expectExit(missing, 2);
     expect(missing.stderr).toContain('--key is required');
     const unreachable = await roboledger([
       'verify',
@@ -87,7 +89,7 @@ describe(`roboledger verify and witness, as processes (${backend})`, () => {
       '--key',
       p.verifierKey,
     ]);
-    expect(unreachable.status).toBe(3);
+    expectExit(unreachable, 3);
   });
 
   it('verify inclusion online with --save, then offline on the saved files; a tampered entry fails', async () => {
@@ -107,7 +109,7 @@ describe(`roboledger verify and witness, as processes (${backend})`, () => {
       saved,
     ]);
     expect(online.stderr).toBe('');
-    expect(online.status).toBe(0);
+    expectExit(online, 0);
     const size = Number(/size (\d+)/.exec(online.stdout)![1]);
     const files = {
       checkpoint: join(saved, `checkpoint-${size}`),
@@ -129,7 +131,7 @@ describe(`roboledger verify and witness, as processes (${backend})`, () => {
       files.proof,
     ]);
     expect(offline.stderr).toBe('');
-    expect(offline.status).toBe(0);
+    expectExit(offline, 0);
     expect(offline.stdout).toContain('OK entry 3');
 
     const doc = JSON.parse(await readFile(files.entry, 'utf8'));
@@ -149,7 +151,7 @@ describe(`roboledger verify and witness, as processes (${backend})`, () => {
       '--proof',
       files.proof,
     ]);
-    expect(tampered.status).toBe(1);
+    expectExit(tampered, 1);
     expect(tampered.stderr).toContain('entry 3');
 
     const beyond = await roboledger([
@@ -162,7 +164,7 @@ describe(`roboledger verify and witness, as processes (${backend})`, () => {
       '--key',
       keyFile,
     ]);
-    expect(beyond.status).toBe(1);
+    expectExit(beyond, 1);
   });
 
   it('verify consistency between two checkpoints, online and offline; reversed it is a rollback', async () => {
@@ -183,7 +185,7 @@ describe(`roboledger verify and witness, as processes (${backend})`, () => {
       saved,
     ]);
     expect(online.stderr).toBe('');
-    expect(online.status).toBe(0);
+    expectExit(online, 0);
     const offline = await roboledger([
       'verify',
       'consistency',
@@ -197,7 +199,7 @@ describe(`roboledger verify and witness, as processes (${backend})`, () => {
       join(saved, `consistency-${old.size}-${latest.size}.json`),
     ]);
     expect(offline.stderr).toBe('');
-    expect(offline.status).toBe(0);
+    expectExit(offline, 0);
     const reversed = await roboledger([
       'verify',
       'consistency',
@@ -208,7 +210,7 @@ describe(`roboledger verify and witness, as processes (${backend})`, () => {
       '--new',
       join(saved, `checkpoint-${old.size}`),
     ]);
-    expect(reversed.status).toBe(1);
+    expectExit(reversed, 1);
     expect(reversed.stderr).toContain('ROLLBACK');
   });
 
@@ -228,12 +230,12 @@ describe(`roboledger verify and witness, as processes (${backend})`, () => {
       saved,
     ]);
     expect(online.stderr).toBe('');
-    expect(online.status).toBe(0);
+    expectExit(online, 0);
     expect(online.stdout).toContain(`OK robot ${robotId}: 2 event(s)`);
     const size = Number(/size (\d+)/.exec(online.stdout)![1]);
     const file = join(saved, `robot-${robotId}-${size}.json`);
     const offline = await roboledger(['verify', 'robot', robotId, '--key', p.verifierKey, '--history', file]);
-    expect(offline.status).toBe(0);
+    expectExit(offline, 0);
 
     // A history with an event's entry changed, or one event swapped for another robot's, fails.
     const history = JSON.parse(await readFile(file, 'utf8'));
@@ -250,7 +252,7 @@ describe(`roboledger verify and witness, as processes (${backend})`, () => {
       '--history',
       file,
     ]);
-    expect(tampered.status).toBe(1);
+    expectExit(tampered, 1);
     expect(tampered.stderr).toContain(`event ${history.events[1].eventId}`);
 
     const stranger = await createOrg(p, 'operator');
@@ -265,7 +267,7 @@ describe(`roboledger verify and witness, as processes (${backend})`, () => {
       '--token',
       stranger.apiKey,
     ]);
-    expect(hidden.status).toBe(1);
+    expectExit(hidden, 1);
     expect(hidden.stderr).toContain('ROBOT_NOT_FOUND');
   });
 
@@ -273,10 +275,10 @@ describe(`roboledger verify and witness, as processes (${backend})`, () => {
     const key = join(dir, 'witness.key');
     const state = join(dir, 'witness.state');
     const init = await roboledger(['witness', '--init', '--key', key, '--name', 'witness.example/cli']);
-    expect(init.status).toBe(0);
+    expectExit(init, 0);
     const verifierKey = init.stdout.trim();
     expect(verifierKey).toMatch(/^witness\.example\/cli\+[0-9a-f]{8}\+/);
-    expect((await roboledger(['witness', '--init', '--key', key, '--name', 'x'])).status).toBe(2);
+    expectExit(await roboledger(['witness', '--init', '--key', key, '--name', 'x']), 2);
     const registered = await p.call('POST', '/v1/ledger/witnesses', {
       token: ADMIN_TOKEN,
       body: { verifierKey },
@@ -297,13 +299,13 @@ describe(`roboledger verify and witness, as processes (${backend})`, () => {
     ];
     const first = await roboledger(args);
     expect(first.stderr).toBe('');
-    expect(first.status).toBe(0);
+    expectExit(first, 0);
     expect(first.stdout).toContain('trusted on first use');
     await appendTestEntries(p, 5);
     const latest = await p.ctx.checkpointer.checkpointNow();
     const second = await roboledger(args);
     expect(second.stderr).toBe('');
-    expect(second.status).toBe(0);
+    expectExit(second, 0);
     expect(second.stdout).toContain(`cosigned size ${latest.size}, consistent with`);
     // The log now serves the witness's cosignature with the checkpoint, and verify can demand it.
     const served = await p.call('GET', `/v1/ledger/checkpoints/${latest.size}`);
@@ -319,7 +321,7 @@ describe(`roboledger verify and witness, as processes (${backend})`, () => {
       '--checkpoint',
       `${state}.cosigned`,
     ]);
-    expect(demanded.status).toBe(0);
+    expectExit(demanded, 0);
     const none = await roboledger(['witness', ...args.slice(1)]);
     expect(none.stdout).toContain('no new checkpoint');
     const oldCheckpoint = join(dir, 'before-rewrite');
@@ -338,7 +340,7 @@ describe(`roboledger verify and witness, as processes (${backend})`, () => {
 
     const before = await readFile(state, 'utf8');
     const refused = await roboledger(args);
-    expect(refused.status).toBe(1);
+    expectExit(refused, 1);
     expect(refused.stderr).toMatch(
       /REFUSED: FORK: the checkpoint of size \d+ does not extend the one of size \d+/,
     );
@@ -353,16 +355,14 @@ describe(`roboledger verify and witness, as processes (${backend})`, () => {
       '--key',
       p.verifierKey,
     ]);
-    expect(verified.status).toBe(1);
+    expectExit(verified, 1);
     expect(verified.stderr).toContain('FORK');
   });
 
   it('witness refuses a rolled-back checkpoint and one signed by another key, and keeps its state', async () => {
     const key = join(dir, 'witness2.key');
     const state = join(dir, 'witness2.state');
-    expect(
-      (await roboledger(['witness', '--init', '--key', key, '--name', 'witness.example/two'])).status,
-    ).toBe(0);
+    expectExit(await roboledger(['witness', '--init', '--key', key, '--name', 'witness.example/two']), 0);
     const args = (logUrl: string) => [
       'witness',
       '--url',
@@ -378,7 +378,7 @@ describe(`roboledger verify and witness, as processes (${backend})`, () => {
     ];
     await appendTestEntries(p, 2);
     const now = await p.ctx.checkpointer.checkpointNow();
-    expect((await roboledger(args(url))).status).toBe(0);
+    expectExit(await roboledger(args(url)), 0);
     const before = await readFile(state, 'utf8');
 
     const older = (
@@ -390,7 +390,7 @@ describe(`roboledger verify and witness, as processes (${backend})`, () => {
     const rollback = await fakeLog(() => older.note);
     servers.push(rollback.server);
     const rolled = await roboledger(args(rollback.url));
-    expect(rolled.status).toBe(1);
+    expectExit(rolled, 1);
     expect(rolled.stderr).toContain('ROLLBACK');
 
     const impostor = generateSignerKey(ORIGIN).signerKey;
@@ -401,10 +401,10 @@ describe(`roboledger verify and witness, as processes (${backend})`, () => {
     );
     servers.push(foreign.server);
     const refused = await roboledger(args(foreign.url));
-    expect(refused.status).toBe(1);
+    expectExit(refused, 1);
     expect(refused.stderr).toContain('not signed by its key');
     const verify = await roboledger(['verify', 'checkpoint', '--url', foreign.url, '--key', p.verifierKey]);
-    expect(verify.status).toBe(1);
+    expectExit(verify, 1);
     expect(await readFile(state, 'utf8')).toBe(before);
   });
 });

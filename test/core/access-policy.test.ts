@@ -47,8 +47,8 @@ const ROLE_NAMES = Object.keys(ROLES) as RoleName[];
 const MATRIX: Record<RobotAction, string> = {
   'robot.read':                 'AAAAACCAC AAAAC',
   'robot.events.read':          'AAAAACCAC AAAAC',
-  'robot.telemetry.read':       'AADAACCAC AAAAC',
-  'robot.alerts.read':          'AADAACCAC AAAAC',
+  'robot.telemetry.read':       'AADAACCAC ADDDC',
+  'robot.alerts.read':          'AADAACCAC ADDDC',
   'robot.alerts.ack':           'DDDAACCAC DDDDC',
   'robot.transfer.offer':       'DDDAACCDC DDDDC',
   'robot.grants.manage':        'DDDAACCDC DDDDC',
@@ -98,6 +98,38 @@ describe('decideRobotAccess', () => {
     expect(outcome(ROLES.makerOwner, 'robot.event.reinstatement', suspendedByActor)).toBe('A');
     // A grantee that is somehow recorded as the suspender still is neither owner nor maker.
     expect(outcome(ROLES.maintainer, 'robot.event.reinstatement', suspendedByActor)).toBe('D');
+  });
+
+  it('a grant gives exactly its scopes: telemetry needs `telemetry`, alerts `telemetry` or `maintenance`', () => {
+    for (const scope of GRANT_SCOPES) {
+      const kind = (Object.keys(GRANTABLE_SCOPES) as OrgKind[]).find((k) =>
+        GRANTABLE_SCOPES[k]?.includes(scope),
+      )!;
+      const holder = { kind, rel: grant(scope) };
+      expect({ scope, telemetry: outcome(holder, 'robot.telemetry.read') }).toEqual({
+        scope,
+        telemetry: scope === 'telemetry' ? 'A' : 'D',
+      });
+      expect({ scope, alerts: outcome(holder, 'robot.alerts.read') }).toEqual({
+        scope,
+        alerts: scope === 'telemetry' || scope === 'maintenance' ? 'A' : 'D',
+      });
+      // Any live grant shows the robot it was given for.
+      expect(outcome(holder, 'robot.read')).toBe('A');
+    }
+  });
+
+  it('one rule for refusals: 404 exactly when the robot is not visible at all, 403 otherwise', () => {
+    for (const name of ROLE_NAMES) {
+      const hidden = outcome(ROLES[name], 'robot.read') === 'C';
+      for (const action of Object.keys(MATRIX) as RobotAction[]) {
+        const result = outcome(ROLES[name], action);
+        if (result !== 'A')
+          expect({ name, action, result }).toEqual({ name, action, result: hidden ? 'C' : 'D' });
+      }
+    }
+    // The manufacturer of a sold robot sees it, so its telemetry is forbidden, not hidden.
+    expect(outcome(ROLES.maker, 'robot.telemetry.read')).toBe('D');
   });
 
   it('every decision carries a reason', () => {

@@ -1,4 +1,4 @@
-// robot-id.md "Check character": every single-character substitution is detected (enumerated
+// docs/robot-id.md "Check character": every single-character substitution is detected (enumerated
 // here, exhaustively over positions and alphabet, around a fixed sample of valid IDs), and
 // about 99.84% of adjacent transpositions (measured here over random valid IDs).
 import { describe, expect, it } from 'vitest';

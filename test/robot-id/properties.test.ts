@@ -106,7 +106,7 @@ describe('the fast check and the diagnosis agree', () => {
   });
 });
 
-/** The MOD 37,36 check character straight from robot-id.md, independent of the implementation. */
+/** The MOD 37,36 check character straight from docs/robot-id.md, independent of the implementation. */
 function checkCharacterOf(first28: string): string {
   const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
   let p = 36;

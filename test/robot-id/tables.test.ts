@@ -103,7 +103,7 @@ describe('VIN year table', () => {
 });
 
 describe('ISO/IEC 7064 MOD 37,36', () => {
-  /** robot-id.md, literally: the loop over all 29 characters ends with S = 1. */
+  /** docs/robot-id.md, literally: the loop over all 29 characters ends with S = 1. */
   function endsWithOne(text: string): boolean {
     let p = 36;
     let s = 0;

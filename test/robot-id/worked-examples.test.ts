@@ -1,4 +1,4 @@
-// The three worked examples of robot-id.md "Worked examples", read as the spec's table reads them.
+// The three worked examples of docs/robot-id.md "Worked examples", read as the spec's table reads them.
 import { describe, expect, it } from 'vitest';
 import {
   computeCheckCharacter,
@@ -76,7 +76,7 @@ const EXAMPLES = [
   },
 ] as const;
 
-describe('robot-id.md worked examples', () => {
+describe('docs/robot-id.md worked examples', () => {
   it.each(EXAMPLES)('$id is valid and decodes to the reading in the spec', ({ id, reading }) => {
     expect(validateRobotId(id)).toEqual({ valid: true, scheme: 'RID-1', id });
     expect(decodeRobotId(id)).toMatchObject({ scheme: 'RID-1', id, ...reading });

@@ -1,4 +1,4 @@
-// The authorization matrix (ARCHITECTURE.md "Hardening"): every route the app registers ×
+// The authorization matrix (docs/architecture.md "Authorization"): every route the app registers ×
 // every role → the status it answers. Requests are well-formed and aimed at prepared fixtures,
 // so a status says who may do what, not that a body was wrong. Routes are collected from the
 // app itself (an onRoute hook on every Fastify instance made in this file): a route without a
@@ -176,6 +176,27 @@ describe(`authorization matrix (${backend})`, () => {
     { method: 'GET', route: '/metrics', call: () => ({ url: '/metrics' }), expect: all(200) },
     { method: 'GET', route: '/openapi.json', call: () => ({ url: '/openapi.json' }), expect: all(200) },
     { method: 'GET', route: '/docs', call: () => ({ url: '/docs' }), expect: all(200) },
+    // The reference page's own routes (Swagger UI, assets served from node_modules).
+    { method: 'GET', route: '/docs/json', call: () => ({ url: '/docs/json' }), expect: all(200) },
+    { method: 'GET', route: '/docs/yaml', call: () => ({ url: '/docs/yaml' }), expect: all(200) },
+    {
+      method: 'GET',
+      route: '/docs/static/index.html',
+      call: () => ({ url: '/docs/static/index.html' }),
+      expect: all(302),
+    },
+    {
+      method: 'GET',
+      route: '/docs/static/swagger-initializer.js',
+      call: () => ({ url: '/docs/static/swagger-initializer.js' }),
+      expect: all(200),
+    },
+    {
+      method: 'GET',
+      route: '/docs/static/*',
+      call: () => ({ url: '/docs/static/swagger-ui-bundle.js' }),
+      expect: all(200),
+    },
 
     // Organisations and keys (the owner's organisation is the one asked about).
     {
@@ -192,6 +213,13 @@ describe(`authorization matrix (${backend})`, () => {
       route: '/v1/orgs',
       call: () => ({ url: '/v1/orgs' }),
       expect: '401 200 200 403 403 403 403 403 403 403 403 403 403',
+    },
+    { method: 'GET', route: '/v1/me', call: () => ({ url: '/v1/me' }), expect: AUTHENTICATED },
+    {
+      method: 'GET',
+      route: '/v1/directory/orgs',
+      call: () => ({ url: '/v1/directory/orgs?q=a' }),
+      expect: AUTHENTICATED,
     },
     {
       method: 'GET',
@@ -433,15 +461,22 @@ describe(`authorization matrix (${backend})`, () => {
       method: 'GET',
       route: '/v1/robots/:robotId/telemetry',
       call: () => ({ url: `/v1/robots/${robot.robotId}/telemetry` }),
-      expect: '401 200 200 403 404 200 404 404 200 404 200 404 404',
+      expect: '401 200 200 403 404 200 404 404 200 404 403 404 404',
     },
     {
       method: 'GET',
       route: '/v1/robots/:robotId/telemetry/latest',
       call: () => ({ url: `/v1/robots/${robot.robotId}/telemetry/latest` }),
-      expect: '401 200 200 403 404 200 404 404 200 404 200 404 404',
+      expect: '401 200 200 403 404 200 404 404 200 404 403 404 404',
     },
     { method: 'GET', route: '/v1/alerts', call: () => ({ url: '/v1/alerts' }), expect: AUTHENTICATED },
+    {
+      method: 'GET',
+      route: '/v1/alerts',
+      variant: 'one robot',
+      call: () => ({ url: `/v1/alerts?robotId=${robot.robotId}` }),
+      expect: '401 200 200 403 404 200 404 404 200 404 403 404 404',
+    },
     {
       method: 'POST',
       route: '/v1/alerts/:alertId/ack',
@@ -536,8 +571,10 @@ describe(`authorization matrix (${backend})`, () => {
     const key = (method: string, url: string) => `${method} ${url}`;
     const routes = new Set(registered.filter((r) => r.method !== 'HEAD').map((r) => key(r.method, r.url)));
     // HEAD routes are Fastify's automatic twins of GET routes (checked below with the GET rows).
+    // A plugin's '/' route under a prefix (Swagger UI's /docs) also answers at 'prefix/', whose
+    // GET Fastify registers without calling onRoute: its HEAD twin stands for the slashless GET.
     for (const head of registered.filter((r) => r.method === 'HEAD')) {
-      expect(routes, `HEAD ${head.url} without GET`).toContain(key('GET', head.url));
+      expect(routes, `HEAD ${head.url} without GET`).toContain(key('GET', head.url.replace(/(.)\/$/, '$1')));
     }
     const rows = new Set(ROWS.map((r) => key(r.method, r.route)));
     expect(

@@ -1,6 +1,10 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROBOT_STATUSES } from '../../src/core/lifecycle.js';
 import { type DemoFleet, seedDemoFleet } from '../../src/server/demo/demo-fleet.js';
+import { DEMO_FLEET_FILE, DEMO_TOKEN_FILE, describeDemo } from '../../src/server/demo/demo-setup.js';
 import { ADMIN_TOKEN, startTestPlatform, type TestPlatform } from '../support/app.js';
 import { backend } from '../support/database.js';
 
@@ -10,7 +14,7 @@ describe(`the demo fleet of npm start (${backend})`, () => {
   beforeAll(async () => {
     p = await startTestPlatform();
     fleet = await seedDemoFleet(p.app, ADMIN_TOKEN);
-  }, 120_000);
+  });
   afterAll(async () => {
     await p?.close();
   });
@@ -51,5 +55,28 @@ describe(`the demo fleet of npm start (${backend})`, () => {
     );
     expect(rows[0]!.n).toBe(rows[0]!.max + 1);
     expect((await p.ctx.ledger.head()).size).toBe(rows[0]!.n);
+  });
+
+  it('prints where the registry token and the API keys are kept, never the secrets (stdout is a log)', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'rl-demo-banner-'));
+    try {
+      await writeFile(join(dataDir, DEMO_TOKEN_FILE), `${ADMIN_TOKEN}\n`, { mode: 0o600 });
+      const config = { ...p.ctx.config, dataDir, adminToken: ADMIN_TOKEN };
+      const secrets = [
+        ADMIN_TOKEN,
+        ...fleet.organisations.map((o) => o.apiKey),
+        ...fleet.robots.map((r) => r.ownerKey),
+      ];
+      const own = describeDemo(fleet, config, 'http://127.0.0.1:8080');
+      for (const secret of secrets) expect(own).not.toContain(secret);
+      expect(own).toContain(join(dataDir, DEMO_TOKEN_FILE));
+      expect(own).toContain(join(dataDir, DEMO_FLEET_FILE));
+      // A token the operator set is not the demo's: the banner names the variable.
+      const configured = describeDemo(fleet, { ...config, adminToken: 'operator-set-token-0123456789' }, 'x');
+      expect(configured).not.toContain('operator-set-token-0123456789');
+      expect(configured).toContain('ROBOLEDGER_ADMIN_TOKEN');
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -3,7 +3,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { type App, buildApp } from '../../src/server/app.js';
 import type { AppContext } from '../../src/server/app-context.js';
 import { loadConfig } from '../../src/server/config.js';
-import { closeAppContext, createAppContext } from '../../src/server/context.js';
+import { type ContextOptions, closeAppContext, createAppContext } from '../../src/server/context.js';
 import { openTestDatabase, type TestDatabase } from './database.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -21,12 +21,20 @@ export interface TestPlatform {
   close(): Promise<void>;
 }
 
-export async function startTestPlatform(
-  options: { clock?: () => Date; env?: Record<string, string> } = {},
-): Promise<TestPlatform> {
+export interface TestPlatformOptions {
+  clock?: () => Date;
+  /** The checkpointer's timers: ManualTimers (manual-timers.ts) to move time on by hand. */
+  checkpointTimers?: ContextOptions['checkpointTimers'];
+  env?: Record<string, string>;
+}
+
+export async function startTestPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {
   const database = await openTestDatabase();
   const config = loadConfig({ ROBOLEDGER_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent', ...options.env });
-  const ctx = await createAppContext(database.db, config, options.clock ? { clock: options.clock } : {});
+  const ctx = await createAppContext(database.db, config, {
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.checkpointTimers ? { checkpointTimers: options.checkpointTimers } : {}),
+  });
   const app = await buildApp(ctx);
   await app.ready();
   return {

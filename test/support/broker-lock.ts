@@ -10,6 +10,11 @@ import { join } from 'node:path';
 
 const LOCK = join(tmpdir(), 'roboledger-test-external-broker.lock');
 
+/** How long a file waits for the others to finish with the broker (on a loaded machine, minutes). */
+export const BROKER_WAIT_MS = 10 * 60_000;
+/** The timeout of a beforeAll that waits for the broker: above the wait, plus time to start. */
+export const BROKER_HOOK_TIMEOUT_MS = BROKER_WAIT_MS + 5 * 60_000;
+
 function holderAlive(): boolean {
   try {
     process.kill(Number(readFileSync(join(LOCK, 'pid'), 'utf8')), 0);
@@ -23,7 +28,7 @@ function holderAlive(): boolean {
 }
 
 /** Waits until this process holds the external broker; resolves with the release function. */
-export async function holdExternalBroker(timeoutMs = 170_000): Promise<() => void> {
+export async function holdExternalBroker(timeoutMs = BROKER_WAIT_MS): Promise<() => void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

@@ -1,4 +1,4 @@
-// How a robot signs a batch (api-v1.md "Telemetry"): a compact JWS (RFC 7515 §7.1), protected
+// How a robot signs a batch (docs/api.md "Telemetry"): a compact JWS (RFC 7515 §7.1), protected
 // header {"alg":"EdDSA","kid":<robot ID>}, Ed25519 over `header.payload` (RFC 8037 §3.1).
 import { type KeyObject, sign } from 'node:crypto';
 import type { TelemetryPayload } from '../telemetry/payload.js';

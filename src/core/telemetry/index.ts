@@ -5,3 +5,4 @@ export * from './batch-digest.js';
 export * from './health.js';
 export * from './payload.js';
 export * from './rollups.js';
+export * from './signed-json.js';

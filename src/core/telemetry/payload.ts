@@ -1,10 +1,12 @@
-// The telemetry batch payload (api-v1.md "Telemetry") and its validation. Pure: the bytes come
+// The telemetry batch payload (docs/api.md "Telemetry") and its validation. Pure: the bytes come
 // from a robot over the network, so everything here treats them as hostile — every field is
 // type-checked, every number range-checked, unknown fields refused (a signed field the
 // platform silently dropped could not be shown again as evidence), and the first problem is
 // reported with its JSON path so firmware authors can find it.
 
-/** Limits of one batch (api-v1.md "Telemetry": at most 1,000 samples or 1 MiB). */
+import { parseTimestamp } from '../timestamp.js';
+
+/** Limits of one batch (docs/api.md "Telemetry": at most 1,000 samples or 1 MiB). */
 export const TELEMETRY_LIMITS = {
   maxSamples: 1000,
   /** Bytes of the compact JWS as sent. */
@@ -29,9 +31,6 @@ export const PHYSICAL_RANGES = {
 
 /** A fault code: upper-case letters, digits and `_.-`, as firmware reports them. */
 export const FAULT_CODE = /^[A-Z0-9][A-Z0-9_.-]{0,31}$/;
-
-/** RFC 3339 in UTC (`Z`), as api-v1.md "Conventions" asks; fractions to nanoseconds. */
-const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 
 export interface TelemetrySample {
   t: string;
@@ -166,11 +165,6 @@ function jointArray(
   }
 }
 
-/** Parses an RFC 3339 UTC timestamp to ms, or NaN. */
-export function parseUtcTimestamp(value: string): number {
-  return RFC3339_UTC.test(value) ? Date.parse(value) : Number.NaN;
-}
-
 /**
  * Checks a decoded payload (the JSON value, not text) against the schema, the physical
  * ranges, the model's joint count and the clock. Returns the first problem found, or the
@@ -221,9 +215,15 @@ function check(value: unknown, expect: PayloadExpectations): ValidatedPayload {
     );
     if (typeof s.t !== 'string')
       fail('TELEMETRY_MALFORMED_PAYLOAD', at('/t')(), `${at('/t')()} must be a string`);
-    const ms = parseUtcTimestamp(s.t);
-    if (Number.isNaN(ms))
-      fail('TELEMETRY_MALFORMED_PAYLOAD', at('/t')(), `${at('/t')()} must be an RFC 3339 UTC time`);
+    // Strict: a day its month does not have is refused here, never rolled over (timestamp.ts).
+    const ms = parseTimestamp(s.t, { utcOnly: true });
+    if (ms === undefined) {
+      fail(
+        'TELEMETRY_MALFORMED_PAYLOAD',
+        at('/t')(),
+        `${at('/t')()} must be an RFC 3339 UTC time of a real calendar date (…T…Z)`,
+      );
+    }
     if (ms > latestAllowed) {
       fail(
         'TELEMETRY_TIMESTAMP_FUTURE',

@@ -1,4 +1,5 @@
 import { PGlite, types } from '@electric-sql/pglite';
+import { claimDataDir, restrictUmask, tightenDataDir } from './data-dir.js';
 import {
   type CopyRows,
   copyStatement,
@@ -41,10 +42,24 @@ export interface PgliteDatabaseOptions {
 }
 
 export async function openPgliteDatabase(options: PgliteDatabaseOptions = {}): Promise<Database> {
-  const db = await PGlite.create({
-    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
-    parsers: { [types.INT8]: (value: string) => Number(value) },
-  });
+  // A data directory is this process's alone, and its user's alone, while it is open.
+  const claim = options.dataDir === undefined ? undefined : await claimDataDir(options.dataDir);
+  const restoreUmask = claim ? restrictUmask() : () => {};
+  const letGo = () => {
+    claim?.release();
+    restoreUmask();
+  };
+  let db: PGlite;
+  try {
+    db = await PGlite.create({
+      ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+      parsers: { [types.INT8]: (value: string) => Number(value) },
+    });
+    if (options.dataDir !== undefined) await tightenDataDir(options.dataDir);
+  } catch (error) {
+    letGo();
+    throw error;
+  }
   const direct = adapt(db);
   return {
     dialect: 'pglite',
@@ -66,7 +81,12 @@ export async function openPgliteDatabase(options: PgliteDatabaseOptions = {}): P
       await db.exec(sql);
     },
     async close() {
-      await db.close();
+      try {
+        await db.close();
+        if (options.dataDir !== undefined) await tightenDataDir(options.dataDir);
+      } finally {
+        letGo();
+      }
     },
   };
 }

@@ -1,6 +1,7 @@
 // `serve --demo`: a registry token for the demo (kept in the data directory so restarts keep
 // it), and the demo fleet seeded once, when the database holds nothing but the registry.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PlatformConfig } from '../config.js';
@@ -10,7 +11,8 @@ import { type DemoFleet, seedDemoFleet } from './demo-fleet.js';
 export const DEMO_FLEET_FILE = 'demo-fleet.json';
 /** The simulator's fleet file: the live demo robots with their keys and next sequence numbers. */
 export const DEMO_SIM_FILE = 'demo-sim-fleet.json';
-const DEMO_TOKEN_FILE = 'demo-admin-token';
+/** The demo's own registry token, when ROBOLEDGER_ADMIN_TOKEN is not set (0600). */
+export const DEMO_TOKEN_FILE = 'demo-admin-token';
 
 /** The config with an admin token: the configured one, or the demo's own. */
 export async function demoConfig(config: PlatformConfig): Promise<PlatformConfig> {
@@ -87,7 +89,6 @@ export async function streamDemoTelemetry(
     duration: 0,
     seed: Date.now() % 100_000,
     timeScale: 3600,
-    jointCount: 0,
     fleetFile: file,
     log: (line) => log.debug(line),
     signal: abort.signal,
@@ -100,21 +101,35 @@ export async function streamDemoTelemetry(
   };
 }
 
+/**
+ * The demo's banner. It names where the registry token and the API keys are kept (files 0600 in
+ * the data directory), never the secrets themselves: the banner goes to stdout, which is a log.
+ */
 export function describeDemo(fleet: DemoFleet, config: PlatformConfig, url: string): string {
   const byStatus = new Map<string, number>();
   for (const r of fleet.robots) byStatus.set(r.status, (byStatus.get(r.status) ?? 0) + 1);
   const sample = fleet.robots.find((r) => r.status === 'in_service');
-  const operator = fleet.organisations.find((o) => o.kind === 'operator');
+  const tokenFile = join(config.dataDir, DEMO_TOKEN_FILE);
+  const ownToken = (() => {
+    try {
+      return readFileSync(tokenFile, 'utf8').trim() === config.adminToken;
+    } catch {
+      return false;
+    }
+  })();
+  const token = ownToken ? `$(cat ${tokenFile})` : '$ROBOLEDGER_ADMIN_TOKEN';
   return [
     `Demo fleet: ${fleet.organisations.length} organisations, ${fleet.robots.length} robots (${[...byStatus]
       .map(([s, n]) => `${n} ${s}`)
       .join(', ')})`,
-    `  registry token: ${config.adminToken}   (demo only; set ROBOLEDGER_ADMIN_TOKEN for real use)`,
-    `  every demo organisation's API key: ${join(config.dataDir, DEMO_FLEET_FILE)}`,
+    ownToken
+      ? `  registry token: in ${tokenFile}   (demo only; set ROBOLEDGER_ADMIN_TOKEN for real use)`
+      : '  registry token: the ROBOLEDGER_ADMIN_TOKEN you set',
+    `  every demo organisation's API key: in ${join(config.dataDir, DEMO_FLEET_FILE)}`,
     sample ? `  try: curl ${url}/v1/public/robots/${sample.robotId}` : '',
-    sample && operator ? `       curl -H "Authorization: Bearer ${operator.apiKey}" ${url}/v1/robots` : '',
+    `       curl -H "Authorization: Bearer ${token}" ${url}/v1/robots`,
     sample
-      ? `       curl -H "Authorization: Bearer ${sample.ownerKey}" "${url}/v1/robots/${sample.robotId}/telemetry?resolution=1m"`
+      ? `       curl -H "Authorization: Bearer ${token}" "${url}/v1/robots/${sample.robotId}/telemetry?resolution=1m"`
       : '',
     `  telemetry: the demo robots in service stream signed batches (simulator, 1 sample/s each)`,
     '',

@@ -1,5 +1,5 @@
 // Every error leaves the server as `{"error": {"code", "message", "details"}}` with the
-// status of its code (api-v1.md "Conventions"): never a stack trace, never a 500 for bad input.
+// status of its code (docs/api.md "Conventions"): never a stack trace, never a 500 for bad input.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CODES, type ErrorCode, PlatformError } from '../../core/errors.js';
 import { SQLSTATE, sqlState } from '../db/sql-client.js';
@@ -15,15 +15,37 @@ export function envelope(code: ErrorCode, message: string, details?: Record<stri
 /** Maps anything thrown by a route, a hook or Fastify itself to a coded error. */
 export function toPlatformError(error: unknown): PlatformError {
   if (error instanceof PlatformError) return error;
-  const e = error as Partial<FastifyError> & { validation?: { instancePath?: string; message?: string }[] };
+  const e = error as Partial<FastifyError> & {
+    validation?: {
+      instancePath?: string;
+      message?: string;
+      keyword?: string;
+      params?: { allowedValues?: unknown };
+    }[];
+  };
   if (e.validation) {
-    const issues = e.validation.map((v) => ({
-      path: v.instancePath || '/',
-      message: v.message ?? 'invalid',
-    }));
-    return new PlatformError('VALIDATION_FAILED', e.message ?? 'invalid request', { issues });
+    let allowedNamed = '';
+    const issues = e.validation.map((v) => {
+      // A value outside a list (an unknown event type, say) is answered with the list.
+      const allowed =
+        v.keyword === 'enum' && Array.isArray(v.params?.allowedValues) ? v.params.allowedValues : null;
+      if (allowed && !allowedNamed) allowedNamed = `: ${allowed.join(', ')}`;
+      return {
+        path: v.instancePath || '/',
+        message: v.message ?? 'invalid',
+        ...(allowed ? { allowed } : {}),
+      };
+    });
+    return new PlatformError('VALIDATION_FAILED', `${e.message ?? 'invalid request'}${allowedNamed}`, {
+      issues,
+    });
   }
   switch (e.code) {
+    // Fastify's router refuses these before any route (`frameworkErrors` sends them here).
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new PlatformError('URI_TOO_LONG', 'a path segment is longer than 100 characters');
+    case 'FST_ERR_BAD_URL':
+      return new PlatformError('VALIDATION_FAILED', 'the path is not a valid URL component');
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new PlatformError('PAYLOAD_TOO_LARGE', 'the body is larger than this route accepts');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':

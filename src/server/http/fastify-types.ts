@@ -7,7 +7,7 @@ declare module 'fastify' {
     actor: Actor | undefined;
   }
   interface FastifyContextConfig {
-    /** No credentials needed (health, OpenAPI, public robot check, ledger reads). */
+    /** No credentials needed (docs/api.md: health, OpenAPI, public robot check, ledger reads). */
     public?: boolean;
     /** The coded error of a body over this route's limit (default PAYLOAD_TOO_LARGE). */
     bodyTooLarge?: () => PlatformError;

@@ -36,10 +36,27 @@ export class LedgerIntegrityError extends Error {
   override readonly name = 'LedgerIntegrityError';
 }
 
+/**
+ * The one timer the checkpointer waits on. Real timers by default; tests pass their own to move
+ * time on by hand, so "within a second" is checked without waiting for one. A callback's
+ * promise settles when the checkpoint it started is stored (or has failed and been reported).
+ */
+export interface CheckpointTimers {
+  setTimeout(callback: () => Promise<void>, delayMs: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** setTimeout, unref'd: a pending checkpoint does not keep the process alive (close() signs it). */
+const REAL_TIMERS: CheckpointTimers = {
+  setTimeout: (callback, delayMs) => setTimeout(callback, delayMs).unref(),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
 export interface CheckpointerOptions {
   /** Most time from the first uncheckpointed commit to its checkpoint (default 1000 ms). */
   delayMs?: number;
   clock?: () => Date;
+  timers?: CheckpointTimers;
   /** Where failures of background checkpoints go (default: stderr). */
   onError?: (error: unknown) => void;
 }
@@ -49,8 +66,9 @@ export class LedgerCheckpointer {
   readonly #key: LedgerKey;
   readonly #delayMs: number;
   readonly #clock: () => Date;
+  readonly #timers: CheckpointTimers;
   #onError: (error: unknown) => void;
-  #timer: NodeJS.Timeout | undefined;
+  #timer: unknown;
   /** Largest size known to be checkpointed. */
   #signedSize = -1;
   /** Largest committed size this process was told about. */
@@ -64,6 +82,7 @@ export class LedgerCheckpointer {
     this.#key = key;
     this.#delayMs = options.delayMs ?? 1000;
     this.#clock = options.clock ?? (() => new Date());
+    this.#timers = options.timers ?? REAL_TIMERS;
     this.#onError =
       options.onError ??
       ((error) => process.stderr.write(`roboledger: ledger checkpoint failed: ${describe(error)}\n`));
@@ -86,14 +105,16 @@ export class LedgerCheckpointer {
   /** Called after each commit (LedgerWriter onCommit): schedules a checkpoint within delayMs. */
   notify(tree: CommittedTree): void {
     if (tree.size > this.#committedSize) this.#committedSize = tree.size;
-    if (this.#closed || tree.size <= this.#signedSize || this.#timer) return;
+    if (this.#closed || tree.size <= this.#signedSize || this.#timer !== undefined) return;
     // Debounced from the first uncheckpointed commit, not the last: a steady stream of appends
     // still gets a checkpoint every delayMs.
-    this.#timer = setTimeout(() => {
+    this.#timer = this.#timers.setTimeout(() => {
       this.#timer = undefined;
-      this.checkpointNow().catch((error) => this.#onError(error));
+      return this.checkpointNow().then(
+        () => {},
+        (error) => this.#onError(error),
+      );
     }, this.#delayMs);
-    this.#timer.unref();
   }
 
   /** At start-up: checkpoints at once whatever was committed but not yet checkpointed. */
@@ -112,7 +133,7 @@ export class LedgerCheckpointer {
   /** Stops the timer and checkpoints anything committed since the last checkpoint. */
   async close(): Promise<void> {
     this.#closed = true;
-    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#timer !== undefined) this.#timers.clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#committedSize > this.#signedSize) {
       await this.checkpointNow().catch((error) => this.#onError(error));

@@ -1,5 +1,5 @@
 // A ledger entry is the RFC 8785 (JCS) canonical JSON of a record: the same record always
-// gives the same bytes, so anyone can recompute the leaf from the record (api-v1.md "Ledger").
+// gives the same bytes, so anyone can recompute the leaf from the record (docs/api.md "Ledger").
 
 import canonicalizeModule from 'canonicalize';
 import { PlatformError } from '../../core/errors.js';

@@ -121,7 +121,7 @@ export async function loadLedgerKey(
     return { key: ledgerKeyFromSignerKey(existing, origin), source: 'data directory', path };
   }
   if (!options.create) return undefined;
-  await mkdir(settings.dataDir, { recursive: true });
+  await mkdir(settings.dataDir, { recursive: true, mode: 0o700 });
   const { signerKey } = generateSignerKey(origin);
   try {
     // 'wx': two processes starting at once must not each write a different key.

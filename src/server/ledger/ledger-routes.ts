@@ -1,4 +1,4 @@
-// The ledger's HTTP face (docs/ledger.md). Reads are public, like
+// The ledger's HTTP face (docs/api.md "Ledger"; docs/ledger.md). Reads are public, like
 // Certificate Transparency: the log is meant to be checked by anyone holding its verifier key,
 // and entries hold only what each record's ledger entry discloses. Also the C2SP tlog-tiles
 // read API (/checkpoint, /tile/...) so that mirrors and witnesses follow the log with

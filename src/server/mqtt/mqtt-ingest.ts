@@ -8,7 +8,11 @@ import { isTransient, rejectionMessage, robotOfTelemetryTopic } from './topics.j
 
 export type MessageOutcome =
   | { status: 'stored' | 'duplicate' }
-  /** Refused for good: publish `message` to the robot's rejected topic, then acknowledge. */
+  /**
+   * Refused for good, the batch's own fault (a value the database refused included:
+   * TELEMETRY_UNPROCESSABLE): publish `message` to the robot's rejected topic, then acknowledge,
+   * so that a batch that can never be stored is not redelivered forever.
+   */
   | { status: 'refused'; robotId: string; message: string; error: PlatformError }
   /** Not processed (shutting down, database unreachable): do not acknowledge; it will be redelivered. */
   | { status: 'retry'; error: unknown };

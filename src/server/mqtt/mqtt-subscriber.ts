@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import { ingestMqttMessage } from './mqtt-ingest.js';
+import { MQTT_MAX_PACKET_BYTES } from './packet-size-guard.js';
 import type { TelemetrySink } from './telemetry-sink.js';
 import { rejectedTopic, TELEMETRY_TOPIC_FILTER } from './topics.js';
 
@@ -35,7 +36,8 @@ async function connectOne(
     clean: true,
     reconnectPeriod: 1000,
     connectTimeout: 10_000,
-    properties: { receiveMaximum: options.receiveMaximum ?? 64 },
+    // The broker drops for us any message larger than a batch can be (MQTT 5 §3.1.2.11.4).
+    properties: { receiveMaximum: options.receiveMaximum ?? 64, maximumPacketSize: MQTT_MAX_PACKET_BYTES },
   });
   let closing = false;
   client.handleMessage = (packet, callback) => {

@@ -1,4 +1,4 @@
-// MQTT topics of telemetry (api-v1.md "Telemetry").
+// MQTT topics of telemetry (docs/api.md "Telemetry").
 import { PlatformError } from '../../core/errors.js';
 
 export const TELEMETRY_TOPIC_FILTER = 'roboledger/v1/robots/+/telemetry';

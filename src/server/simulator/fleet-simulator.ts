@@ -1,14 +1,14 @@
 // A fleet of simulated robots that age plausibly (core/simulation), each signing its telemetry
 // batches with its own Ed25519 device key and sending them over HTTP or MQTT at a chosen rate.
-// With a manufacturer API key it files (and deploys) its robots first and writes them, private
-// keys included, to a fleet file that later runs reuse. `roboledger sim` (cli/sim-command.ts)
-// and the demo (server/demo) run it.
+// With a manufacturer API key it files (and deploys) its robots first, as units of a model the
+// manufacturer already has, and writes them, private keys included, to a fleet file that later
+// runs reuse. `roboledger sim` (cli/sim-command.ts) and the demo (server/demo) run it.
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
+import { mqttConnectToken } from '../../core/mqtt-credentials.js';
 import { type SimulatedRobot, signTelemetryBatch, simulateFleet } from '../../core/simulation/index.js';
-import { S34 } from '../../robot-id/index.js';
 
 export interface FleetFileRobot {
   robotId: string;
@@ -38,7 +38,6 @@ export interface SimOptions {
   seed: number;
   /** Simulated seconds per real second. */
   timeScale: number;
-  jointCount: number;
   fleetFile: string;
   log?: (line: string) => void;
   signal?: AbortSignal;
@@ -72,50 +71,63 @@ interface ApiBody {
   id?: string;
   robotId?: string;
   error?: { code: string };
+  items?: {
+    id: string;
+    code?: string;
+    modelCode?: string;
+    jointCount?: number;
+    hardwareRevisions?: { code: string }[];
+  }[];
 }
 
 async function api(url: string, token: string, method: string, path: string, body?: unknown) {
   const res = await fetch(`${url}${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
   return { status: res.status, json: (text ? JSON.parse(text) : {}) as ApiBody };
 }
 
-/** Files `count` robots of a new simulated model as the manufacturer behind `token`, deployed. */
+/** The simulator cannot start as asked; the message says what to do. */
+export class SimSetupError extends Error {
+  override readonly name = 'SimSetupError';
+}
+
+/**
+ * Files `count` robots, deployed, as the manufacturer behind `token`: units of its first model
+ * at its first site. Simulated robots are units of products the manufacturer already has; the
+ * simulator adds nothing to the catalogue every organisation reads.
+ */
 async function fileFleet(options: SimOptions): Promise<FleetFile> {
   const { url, token } = options;
-  let model: ApiBody | undefined;
-  for (let attempt = 0; attempt < 20 && !model; attempt++) {
-    const code = S34[Math.floor(Math.random() * S34.length)]! + S34[Math.floor(Math.random() * S34.length)]!;
-    const res = await api(url, token, 'POST', '/v1/models', {
-      modelCode: code,
-      category: 'B',
-      name: `Simulated walker ${code}`,
-      jointCount: options.jointCount,
-      hardwareRevisions: [{ code: '1', params: {} }],
-      limits: { minBatterySohPct: 80, maxJointWear: 0.6, maxPositionErrorMm: 5 },
-    });
-    if (res.status === 201) model = res.json;
-    else if (res.status !== 409)
-      throw new Error(`POST /v1/models: ${res.status} ${JSON.stringify(res.json)}`);
+  const models = await api(url, token, 'GET', '/v1/models?limit=500');
+  const sites = await api(url, token, 'GET', '/v1/sites?limit=500');
+  if (models.status !== 200 || sites.status !== 200) {
+    throw new SimSetupError(
+      `the catalogue could not be read with this key (HTTP ${models.status}, ${sites.status})`,
+    );
   }
-  if (!model) throw new Error('could not find a free model code');
-  const site = await api(url, token, 'POST', '/v1/sites', {
-    code: '1',
-    name: 'Simulation site',
-    region: '420100',
-  });
-  if (site.status !== 201 && site.status !== 409) throw new Error(`POST /v1/sites: ${site.status}`);
+  const model = models.json.items?.[0];
+  const site = sites.json.items?.[0];
+  const revision = model?.hardwareRevisions?.[0]?.code;
+  if (!model || !revision || !site?.code || !model.jointCount) {
+    throw new SimSetupError(
+      'the simulator files units of a model and site the manufacturer already has, and this key has ' +
+        `${model ? 'no site' : 'no model'}: file one first (POST /v1/models, POST /v1/sites) or pass a fleet file`,
+    );
+  }
   const robots: FleetFileRobot[] = [];
   for (let i = 0; i < options.robots; i++) {
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
     const filed = await api(url, token, 'POST', '/v1/robots', {
       modelId: model.id,
-      hardwareRevision: '1',
-      siteCode: '1',
+      hardwareRevision: revision,
+      siteCode: site.code,
       productionDate: new Date().toISOString().slice(0, 10),
       intelligenceLevel: 3,
       devicePublicKey: publicKey.export({ format: 'jwk' }).x,
@@ -130,7 +142,7 @@ async function fileFleet(options: SimOptions): Promise<FleetFile> {
     if (deployed.status !== 201) throw new Error(`deployment of ${robotId}: ${deployed.status}`);
     robots.push({
       robotId,
-      jointCount: options.jointCount,
+      jointCount: model.jointCount,
       privateKeyJwk: privateKey.export({ format: 'jwk' }) as Record<string, string>,
       nextSeq: 0,
     });
@@ -171,26 +183,42 @@ function httpSender(url: string): Sender {
 
 async function mqttSender(
   mqttUrl: string,
-  robotIds: string[],
+  keys: Map<string, KeyObject>,
   onRejected: (code: string) => void,
 ): Promise<Sender> {
+  // One connection per robot, logged in as the robot: username = robot ID, password = a token
+  // signed with its device key (docs/security.md "MQTT"), fresh at every (re)connect.
   // MQTT 3.1.1: the embedded broker and Mosquitto both speak it.
-  const client: MqttClient = await mqtt.connectAsync(mqttUrl, { protocolVersion: 4, clean: true });
-  client.on('message', (_topic, payload) => {
-    try {
-      onRejected((JSON.parse(payload.toString()) as { error: { code: string } }).error.code);
-    } catch {
-      onRejected('UNREADABLE_REJECTION');
-    }
-  });
-  for (const id of robotIds)
-    await client.subscribeAsync(`roboledger/v1/robots/${id}/telemetry/rejected`, { qos: 1 });
+  const clients = new Map<string, MqttClient>();
+  for (const [robotId, key] of keys) {
+    const client: MqttClient = await mqtt.connectAsync(mqttUrl, {
+      protocolVersion: 4,
+      clean: true,
+      clientId: robotId,
+      username: robotId,
+      password: mqttConnectToken(robotId, key, Date.now()),
+    });
+    client.on('reconnect', () => {
+      client.options.password = mqttConnectToken(robotId, key, Date.now());
+    });
+    client.on('message', (_topic, payload) => {
+      try {
+        onRejected((JSON.parse(payload.toString()) as { error: { code: string } }).error.code);
+      } catch {
+        onRejected('UNREADABLE_REJECTION');
+      }
+    });
+    await client.subscribeAsync(`roboledger/v1/robots/${robotId}/telemetry/rejected`, { qos: 1 });
+    clients.set(robotId, client);
+  }
   return {
     async send(robotId, jws) {
-      await client.publishAsync(`roboledger/v1/robots/${robotId}/telemetry`, jws, { qos: 1 });
+      await clients.get(robotId)!.publishAsync(`roboledger/v1/robots/${robotId}/telemetry`, jws, { qos: 1 });
       return { ok: true };
     },
-    close: () => client.endAsync(),
+    close: async () => {
+      await Promise.all([...clients.values()].map((c) => c.endAsync()));
+    },
   };
 }
 
@@ -230,13 +258,7 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
     summary.refused[code] = (summary.refused[code] ?? 0) + 1;
   };
   const sender =
-    options.transport === 'mqtt'
-      ? await mqttSender(
-          options.mqttUrl,
-          sims.map((s) => s.robotId),
-          refuse,
-        )
-      : httpSender(options.url);
+    options.transport === 'mqtt' ? await mqttSender(options.mqttUrl, keys, refuse) : httpSender(options.url);
   const started = Date.now();
   const intervalMs = 1000 / options.rate;
   const batchEveryMs = intervalMs * options.samplesPerBatch;
@@ -251,7 +273,9 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
     await Promise.all(
       sims.map(async (sim, i) => {
         // Robots start spread over one batch interval, like a real fleet.
-        await sleep((i * batchEveryMs) / sims.length, options.signal);
+        // Every wait ends at --duration at the latest, however long the batch interval.
+        const until = (at: number) => sleep(Math.max(0, Math.min(at, stopAt) - Date.now()), options.signal);
+        await until(Date.now() + (i * batchEveryMs) / sims.length);
         let next = Date.now();
         while (Date.now() < stopAt && !options.signal?.aborted) {
           const payload = sim.nextBatch(options.samplesPerBatch, intervalMs, Date.now());
@@ -273,7 +297,7 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
           }
           fleet.robots[i]!.nextSeq = payload.seq + 1;
           next += batchEveryMs;
-          await sleep(Math.max(0, next - Date.now()), options.signal);
+          await until(next);
         }
       }),
     );

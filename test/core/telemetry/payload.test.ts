@@ -30,7 +30,7 @@ function problem(value: unknown) {
 }
 
 describe('telemetry payload validation', () => {
-  it('accepts the api-v1.md example and reports its time range', () => {
+  it('accepts the docs/api.md example and reports its time range', () => {
     const result = validatePayload(payload([sample(), sample({ t: '2026-11-26T07:58:00Z' })]), expect4);
     expect(result.ok).toBe(true);
     if (result.ok) {

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { decodeUnitSequence, encodeUnitSequence } from '../../../src/core/filing.js';
 import { decodeRobotId, isValidRobotId } from '../../../src/robot-id/index.js';
 import { buildApp } from '../../../src/server/app.js';
@@ -7,6 +7,7 @@ import { closeAppContext, createAppContext } from '../../../src/server/context.j
 import { openDatabase } from '../../../src/server/db/open-database.js';
 import { canonicalEntry } from '../../../src/server/ledger/ledger-entry.js';
 import { ADMIN_TOKEN, createOrg, startTestPlatform, type TestPlatform } from '../../support/app.js';
+import { StoppableClock } from '../../support/clock.js';
 import { backend } from '../../support/database.js';
 
 type Org = { id: string; apiKey: string; enterpriseCode?: string };
@@ -15,8 +16,12 @@ function devicePublicKey(): string {
   return generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }).x!;
 }
 
+// Stopped while the refusals are tried, so that "tomorrow" is tomorrow for the platform too,
+// even across midnight.
+const clock = new StoppableClock();
+
 function tomorrow(): string {
-  return new Date(Date.now() + 24 * 3600 * 1000).toISOString().slice(0, 10);
+  return new Date(clock.now().getTime() + 24 * 3600 * 1000).toISOString().slice(0, 10);
 }
 
 /** Rows every filing writes, and the ledger: a refused filing must leave all of them unchanged. */
@@ -89,7 +94,7 @@ describe(`filing robots and issuing IDs (${backend})`, () => {
   });
 
   beforeAll(async () => {
-    p = await startTestPlatform();
+    p = await startTestPlatform({ clock: clock.now });
     maker = await createOrg(p, 'manufacturer', { enterpriseCode: 'B7K2' });
     otherMaker = await createOrg(p, 'manufacturer', { country: 'US' });
     operator = await createOrg(p, 'operator');
@@ -171,6 +176,26 @@ describe(`filing robots and issuing IDs (${backend})`, () => {
       [robot.robotId],
     );
     expect(Buffer.from(keys.rows[0]!.public_key).toString('base64url')).toBe(key);
+
+    // One unit: every row of the filing, its ledger leaf included, was written by one
+    // transaction (PostgreSQL stamps each row version with its writer's id, xmin).
+    const writers = await p.ctx.db.query<{ row: string; xmin: string }>(
+      `WITH r AS (SELECT id FROM robots WHERE robot_id = $1)
+       SELECT 'robot' AS row, xmin::text FROM robots WHERE id = (SELECT id FROM r)
+       UNION ALL SELECT 'robot_id', xmin::text FROM robot_ids WHERE robot_uuid = (SELECT id FROM r)
+       UNION ALL SELECT 'event', xmin::text FROM robot_events WHERE robot_uuid = (SELECT id FROM r)
+       UNION ALL SELECT 'device_key', xmin::text FROM device_keys WHERE robot_uuid = (SELECT id FROM r)
+       UNION ALL SELECT 'ledger_entry', xmin::text FROM ledger_entries WHERE idx = $2`,
+      [robot.robotId, robot.ledgerIndex],
+    );
+    expect(writers.rows.map((w) => w.row)).toEqual([
+      'robot',
+      'robot_id',
+      'event',
+      'device_key',
+      'ledger_entry',
+    ]);
+    expect(new Set(writers.rows.map((w) => w.xmin)).size, JSON.stringify(writers.rows)).toBe(1);
   });
 
   it('the GET answer equals the filing answer; display form, hyphens and lower case resolve too', async () => {
@@ -212,6 +237,8 @@ describe(`filing robots and issuing IDs (${backend})`, () => {
   });
 
   it('answers every refusal with its code and writes nothing', async () => {
+    clock.stop();
+    onTestFinished(() => clock.resume());
     const foreignSiteOnly = await p.call('POST', '/v1/sites', {
       token: otherMaker.apiKey,
       body: { code: '9', name: 'US plant', region: 'US-CA' },

@@ -108,6 +108,70 @@ describe(`access grants (${backend})`, () => {
     ).toBe(403);
   });
 
+  it('a grant gives exactly its scopes: telemetry and alerts only under `telemetry` (alerts also `maintenance`)', async () => {
+    const robot = await ownedRobot();
+    await grantAccess(p, robot.robotId, owner, assessor, ['evaluation']);
+    await grantAccess(p, robot.robotId, owner, maintainer, ['maintenance']);
+    const reads = async (who: OrgRef) =>
+      Promise.all(
+        [
+          `/v1/robots/${robot.robotId}`,
+          `/v1/robots/${robot.robotId}/telemetry`,
+          `/v1/robots/${robot.robotId}/telemetry/latest`,
+          `/v1/alerts?robotId=${robot.robotId}`,
+        ].map(async (url) => (await p.call('GET', url, { token: who.apiKey })).statusCode),
+      );
+    // Seen (so 403, not 404), but telemetry is not evaluation's; a maintainer sees the alerts it acks.
+    expect(await reads(assessor)).toEqual([200, 403, 403, 403]);
+    expect(await reads(maintainer)).toEqual([200, 403, 403, 200]);
+    await grantAccess(p, robot.robotId, owner, assessor, ['telemetry']);
+    expect(await reads(assessor)).toEqual([200, 200, 200, 200]);
+  });
+
+  it('refuses a grant that adds nothing to a live one (409 GRANT_DUPLICATE), writing nothing', async () => {
+    const robot = await ownedRobot();
+    const expiresAt = inDays(30);
+    const body = { orgId: maintainer.id, scopes: ['maintenance', 'telemetry'], expiresAt };
+    const first = await requestGrant(robot.robotId, owner, body);
+    expect(first.statusCode).toBe(201);
+    const ledgerSize = async () =>
+      (await p.ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM ledger_entries')).rows[0]!.n;
+    const before = await ledgerSize();
+    for (const again of [
+      body,
+      { ...body, scopes: ['telemetry', 'maintenance'] },
+      { ...body, scopes: ['maintenance'], expiresAt: inDays(10) },
+    ]) {
+      const res = await requestGrant(robot.robotId, owner, again);
+      expect(res.statusCode, JSON.stringify(again)).toBe(409);
+      expect(res.json().error).toMatchObject({
+        code: 'GRANT_DUPLICATE',
+        details: { grantId: first.json().grantId },
+      });
+    }
+    expect(await ledgerSize()).toBe(before);
+    const { rows } = await p.ctx.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM grants WHERE robot_uuid = (SELECT robot_uuid FROM robot_ids WHERE robot_id = $1)',
+      [robot.robotId],
+    );
+    expect(rows[0]!.n).toBe(1);
+    // Longer, or more, is a new decision; so is the same grant after a revocation.
+    expect((await requestGrant(robot.robotId, owner, { ...body, expiresAt: inDays(60) })).statusCode).toBe(
+      201,
+    );
+    const assessed = { orgId: assessor.id, scopes: ['evaluation'], expiresAt };
+    const given = await requestGrant(robot.robotId, owner, assessed);
+    expect(given.statusCode).toBe(201);
+    expect(
+      (
+        await p.call('DELETE', `/v1/robots/${robot.robotId}/grants/${given.json().grantId}`, {
+          token: owner.apiKey,
+        })
+      ).statusCode,
+    ).toBe(204);
+    expect((await requestGrant(robot.robotId, owner, assessed)).statusCode).toBe(201);
+  });
+
   it('assessors evaluate and certify, software providers update, recyclers recycle, each under its grant', async () => {
     const robot = await ownedRobot();
     await grantAccess(p, robot.robotId, owner, assessor, ['evaluation', 'certification']);
@@ -165,6 +229,13 @@ describe(`access grants (${backend})`, () => {
       expect(res.statusCode).toBe(422);
       expect(res.json().error.details.refused).toEqual(['telemetry']);
     }
+    // Said in English: "an operator", not "a operator".
+    const toOperator = await requestGrant(robot.robotId, owner, {
+      orgId: stranger.id,
+      scopes: ['telemetry'],
+      expiresAt,
+    });
+    expect(toOperator.json().error.message).toBe('an operator cannot be granted telemetry');
     const cases: [Record<string, unknown>, number, string][] = [
       [{ orgId: maintainer.id, scopes: ['teleportation'], expiresAt }, 400, 'VALIDATION_FAILED'],
       [{ orgId: maintainer.id, scopes: [], expiresAt }, 400, 'VALIDATION_FAILED'],

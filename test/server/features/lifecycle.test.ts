@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROBOT_STATUSES, type RobotStatus } from '../../../src/core/lifecycle.js';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { EVENT_TYPES, ROBOT_STATUSES, type RobotStatus } from '../../../src/core/lifecycle.js';
 import { robotEventRecord } from '../../../src/server/features/robots/robot-records.js';
 import { canonicalEntry } from '../../../src/server/ledger/ledger-entry.js';
 import { createOrg, startTestPlatform, type TestPlatform } from '../../support/app.js';
+import { StoppableClock } from '../../support/clock.js';
 import { backend } from '../../support/database.js';
 import {
   type FiledRobot,
@@ -25,8 +26,11 @@ describe(`lifecycle events (${backend})`, () => {
   let assessor: OrgRef;
   let stranger: OrgRef;
 
+  // Stopped by the test of the 5-minute boundary, so that "4 minutes ahead" stays 4 minutes ahead.
+  const clock = new StoppableClock();
+
   beforeAll(async () => {
-    p = await startTestPlatform();
+    p = await startTestPlatform({ clock: clock.now });
     [maker, owner, regulator, assessor, stranger] = await Promise.all([
       createOrg(p, 'manufacturer'),
       createOrg(p, 'operator'),
@@ -208,14 +212,16 @@ describe(`lifecycle events (${backend})`, () => {
     expect(res.json().occurredAt).toBe(past);
     expect(Date.parse(res.json().recordedAt)).toBeGreaterThan(Date.parse(past));
 
-    const soon = new Date(Date.now() + 4 * 60_000).toISOString();
+    const now = clock.stop();
+    onTestFinished(() => clock.resume());
+    const soon = new Date(now.getTime() + 4 * 60_000).toISOString();
     expect(
       (await postEvent(p, robot.robotId, owner, 'maintenance', SAMPLE_EVENT_DATA.maintenance!, soon))
         .statusCode,
     ).toBe(201);
 
     const before = await registrySnapshot(p);
-    const late = new Date(Date.now() + 6 * 60_000).toISOString();
+    const late = new Date(now.getTime() + 6 * 60_000).toISOString();
     const refused = await postEvent(
       p,
       robot.robotId,
@@ -274,6 +280,9 @@ describe(`lifecycle events (${backend})`, () => {
       body: { type: 'teleportation', data: {} },
     });
     expect(unknownType.json().error.code).toBe('VALIDATION_FAILED');
+    // The refusal names the types there are.
+    expect(unknownType.json().error.message).toContain(EVENT_TYPES.join(', '));
+    expect(unknownType.json().error.details.issues[0].allowed).toEqual([...EVENT_TYPES]);
     expect(await registrySnapshot(p)).toEqual(before);
   });
 

@@ -117,6 +117,67 @@ describe(`organisations and API keys (${backend})`, () => {
     expect(again.json().error.code).toBe('KEY_ALREADY_REVOKED');
   });
 
+  it('GET /v1/me names the caller: its organisation, role and key', async () => {
+    const operator = await createOrg(p, 'operator');
+    const me = await p.call('GET', '/v1/me', { token: operator.apiKey });
+    expect(me.statusCode).toBe(200);
+    const keys = (await p.call('GET', `/v1/orgs/${operator.id}/keys`, { token: operator.apiKey })).json();
+    expect(me.json()).toMatchObject({
+      org: { id: operator.id, kind: 'operator', country: 'CN' },
+      role: 'operator',
+      keyId: keys.items[0].keyId,
+    });
+    const registry = (await p.call('GET', '/v1/me', { token: ADMIN_TOKEN })).json();
+    expect(registry).toMatchObject({ role: 'registry', keyId: null, org: { kind: 'registry' } });
+    expect((await p.call('GET', '/v1/me')).statusCode).toBe(401);
+  });
+
+  it('the directory finds organisations by part of their name, showing public fields only', async () => {
+    const tag = Math.random().toString(36).slice(2, 8);
+    const names = [`Acme ${tag} Robotics`, `acme ${tag} Services`, `Globex ${tag}_x`, `Initech ${tag}%`];
+    const made = [];
+    for (const [i, name] of names.entries()) {
+      const res = await p.call('POST', '/v1/orgs', {
+        token: ADMIN_TOKEN,
+        body: { name, kind: i === 1 ? 'maintainer' : 'operator', country: 'DE' },
+      });
+      expect(res.statusCode).toBe(201);
+      made.push(res.json());
+    }
+    const asker = await createOrg(p, 'maintainer');
+    const search = async (query: string) => {
+      const res = await p.call('GET', `/v1/directory/orgs?${query}`, { token: asker.apiKey });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json() as { items: Record<string, unknown>[]; nextCursor: string | null };
+    };
+    const acme = await search(`q=${encodeURIComponent(`ACME ${tag}`)}`);
+    expect(acme.items).toEqual([
+      { id: made[0].id, name: names[0], kind: 'operator', country: 'DE' },
+      { id: made[1].id, name: names[1], kind: 'maintainer', country: 'DE' },
+    ]);
+    expect((await search(`q=${encodeURIComponent(`acme ${tag}`)}&kind=maintainer`)).items).toHaveLength(1);
+    // LIKE's wildcards in the search text are literal.
+    expect((await search(`q=${encodeURIComponent(`${tag}_`)}`)).items.map((o) => o.name)).toEqual([names[2]]);
+    expect((await search(`q=${encodeURIComponent(`${tag}%`)}`)).items.map((o) => o.name)).toEqual([names[3]]);
+    // Pages follow one another without gaps or repeats.
+    const page1 = await search(`q=${tag}&limit=3`);
+    const page2 = await search(`q=${tag}&limit=3&cursor=${page1.nextCursor}`);
+    expect([...page1.items, ...page2.items].map((o) => o.name)).toEqual([...names].sort());
+    expect(page2.nextCursor).toBeNull();
+    const bad = await p.call('GET', '/v1/directory/orgs?cursor=nonsense', { token: asker.apiKey });
+    expect(bad.json().error.code).toBe('VALIDATION_FAILED');
+    expect((await p.call('GET', `/v1/directory/orgs?q=${tag}`)).statusCode).toBe(401);
+  });
+
+  it('issues a key without a body, as the label is optional', async () => {
+    const operator = await createOrg(p, 'operator');
+    const issued = await p.call('POST', `/v1/orgs/${operator.id}/keys`, { token: operator.apiKey });
+    expect(issued.statusCode).toBe(201);
+    expect((await p.call('GET', '/v1/orgs/' + operator.id, { token: issued.json().apiKey })).statusCode).toBe(
+      200,
+    );
+  });
+
   it('appends every organisation and key change to the ledger with gapless indices', async () => {
     const { rows } = await p.ctx.db.query<{ idx: number; record_kind: string }>(
       'SELECT idx, record_kind FROM ledger_entries ORDER BY idx',

@@ -1,10 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { formatRobotId } from '../../../src/robot-id/index.js';
 import { createOrg, startTestPlatform, type TestPlatform } from '../../support/app.js';
 import { backend } from '../../support/database.js';
 
-// robot-id.md "Worked examples": valid RID-1 IDs that no test platform has issued.
+// docs/robot-id.md "Worked examples": valid RID-1 IDs that no test platform has issued.
 const WORKED_EXAMPLES = [
   'CNB7K2B0A3T511000000000123455',
   'CNH4W9W1C2TCA30000000000A7Z96',
@@ -167,6 +167,12 @@ describe(`public robot check rate limit (${backend})`, () => {
   });
 
   it('429 RATE_LIMITED in the error envelope once an address exceeds the limit', async () => {
+    // The limit counts per minute of Date.now(): stop that clock (timers stay real, for the
+    // database), so that a slow machine cannot spread these requests over two windows.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
     const id = WORKED_EXAMPLES[0]!;
     for (let i = 0; i < 3; i++) expect((await p.call('GET', `/v1/public/robots/${id}`)).statusCode).toBe(200);
     const limited = await p.call('GET', `/v1/public/robots/${id}`);

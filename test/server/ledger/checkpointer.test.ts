@@ -14,6 +14,7 @@ import {
 import { LedgerIntegrityError } from '../../../src/server/ledger/checkpointer.js';
 import { LedgerKeyError, loadLedgerKey } from '../../../src/server/ledger/ledger-key.js';
 import { backend } from '../../support/database.js';
+import { ManualTimers } from '../../support/manual-timers.js';
 import {
   appendTestEntries,
   asAttacker,
@@ -80,8 +81,10 @@ describe('the log key', () => {
 
 describe(`the checkpointer (${backend})`, () => {
   let p: LedgerTestPlatform;
+  // The platform's clock and the checkpointer's timer move only when the test moves them.
+  const time = new ManualTimers();
   beforeAll(async () => {
-    p = await startLedgerPlatform();
+    p = await startLedgerPlatform({ clock: time.clock, checkpointTimers: time });
   });
   afterAll(async () => {
     await p?.close();
@@ -100,19 +103,30 @@ describe(`the checkpointer (${backend})`, () => {
     expect(rows).toHaveLength(1);
   });
 
-  it('under a steady stream of appends, checkpoints at least once a second (debounced from the first)', async () => {
+  it('under a steady stream of appends, checkpoints once a second, timed from the first commit', async () => {
+    await time.advance(60_000); // whatever an earlier test left pending has run
     const startSize = (await p.ctx.checkpointer.latest())!.size;
-    const started = Date.now();
-    while (Date.now() - started < 2500) {
+    const startMs = time.nowMs;
+    // One append every 100 ms for 2.5 s. Debounced from the LAST commit, no checkpoint would
+    // come while the stream lasts; from the first, one comes every second.
+    for (let i = 0; i < 25; i++) {
       await appendTestEntries(p, 1, 'stream');
-      await new Promise((r) => setTimeout(r, 20));
+      expect(time.pendingDelays(), `after append ${i}`).toEqual([1000 - (i % 10) * 100]);
+      await time.advance(100);
     }
-    const { rows } = await p.ctx.db.query<{ size: number }>(
-      'SELECT size FROM ledger_checkpoints WHERE size > $1 ORDER BY size',
+    const { rows } = await p.ctx.db.query<{ size: number; signed_at: Date }>(
+      'SELECT size, signed_at FROM ledger_checkpoints WHERE size > $1 ORDER BY size',
       [startSize],
     );
-    expect(rows.length).toBeGreaterThanOrEqual(2);
-    expect(rows.length).toBeLessThanOrEqual(4);
+    // Signed at 1 s and 2 s, each over the appends made before it (10 a second).
+    expect(rows.map((r) => [r.size - startSize, r.signed_at.getTime() - startMs])).toEqual([
+      [10, 1000],
+      [20, 2000],
+    ]);
+    // The last five appends are covered one second after the first of them (made at 2.0 s).
+    await time.advance(500);
+    expect((await p.ctx.checkpointer.latest())!.size).toBe(startSize + 25);
+    expect(time.pendingDelays()).toEqual([]);
   });
 
   it('a checkpoint row forged with another key neither stops the log nor gets served as its own', async () => {

@@ -10,7 +10,7 @@ import {
 import type { SqlClient, SqlTransaction } from '../../../src/server/db/sql-client.js';
 import { INSERT_NODE_RUNS, nodeRuns } from '../../../src/server/ledger/ledger-nodes.js';
 import { LedgerWriter } from '../../../src/server/ledger/ledger-writer.js';
-import { startTestPlatform, type TestPlatform } from '../../support/app.js';
+import { startTestPlatform, type TestPlatform, type TestPlatformOptions } from '../../support/app.js';
 
 export const ORIGIN = 'test.roboledger.example/ledger';
 
@@ -20,7 +20,9 @@ export interface LedgerTestPlatform extends TestPlatform {
 }
 
 /** A test platform whose log key the test knows (passed as ROBOLEDGER_LEDGER_KEY). */
-export async function startLedgerPlatform(options: { clock?: () => Date } = {}): Promise<LedgerTestPlatform> {
+export async function startLedgerPlatform(
+  options: Omit<TestPlatformOptions, 'env'> = {},
+): Promise<LedgerTestPlatform> {
   const { signerKey } = generateSignerKey(ORIGIN);
   const p = await startTestPlatform({
     ...options,

@@ -17,7 +17,8 @@ import {
   writeTelemetryGroup,
 } from '../../../src/server/features/telemetry/telemetry-writer.js';
 import { ADMIN_TOKEN, startTestPlatform, type TestPlatform } from '../../support/app.js';
-import { backend } from '../../support/database.js';
+import { backend, itOnBackend } from '../../support/database.js';
+import { type RecordedStatement, recording } from '../../support/statements.js';
 import {
   fileTelemetryFleet,
   healthySamples,
@@ -67,9 +68,12 @@ describe(`telemetry group writer (${backend})`, () => {
     return { robot: ingestRobot, kid: robot.robotId, checked } satisfies VerifiedBatch;
   }
 
-  const write = (batches: VerifiedBatch[]) =>
+  /** Writes a group as the ingest does; `statements`, if given, records what it sent. */
+  const write = (batches: VerifiedBatch[], statements?: RecordedStatement[]) =>
     p.ctx.ledger.run((tx, ledger) =>
-      writeTelemetryGroup(tx, ledger, batches, new Date(), { robotsWithActiveAlerts: new Set() }),
+      writeTelemetryGroup(statements ? recording(tx, statements) : tx, ledger, batches, new Date(), {
+        robotsWithActiveAlerts: new Set(),
+      }),
     );
 
   async function stored(batches: VerifiedBatch[]) {
@@ -108,8 +112,13 @@ describe(`telemetry group writer (${backend})`, () => {
 
   it('writes an all-new small group in one statement, leaves in order', async () => {
     const batches = await Promise.all(fleet.robots.map((r, i) => verified(r, 100 + i, 2)));
-    const outcomes = await write(batches);
+    const statements: RecordedStatement[] = [];
+    const outcomes = await write(batches, statements);
     expect(outcomes.every((o) => o.status === 'stored')).toBe(true);
+    // One statement: the checks, the batch rows, the rollups and the samples inline.
+    expect(statements).toHaveLength(1);
+    expect(statements[0]!.text).toContain('INSERT INTO telemetry_batches');
+    expect(statements[0]!.text).toContain('INSERT INTO telemetry_samples');
     const indices = outcomes.map((o) => (o.status === 'stored' ? o.ledgerIndex : -1));
     expect(indices).toEqual(indices.map((_, i) => indices[0]! + i));
     const rows = await stored(batches);
@@ -124,8 +133,17 @@ describe(`telemetry group writer (${backend})`, () => {
       ),
     );
     expect(batches.reduce((n, b) => n + b.checked.lines.length, 0)).toBeGreaterThan(INLINE_SAMPLE_BYTES);
-    const outcomes = await write(batches);
+    const statements: RecordedStatement[] = [];
+    const outcomes = await write(batches, statements);
     expect(outcomes.every((o) => o.status === 'stored')).toBe(true);
+    // The group's statement without the samples, then the samples by a COPY of their own
+    // (PGlite, which has no COPY FROM STDIN through its API: split and cast by one INSERT).
+    expect(statements).toHaveLength(2);
+    expect(statements[0]!.text).toContain('INSERT INTO telemetry_batches');
+    expect(statements[0]!.text).not.toContain('INSERT INTO telemetry_samples');
+    expect(statements[1]!.text).toMatch(
+      backend === 'postgres' ? /^COPY telemetry_samples \(.*\) FROM STDIN/ : /^INSERT INTO telemetry_samples/,
+    );
     expectStored(outcomes, batches, await stored(batches));
   });
 
@@ -169,6 +187,30 @@ describe(`telemetry group writer (${backend})`, () => {
     const after = await p.ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM telemetry_samples');
     expect(after.rows[0]!.n - before.rows[0]!.n).toBe(3 + 2);
     expect(await stored([retiredLate, inactive])).toHaveLength(0);
+  });
+
+  it('refuses the batches of a key retired after they were checked, however early their samples are dated', async () => {
+    const [e] = (
+      await fileTelemetryFleet(p, ADMIN_TOKEN, {
+        count: 1,
+        jointCount: JOINTS,
+        manufacturer: fleet.manufacturer,
+      })
+    ).robots;
+    const nineDaysAgo = Date.now() - 9 * 86_400_000;
+    const alone = await verified(e!, 1, 2, nineDaysAgo);
+    const early = await verified(e!, 2, 2, nineDaysAgo + 60_000);
+    const rotation = await p.call('POST', `/v1/robots/${e!.robotId}/events`, {
+      token: fleet.manufacturer.apiKey,
+      body: { type: 'key_rotation', data: { devicePublicKey: newDeviceKeyPair().publicKey } },
+    });
+    expect(rotation.statusCode).toBe(201);
+    const code = (o: WriteOutcome) => (o.status === 'refused' ? o.code : o.status);
+    // Alone: the optimistic statement's own check. With a fresh batch: the careful path's.
+    expect((await write([alone])).map(code)).toEqual(['TELEMETRY_KEY_RETIRED']);
+    const fresh = await verified(fleet.robots[0]!, 450, 1);
+    expect((await write([early, fresh])).map(code)).toEqual(['TELEMETRY_KEY_RETIRED', 'stored']);
+    expect(await stored([alone, early])).toHaveLength(0);
   });
 
   // What TelemetryIngest does with a large group: its samples are loaded BEFORE the ledger lock
@@ -242,7 +284,7 @@ describe(`telemetry group writer (${backend})`, () => {
     );
   });
 
-  it.runIf(backend === 'postgres')(
+  itOnBackend('postgres')(
     'as the ingest checks them on PostgreSQL: binary rows, single samples as text, mixed in one group',
     async () => {
       const [a, b] = fleet.robots as [TelemetryRobot, TelemetryRobot];

@@ -3,13 +3,14 @@
 import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mqttConnectToken } from '../../../src/core/mqtt-credentials.js';
 import {
   startTelemetryRuntime,
   type TelemetryRuntime,
 } from '../../../src/server/features/telemetry/telemetry-runtime.js';
 import { rejectedTopic, telemetryTopic } from '../../../src/server/mqtt/topics.js';
 import { ADMIN_TOKEN, startTestPlatform, type TestPlatform } from '../../support/app.js';
-import { holdExternalBroker } from '../../support/broker-lock.js';
+import { BROKER_HOOK_TIMEOUT_MS, holdExternalBroker } from '../../support/broker-lock.js';
 import { backend } from '../../support/database.js';
 import {
   fileTelemetryFleet,
@@ -18,25 +19,19 @@ import {
   signBatch,
   type TelemetryFleet,
 } from '../../support/telemetry-fleet.js';
+import { EFFECT_DEADLINE_MS, eventually } from '../../support/wait.js';
 
 const external = process.env.MQTT_URL;
 const brokerName = external ? 'Mosquitto, shared subscription' : 'embedded aedes';
 
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-describe(`telemetry over MQTT (${backend}, ${brokerName})`, () => {
+// Each test may wait up to EFFECT_DEADLINE_MS for the broker and the platform: its timeout is above that.
+describe(`telemetry over MQTT (${backend}, ${brokerName})`, { timeout: EFFECT_DEADLINE_MS + 60_000 }, () => {
   let p: TestPlatform;
   let runtime: TelemetryRuntime;
   let fleet: TelemetryFleet;
-  let robotClient: MqttClient;
+  /** One connection per robot, logged in as that robot (username = robot ID, signed token). */
+  const robotClients = new Map<string, MqttClient>();
+  const clientOf = (robot: { robotId: string }) => robotClients.get(robot.robotId)!;
   const rejections: { topic: string; body: { error: { code: string }; jwsSha256: string } }[] = [];
 
   const storedBatches = async (robotId: string) => {
@@ -64,19 +59,23 @@ describe(`telemetry over MQTT (${backend}, ${brokerName})`, () => {
     });
     runtime = await startTelemetryRuntime(p.ctx);
     fleet = await fileTelemetryFleet(p, ADMIN_TOKEN, { count: 2, jointCount: 4 });
-    robotClient = await mqtt.connectAsync(external ?? `mqtt://127.0.0.1:${runtime.mqttPort}`, {
-      // aedes speaks MQTT 3.1.1; Mosquitto both.
-      protocolVersion: external ? 5 : 4,
-      clientId: `robot-${randomBytes(4).toString('hex')}`,
-    });
-    robotClient.on('message', (topic, payload) =>
-      rejections.push({ topic, body: JSON.parse(payload.toString()) }),
-    );
-    for (const robot of fleet.robots)
-      await robotClient.subscribeAsync(rejectedTopic(robot.robotId), { qos: 1 });
-  }, 240_000); // it may wait for another file to release the broker
+    for (const robot of fleet.robots) {
+      const client = await mqtt.connectAsync(external ?? `mqtt://127.0.0.1:${runtime.mqttPort}`, {
+        // aedes speaks MQTT 3.1.1; Mosquitto both.
+        protocolVersion: external ? 5 : 4,
+        clientId: `${robot.robotId}-${randomBytes(4).toString('hex')}`,
+        username: robot.robotId,
+        password: mqttConnectToken(robot.robotId, robot.device.privateKey, Date.now()),
+      });
+      client.on('message', (topic, payload) =>
+        rejections.push({ topic, body: JSON.parse(payload.toString()) }),
+      );
+      await client.subscribeAsync(rejectedTopic(robot.robotId), { qos: 1 });
+      robotClients.set(robot.robotId, client);
+    }
+  }, BROKER_HOOK_TIMEOUT_MS); // it may wait for another file to release the broker
   afterAll(async () => {
-    await robotClient?.endAsync();
+    await Promise.all([...robotClients.values()].map((c) => c.endAsync()));
     await runtime?.close();
     await p?.close();
     releaseBroker?.();
@@ -85,14 +84,16 @@ describe(`telemetry over MQTT (${backend}, ${brokerName})`, () => {
   it('stores a QoS 1 batch once; with the embedded broker the PUBACK comes only after the commit', async () => {
     const robot = fleet.robots[0]!;
     const jws = signBatch(robot, { seq: 1, samples: healthySamples(4, 5, Date.now()) });
-    await robotClient.publishAsync(telemetryTopic(robot.robotId), jws, { qos: 1 });
+    await clientOf(robot).publishAsync(telemetryTopic(robot.robotId), jws, { qos: 1 });
     if (!external) {
       // aedes wrote the PUBACK after authorizePublish called back, i.e. after the commit.
       expect(await storedBatches(robot.robotId)).toBe(1);
     }
-    await waitFor(async () => ((await storedBatches(robot.robotId)) === 1 ? true : undefined));
+    await eventually('the batch to be stored', async () =>
+      (await storedBatches(robot.robotId)) === 1 ? true : undefined,
+    );
     // Redelivered (same seq): stored once.
-    await robotClient.publishAsync(telemetryTopic(robot.robotId), jws, { qos: 1 });
+    await clientOf(robot).publishAsync(telemetryTopic(robot.robotId), jws, { qos: 1 });
     const samples = await p.ctx.db.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM telemetry_samples s JOIN telemetry_batches b USING (robot_uuid, seq) WHERE b.robot_id = $1',
       [robot.robotId],
@@ -105,10 +106,14 @@ describe(`telemetry over MQTT (${backend}, ${brokerName})`, () => {
     const [a, b] = fleet.robots as [TelemetryFleet['robots'][0], TelemetryFleet['robots'][0]];
     // Signed by robot a, published on robot b's topic.
     const misrouted = signBatch(a, { seq: 2, samples: [healthySample(4, Date.now())] });
-    await robotClient.publishAsync(telemetryTopic(b.robotId), misrouted, { qos: 1 });
+    await clientOf(b).publishAsync(telemetryTopic(b.robotId), misrouted, { qos: 1 });
     const wrongJoints = signBatch(b, { seq: 1, samples: [healthySample(3, Date.now())] });
-    await robotClient.publishAsync(telemetryTopic(b.robotId), wrongJoints, { qos: 1 });
-    const got = await waitFor(async () => (rejections.length >= 2 ? rejections.slice(0, 2) : undefined));
+    await clientOf(b).publishAsync(telemetryTopic(b.robotId), wrongJoints, { qos: 1 });
+    const got = await eventually(
+      'two refusals on the rejected topic',
+      () => (rejections.length >= 2 ? rejections.slice(0, 2) : undefined),
+      { seen: () => rejections },
+    );
     expect(got.map((r) => r.topic)).toEqual([rejectedTopic(b.robotId), rejectedTopic(b.robotId)]);
     expect(got.map((r) => r.body.error.code).sort()).toEqual([
       'TELEMETRY_JOINT_COUNT',
@@ -123,15 +128,21 @@ describe(`telemetry over MQTT (${backend}, ${brokerName})`, () => {
     for (const robot of fleet.robots) {
       for (let seq = 100; seq < 130; seq++) {
         const jws = signBatch(robot, { seq, samples: healthySamples(4, 2, Date.now() - (130 - seq) * 2000) });
-        sent.push(robotClient.publishAsync(telemetryTopic(robot.robotId), jws, { qos: 1 }));
+        sent.push(clientOf(robot).publishAsync(telemetryTopic(robot.robotId), jws, { qos: 1 }));
       }
     }
     await Promise.all(sent);
-    await waitFor(async () => {
-      const { rows } = await p.ctx.db.query<{ n: number }>(
-        'SELECT count(*)::int AS n FROM telemetry_batches WHERE seq >= 100',
-      );
-      return rows[0]!.n === 60 ? true : undefined;
-    });
+    let stored = 0;
+    await eventually(
+      'all 60 batches to be stored',
+      async () => {
+        const { rows } = await p.ctx.db.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM telemetry_batches WHERE seq >= 100',
+        );
+        stored = rows[0]!.n;
+        return stored === 60 ? true : undefined;
+      },
+      { seen: () => ({ stored }) },
+    );
   });
 });

@@ -109,6 +109,21 @@ describe(`telemetry queries and alerts (${backend})`, () => {
       )
     ).json();
     expect(days.items.reduce((n: number, d: { samples: number }) => n + d.samples, 0)).toBe(180);
+    // A range that starts inside a bucket includes that bucket (floored to the resolution's
+    // bucket, not to the minute).
+    for (const resolution of ['1h', '1d']) {
+      const inside = (
+        await p.call(
+          'GET',
+          `/v1/robots/${robot.robotId}/telemetry?from=${new Date(start + 30 * MINUTE).toISOString()}&to=${to}&resolution=${resolution}`,
+          { token: fleet.manufacturer.apiKey },
+        )
+      ).json();
+      expect({ resolution, samples: inside.items.map((b: { samples: number }) => b.samples) }).toEqual({
+        resolution,
+        samples: [180],
+      });
+    }
 
     // No resolution: chosen from the span (6 h → 1-minute rollups).
     const auto = (
@@ -123,6 +138,22 @@ describe(`telemetry queries and alerts (${backend})`, () => {
       token: fleet.manufacturer.apiKey,
     });
     expect(reversed.json().error.code).toBe('TELEMETRY_RANGE_INVALID');
+    // Read by the one strict parser (core/timestamp.ts): year 0000 (Date takes it, PostgreSQL
+    // has no year 0) and an offset without its colon are not RFC 3339 times.
+    for (const bad of ['0000-01-01T00:00:00Z', '2026-01-01T00:00:00+0100']) {
+      const res = await p.call(
+        'GET',
+        `/v1/robots/${robot.robotId}/telemetry?from=${encodeURIComponent(bad)}`,
+        {
+          token: fleet.manufacturer.apiKey,
+        },
+      );
+      expect({ bad, status: res.statusCode, code: res.json().error?.code }).toEqual({
+        bad,
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      });
+    }
   });
 
   it('lets the owner, regulators and granted organisations read; others not', async () => {
@@ -184,6 +215,26 @@ describe(`telemetry queries and alerts (${backend})`, () => {
     // Someone without the robot cannot see or acknowledge it.
     const stranger = await createOrg(p, 'operator');
     expect((await p.call('GET', '/v1/alerts', { token: stranger.apiKey })).json().items).toEqual([]);
+    // A grant gives exactly its scopes: an assessor granted `evaluation` lists no alerts; a
+    // maintainer granted `maintenance` (it acknowledges them) lists them.
+    const assessor = await createOrg(p, 'assessor');
+    const maintainer = await createOrg(p, 'maintainer');
+    for (const [grantee, scopes] of [
+      [assessor, ['evaluation']],
+      [maintainer, ['maintenance']],
+    ] as const) {
+      const granted = await p.call('POST', `/v1/robots/${robot.robotId}/grants`, {
+        token: fleet.manufacturer.apiKey,
+        body: { orgId: grantee.id, scopes, expiresAt: new Date(Date.now() + DAY).toISOString() },
+      });
+      expect(granted.statusCode).toBe(201);
+    }
+    expect((await p.call('GET', '/v1/alerts', { token: assessor.apiKey })).json().items).toEqual([]);
+    expect(
+      (await p.call('GET', '/v1/alerts?state=open', { token: maintainer.apiKey }))
+        .json()
+        .items.map((a: { alertId: string }) => a.alertId),
+    ).toContain(soh.alertId);
     const refused = await p.call('POST', `/v1/alerts/${soh.alertId}/ack`, {
       token: stranger.apiKey,
       body: {},
@@ -216,6 +267,13 @@ describe(`telemetry queries and alerts (${backend})`, () => {
     });
     expect(twice.statusCode).toBe(409);
     expect(twice.json().error.code).toBe('ALERT_ALREADY_ACKNOWLEDGED');
+    // The note is optional, so is the body: `curl -X POST …/ack` acknowledges.
+    const fault = alerts.find((a) => a.condition === 'fault:MOTOR_STALL')!;
+    const bare = await p.call('POST', `/v1/alerts/${fault.alertId}/ack`, {
+      token: fleet.manufacturer.apiKey,
+    });
+    expect(bare.statusCode).toBe(200);
+    expect(bare.json()).toMatchObject({ state: 'acknowledged', acknowledgement: { note: null } });
 
     // Still below the minimum: acknowledged, still active, so no second alert.
     expect((await postBatch(p, signBatch(robot, { seq: 3, samples: [lowSoh(30)] }))).statusCode).toBe(202);

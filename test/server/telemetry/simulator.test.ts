@@ -10,10 +10,15 @@ import {
   startTelemetryRuntime,
   type TelemetryRuntime,
 } from '../../../src/server/features/telemetry/telemetry-runtime.js';
-import { type FleetFile, runSimulation } from '../../../src/server/simulator/fleet-simulator.js';
+import {
+  type FleetFile,
+  runSimulation,
+  SimSetupError,
+} from '../../../src/server/simulator/fleet-simulator.js';
 import { createOrg, startTestPlatform, type TestPlatform } from '../../support/app.js';
-import { holdExternalBroker } from '../../support/broker-lock.js';
+import { BROKER_HOOK_TIMEOUT_MS, holdExternalBroker } from '../../support/broker-lock.js';
 import { backend } from '../../support/database.js';
+import { EFFECT_DEADLINE_MS, eventually } from '../../support/wait.js';
 
 describe(`roboledger sim (${backend})`, () => {
   let p: TestPlatform;
@@ -38,7 +43,7 @@ describe(`roboledger sim (${backend})`, () => {
     const address = p.app.server.address();
     url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
     dir = mkdtempSync(join(tmpdir(), 'rl-sim-'));
-  }, 240_000); // it may wait for another file to release the broker
+  }, BROKER_HOOK_TIMEOUT_MS); // it may wait for another file to release the broker
   afterAll(async () => {
     await runtime?.close();
     await p?.close();
@@ -46,45 +51,165 @@ describe(`roboledger sim (${backend})`, () => {
     releaseBroker?.();
   });
 
-  it('files a fleet, streams over HTTP, then over MQTT from the fleet file, all accepted', async () => {
+  /** A manufacturer with one model (12 joints) and one site, as a real one would have. */
+  async function manufacturerWithProducts() {
     const maker = await createOrg(p, 'manufacturer');
-    const fleetFile = join(dir, 'fleet.json');
-    const base = {
+    const model = await p.call('POST', '/v1/models', {
+      token: maker.apiKey,
+      body: {
+        modelCode: '5S',
+        category: 'B',
+        name: 'Walker',
+        jointCount: 12,
+        hardwareRevisions: [{ code: '2', params: {} }],
+        limits: { minBatterySohPct: 80, maxJointWear: 0.6, maxPositionErrorMm: 5 },
+      },
+    });
+    expect(model.statusCode, model.body).toBe(201);
+    const site = await p.call('POST', '/v1/sites', {
+      token: maker.apiKey,
+      body: { code: 'W', name: 'Works', region: '420100' },
+    });
+    expect(site.statusCode, site.body).toBe(201);
+    return { maker, modelId: model.json().id as string };
+  }
+  const catalogueSize = async () =>
+    (
+      await p.ctx.db.query<{ n: number }>(
+        'SELECT (SELECT count(*) FROM models) + (SELECT count(*) FROM sites) AS n',
+      )
+    ).rows[0]!.n;
+
+  it('files units of the manufacturer’s own model, adding nothing to the catalogue; refuses without one', async () => {
+    const bare = await createOrg(p, 'manufacturer');
+    const options = {
       url,
-      robots: 3,
-      rate: 20,
-      samplesPerBatch: 5,
-      mqttUrl: process.env.MQTT_URL ?? `mqtt://127.0.0.1:${runtime.mqttPort}`,
-      duration: 1.5,
-      seed: 5,
-      timeScale: 3600,
-      jointCount: 12,
-      fleetFile,
+      robots: 2,
+      rate: 1,
+      samplesPerBatch: 1,
+      transport: 'http' as const,
+      mqttUrl: '',
+      duration: 0.1,
+      seed: 1,
+      timeScale: 60,
+      fleetFile: join(dir, 'refused.json'),
       log: () => {},
     };
-    const http = await runSimulation({ ...base, token: maker.apiKey, transport: 'http' });
-    expect(http.refused).toEqual({});
-    expect(http.failed).toBe(0);
-    expect(http.accepted).toBeGreaterThan(3);
-    const fleet = JSON.parse(readFileSync(fleetFile, 'utf8')) as FleetFile;
-    expect(fleet.robots).toHaveLength(3);
-    expect(fleet.robots.every((r) => r.nextSeq > 0)).toBe(true);
+    const before = Number(await catalogueSize());
+    const refused = await runSimulation({ ...options, token: bare.apiKey }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(SimSetupError);
+    expect((refused as Error).message).toContain('POST /v1/models');
+    expect(Number(await catalogueSize())).toBe(before);
 
-    const overMqtt = await runSimulation({ ...base, token: fleetFile, transport: 'mqtt' });
-    expect(overMqtt.failed).toBe(0);
-    expect(overMqtt.batches).toBeGreaterThan(3);
-    const deadline = Date.now() + 10_000;
-    let stored = 0;
-    while (Date.now() < deadline) {
-      const { rows } = await p.ctx.db.query<{ n: number }>(
-        'SELECT count(*)::int AS n FROM telemetry_batches',
-      );
-      stored = rows[0]!.n;
-      if (stored >= http.accepted + overMqtt.batches) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    // The MQTT run continued each robot's sequence: nothing was a duplicate, nothing refused.
-    expect(stored).toBe(http.accepted + overMqtt.batches);
-    expect(overMqtt.refused).toEqual({});
+    const { maker, modelId } = await manufacturerWithProducts();
+    const afterSetup = Number(await catalogueSize());
+    await runSimulation({ ...options, token: maker.apiKey, fleetFile: join(dir, 'own.json') });
+    expect(Number(await catalogueSize())).toBe(afterSetup);
+    const { rows } = await p.ctx.db.query<{ model_id: string }>(
+      'SELECT model_id FROM robots WHERE manufacturer_id = $1',
+      [maker.id],
+    );
+    expect(rows.map((r) => r.model_id)).toEqual([modelId, modelId]);
   });
+
+  it('stops at --duration even when the next batch is due much later', async () => {
+    const { maker } = await manufacturerWithProducts();
+    // One batch every 1,000 s; a 1 s run must not wait for the second.
+    const summary = await runSimulation({
+      url,
+      token: maker.apiKey,
+      robots: 1,
+      rate: 0.01,
+      samplesPerBatch: 10,
+      transport: 'http',
+      mqttUrl: '',
+      duration: 1,
+      seed: 1,
+      timeScale: 60,
+      fleetFile: join(dir, 'short.json'),
+      log: () => {},
+    });
+    expect(summary.batches).toBe(1);
+    // Far below the 1,000 s the old loop slept, far above 1 s on a loaded machine.
+    expect(summary.seconds).toBeLessThan(100);
+  }, 120_000);
+
+  it(
+    'files a fleet, streams over HTTP, then over MQTT from the fleet file, all accepted',
+    async () => {
+      const { maker } = await manufacturerWithProducts();
+      const fleetFile = join(dir, 'fleet.json');
+      const base = {
+        url,
+        robots: 3,
+        rate: 20,
+        samplesPerBatch: 5,
+        mqttUrl: process.env.MQTT_URL ?? `mqtt://127.0.0.1:${runtime.mqttPort}`,
+        duration: 0, // until stopped: each run is stopped once the platform holds enough of its batches
+        seed: 5,
+        timeScale: 3600,
+        fleetFile,
+        log: () => {},
+      };
+      let stored = 0;
+      const storedBatches = async () => {
+        const { rows } = await p.ctx.db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM telemetry_batches b JOIN robots r ON r.id = b.robot_uuid
+            WHERE r.manufacturer_id = $1`,
+          [maker.id],
+        );
+        stored = rows[0]!.n;
+        return stored;
+      };
+      /** Runs the simulator until the platform has stored `atLeast` batches in all, then stops it. */
+      async function simulate(
+        options: typeof base & { token: string; transport: 'http' | 'mqtt' },
+        atLeast: number,
+      ) {
+        const stop = new AbortController();
+        const run = runSimulation({ ...options, signal: stop.signal });
+        try {
+          await Promise.race([
+            eventually(
+              `${atLeast} stored batches`,
+              async () => ((await storedBatches()) >= atLeast ? true : undefined),
+              {
+                seen: () => ({ stored }),
+              },
+            ),
+            run.then((summary) => {
+              throw new Error(`the simulator stopped by itself: ${JSON.stringify(summary)}`);
+            }),
+          ]);
+        } finally {
+          stop.abort();
+        }
+        return run;
+      }
+      // Three batches a robot: each robot's stream continues from the one before.
+      const http = await simulate({ ...base, token: maker.apiKey, transport: 'http' }, 9);
+      expect(http.refused).toEqual({});
+      expect(http.failed).toBe(0);
+      // Every batch the platform stored was answered before the simulator stopped.
+      expect(http.accepted).toBeGreaterThanOrEqual(9);
+      expect(await storedBatches()).toBe(http.accepted);
+      const fleet = JSON.parse(readFileSync(fleetFile, 'utf8')) as FleetFile;
+      expect(fleet.robots).toHaveLength(3);
+      expect(fleet.robots.every((r) => r.nextSeq > 0)).toBe(true);
+
+      const overMqtt = await simulate({ ...base, token: fleetFile, transport: 'mqtt' }, http.accepted + 9);
+      expect(overMqtt.failed).toBe(0);
+      expect(overMqtt.batches).toBeGreaterThanOrEqual(9);
+      // PUBACKs from an external broker come before the platform's commit: wait for the rest.
+      await eventually(
+        'every published batch to be stored',
+        async () => ((await storedBatches()) >= http.accepted + overMqtt.batches ? true : undefined),
+        { seen: () => ({ stored, expected: http.accepted + overMqtt.batches }) },
+      );
+      // The MQTT run continued each robot's sequence: nothing was a duplicate, nothing refused.
+      expect(stored).toBe(http.accepted + overMqtt.batches);
+      expect(overMqtt.refused).toEqual({});
+    },
+    3 * EFFECT_DEADLINE_MS + 60_000,
+  );
 });

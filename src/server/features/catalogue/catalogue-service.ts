@@ -1,4 +1,4 @@
-// The catalogue a manufacturer files robots against (api-v1.md "Models and filing"): models
+// The catalogue a manufacturer files robots against (docs/api.md "Models and filing"): models
 // with their hardware revisions and limits, and production sites. Model and site codes are
 // RID-1 segments (robot-id.md "Layout": positions 8-9 and 14), so they are unique where the
 // ID needs them to be.

@@ -1,10 +1,12 @@
-// Access grants (api-v1.md "Lifecycle"): the owner lets a maintainer, assessor, software
+// Access grants (docs/api.md "Lifecycle"): the owner lets a maintainer, assessor, software
 // provider or recycler act on one robot, for some scopes, until a time. The access policy reads
 // live grants through robotRelation; this service gives, lists and revokes them.
 import { randomUUID } from 'node:crypto';
 import { GRANT_SCOPES, type GrantScope, ungrantableScopes } from '../../../core/access-policy.js';
 import { PlatformError } from '../../../core/errors.js';
 import type { Actor } from '../../../core/organisation.js';
+import { parseTimestamp } from '../../../core/timestamp.js';
+import { withArticle } from '../../../core/wording.js';
 import type { AppContext } from '../../app-context.js';
 import type { SqlClient } from '../../db/sql-client.js';
 import type { LedgerAppender } from '../../ledger/ledger-writer.js';
@@ -54,7 +56,7 @@ export interface NewGrant {
 }
 
 function expiryOf(text: string, now: Date): Date {
-  const expiresAt = new Date(text);
+  const expiresAt = new Date(parseTimestamp(text) ?? Number.NaN); // strict: no calendar roll-over
   const latest = new Date(now);
   latest.setUTCFullYear(latest.getUTCFullYear() + MAX_GRANT_YEARS);
   if (Number.isNaN(expiresAt.getTime()) || expiresAt <= now || expiresAt > latest) {
@@ -96,11 +98,28 @@ export async function createGrant(
     if (refused.length > 0) {
       throw new PlatformError(
         'GRANT_SCOPE_NOT_ALLOWED',
-        `a ${grantee.kind} cannot be granted ${refused.join(', ')}`,
+        `${withArticle(grantee.kind)} cannot be granted ${refused.join(', ')}`,
         {
           refused,
           orgKind: grantee.kind,
         },
+      );
+    }
+    // A grant that adds nothing to a live one (same or fewer scopes, no later expiry) is a
+    // mistake or a replay, not a decision: refused, so the ledger records each access once.
+    // The robot's row is locked, so two identical requests cannot both pass this check.
+    const covering = await tx.query<{ id: string }>(
+      `SELECT id FROM grants
+        WHERE robot_uuid = $1 AND org_id = $2 AND revoked_at IS NULL AND expires_at > $3
+          AND expires_at >= $4 AND scopes @> $5::text[]
+        ORDER BY ledger_index LIMIT 1`,
+      [robot.id, grantee.id, now, expiresAt, scopes],
+    );
+    if (covering.rows[0]) {
+      throw new PlatformError(
+        'GRANT_DUPLICATE',
+        'a live grant to this organisation already gives these scopes for as long',
+        { grantId: covering.rows[0].id },
       );
     }
     const { rows } = await tx.query<GrantRow>(

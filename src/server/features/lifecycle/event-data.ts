@@ -1,4 +1,4 @@
-// The `data` of each lifecycle event type (api-v1.md "Lifecycle", docs/lifecycle.md). The body
+// The `data` of each lifecycle event type (docs/api.md "Lifecycle", docs/lifecycle.md). The body
 // schema of the route only says `data` is an object; its shape depends on `type`, so it is
 // checked here, against one compiled schema per type, and refused with the type and the
 // offending paths rather than with the noise of a 10-way union.
@@ -7,12 +7,14 @@ import { type Static, type TSchema, Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { PlatformError } from '../../../core/errors.js';
 import { type EventType, MAINTENANCE_PHASES, SUSPENSION_REASONS } from '../../../core/lifecycle.js';
+import { parseTimestamp } from '../../../core/timestamp.js';
+import { withArticle } from '../../../core/wording.js';
 
 const strict = { additionalProperties: false } as const;
 const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength });
 const Note = Type.Optional(Text(2000));
 
-/** The intelligence grading standard named by api-v1.md's robot ID (RID-1 position 10). */
+/** The intelligence grading standard named by docs/api.md's robot ID (RID-1 position 10). */
 export const EVALUATION_STANDARDS = ['T/CIE 298-2025'] as const;
 
 const Part = Type.Union([
@@ -118,7 +120,10 @@ export function checkEventData(type: EventType, data: unknown): CheckedEvent {
     issues.push({ path: issue.instancePath || '/', message });
     if (issues.length === 10) break;
   }
-  throw new PlatformError('EVENT_DATA_INVALID', `data does not fit a ${type} event`, { type, issues });
+  throw new PlatformError('EVENT_DATA_INVALID', `data does not fit ${withArticle(type)} event`, {
+    type,
+    issues,
+  });
 }
 
 /** The instant a `validUntil` names (a date means the end of that day, UTC); null if none. */
@@ -127,6 +132,7 @@ export function validUntilInstant(text: string): Date | null {
   const day = text.slice(0, 10);
   const midnight = new Date(`${day}T00:00:00.000Z`);
   if (Number.isNaN(midnight.getTime()) || midnight.toISOString().slice(0, 10) !== day) return null;
-  const instant = new Date(text.length === 10 ? `${day}T23:59:59.999Z` : text);
-  return Number.isNaN(instant.getTime()) ? null : instant;
+  if (text.length === 10) return new Date(`${day}T23:59:59.999Z`);
+  const ms = parseTimestamp(text); // strict: no hour 24 rolled into the next day either
+  return ms === undefined ? null : new Date(ms);
 }

@@ -1,10 +1,11 @@
-// Lifecycle events of a robot (api-v1.md "Lifecycle", docs/lifecycle.md): who may record
+// Lifecycle events of a robot (docs/api.md "Lifecycle", docs/lifecycle.md): who may record
 // each type is the access policy's call, what may happen is the state machine's; this service
 // checks the data, then writes the event and the robot's new state in one unit of work.
 import { decideSuspensionReason } from '../../../core/access-policy.js';
 import { PlatformError } from '../../../core/errors.js';
 import { decideTransition, EVENT_TYPES, type EventType } from '../../../core/lifecycle.js';
 import type { Actor } from '../../../core/organisation.js';
+import { parseTimestamp } from '../../../core/timestamp.js';
 import type { AppContext } from '../../app-context.js';
 import type { SqlClient } from '../../db/sql-client.js';
 import { enforce } from '../policy-enforcement.js';
@@ -30,8 +31,9 @@ export const LISTED_EVENT_TYPES = [...EVENT_TYPES, ...SYSTEM_EVENT_TYPES] as con
 
 function occurredAtOf(text: string | undefined, now: Date): Date {
   if (text === undefined) return now;
-  const at = new Date(text);
-  if (Number.isNaN(at.getTime())) {
+  const ms = parseTimestamp(text); // strict: no calendar roll-over (core/timestamp.ts)
+  const at = new Date(ms ?? Number.NaN);
+  if (ms === undefined) {
     throw new PlatformError('VALIDATION_FAILED', 'occurredAt is not an RFC 3339 timestamp', {
       field: 'occurredAt',
     });

@@ -11,6 +11,8 @@ import {
   listApiKeys,
   listOrganisations,
   revokeApiKey,
+  searchDirectory,
+  whoAmI,
 } from './org-service.js';
 
 const OrganisationSchema = Type.Object({
@@ -66,6 +68,63 @@ export function orgRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           cursor: request.query.cursor,
           kind: request.query.kind,
         }),
+    );
+
+    app.get(
+      '/v1/me',
+      {
+        schema: {
+          tags: ['organisations'],
+          summary: 'Who is calling: its organisation, its role (the organisation kind) and the API key used',
+          response: {
+            200: Type.Object({
+              org: OrganisationSchema,
+              role: Type.Enum(ORG_KINDS),
+              keyId: Type.Union([Uuid, Type.Null()], { description: 'null for the registry admin token' }),
+            }),
+            ...errorResponses(401),
+          },
+        },
+      },
+      async (request) => whoAmI(ctx, actorOf(request)),
+    );
+
+    app.get(
+      '/v1/directory/orgs',
+      {
+        schema: {
+          tags: ['organisations'],
+          summary:
+            'Find an organisation (to transfer a robot to, or to grant access) by a part of its name; public fields only',
+          querystring: Type.Object({
+            ...PageQuery,
+            q: Type.Optional(
+              Type.String({ minLength: 1, maxLength: 200, description: 'part of the name, any case' }),
+            ),
+            kind: Type.Optional(Type.Enum(CREATABLE_ORG_KINDS)),
+          }),
+          response: {
+            200: pageOf(
+              Type.Object({
+                id: Uuid,
+                name: Type.String(),
+                kind: Type.Enum(ORG_KINDS),
+                country: Type.String(),
+              }),
+            ),
+            ...errorResponses(400, 401),
+          },
+        },
+      },
+      async (request) => {
+        actorOf(request);
+        return searchDirectory(ctx, {
+          q: request.query.q,
+          kind: request.query.kind,
+          limit: request.query.limit ?? 50,
+          cursor: request.query.cursor,
+        });
+      },
     );
 
     app.get(

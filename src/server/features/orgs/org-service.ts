@@ -1,4 +1,4 @@
-// Organisations and their API keys (api-v1.md "Organisations and keys").
+// Organisations and their API keys (docs/api.md "Organisations and keys").
 import { randomInt, randomUUID } from 'node:crypto';
 import { decideKeyAccess, decideRegistryAccess } from '../../../core/access-policy.js';
 import { PlatformError } from '../../../core/errors.js';
@@ -170,6 +170,75 @@ export async function getOrganisation(ctx: AppContext, orgId: string): Promise<O
   const row = await organisationRecord.load(ctx.db, orgId);
   if (!row) throw new PlatformError('NOT_FOUND', 'no such organisation');
   return toOrganisation(row);
+}
+
+/** Who is calling: its organisation, its kind (the role the access policy reads) and the key used. */
+export async function whoAmI(ctx: AppContext, actor: Actor) {
+  return { org: await getOrganisation(ctx, actor.orgId), role: actor.kind, keyId: actor.keyId ?? null };
+}
+
+/** What the directory shows of an organisation: what it is and where, nothing else. */
+export interface DirectoryEntry {
+  id: string;
+  name: string;
+  kind: OrgKind;
+  country: string;
+}
+
+/**
+ * The organisation directory, for any authenticated caller: finds a counterparty (a buyer, a
+ * maintainer to grant) by a part of its name, so its id need not be passed out of band. Only
+ * public fields; name order, then id.
+ */
+export async function searchDirectory(
+  ctx: AppContext,
+  query: { q: string | undefined; kind: OrgKind | undefined; limit: number; cursor: string | undefined },
+): Promise<{ items: DirectoryEntry[]; nextCursor: string | null }> {
+  let after: { name: string; id: string } | null = null;
+  if (query.cursor !== undefined) after = parseDirectoryCursor(query.cursor);
+  // The search text is matched literally: LIKE's wildcards in it are escaped.
+  const pattern = query.q === undefined ? null : `%${query.q.replace(/[\\%_]/g, '\\$&')}%`;
+  const { rows } = await ctx.db.query<{ id: string; name: string; kind: OrgKind; country: string }>(
+    `SELECT id, name, kind, country FROM organisations
+      WHERE kind <> 'registry'
+        AND ($1::text IS NULL OR name ILIKE $1 ESCAPE '\\')
+        AND ($2::text IS NULL OR kind = $2)
+        AND ($3::text IS NULL OR (name, id) > ($3::text, $4::uuid))
+      ORDER BY name, id LIMIT $5`,
+    [pattern, query.kind ?? null, after?.name ?? null, after?.id ?? null, query.limit + 1],
+  );
+  const items = rows.slice(0, query.limit).map((r) => ({
+    id: r.id,
+    name: r.name,
+    kind: r.kind,
+    country: r.country.trim(),
+  }));
+  const last = items[items.length - 1];
+  return {
+    items,
+    nextCursor:
+      rows.length > query.limit && last
+        ? Buffer.from(JSON.stringify([last.name, last.id])).toString('base64url')
+        : null,
+  };
+}
+
+function parseDirectoryCursor(cursor: string): { name: string; id: string } {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      typeof value[0] === 'string' &&
+      typeof value[1] === 'string' &&
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(value[1])
+    ) {
+      return { name: value[0], id: value[1] };
+    }
+  } catch {
+    // falls through to the coded refusal
+  }
+  throw new PlatformError('VALIDATION_FAILED', 'malformed cursor', { field: 'cursor' });
 }
 
 export async function listOrganisations(

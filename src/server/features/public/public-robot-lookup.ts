@@ -1,4 +1,4 @@
-// The public robot check (api-v1.md "Incidents and reports"): anyone holding a robot, a label
+// The public robot check (docs/api.md "Public robot check"): anyone holding a robot, a label
 // or an advert can ask whether an ID is well-formed and registered, without credentials. It
 // answers from one indexed query and never from a cache, so a suspension shows at once.
 import type { RobotStatus } from '../../../core/lifecycle.js';

@@ -1,4 +1,4 @@
-// Filing a robot and issuing its ID (docs/registry.md). A filing writes the robot, its first ID,
+// Filing a robot and issuing its ID (docs/api.md "Models and filing", docs/robot-id.md "Issuing"). A filing writes the robot, its first ID,
 // its device key and the `filing` event in one unit of work with one ledger leaf: either all of
 // it is durable or none. (Re-coding is robot-recoding.ts.)
 //

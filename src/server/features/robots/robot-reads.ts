@@ -1,4 +1,4 @@
-// Reading robots (api-v1.md "Models and filing"): one robot by any ID it ever had, with its ID
+// Reading robots (docs/api.md "Models and filing"): one robot by any ID it ever had, with its ID
 // decoded, its model, manufacturer, owner and current state; and the robots a caller may see.
 import { PlatformError } from '../../../core/errors.js';
 import type { RobotStatus } from '../../../core/lifecycle.js';
@@ -220,6 +220,11 @@ export async function listRobots(
   actor: Actor,
   query: RobotListQuery,
 ): Promise<{ items: RobotView[]; nextCursor: string | null }> {
+  // The cursor is the last robot ID of the page before (canonical: 29 characters of [0-9A-Z]);
+  // anything else would compare as text and quietly answer some page.
+  if (query.cursor !== undefined && !/^[0-9A-Z]{29}$/.test(query.cursor)) {
+    throw new PlatformError('VALIDATION_FAILED', 'cursor is not one this list returned', { field: 'cursor' });
+  }
   const now = ctx.clock();
   const { rows } = await ctx.db.query<RobotViewRow>(
     `${ROBOT_VIEW_SQL}

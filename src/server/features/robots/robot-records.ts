@@ -1,5 +1,5 @@
 // The ledger entry of a robot event. Every robot event — filing, re-coding, ownership
-// transfer and each lifecycle event of api-v1.md — is an immutable row of robot_events and
+// transfer and each lifecycle event of docs/api.md — is an immutable row of robot_events and
 // one leaf; the robot's current row (status, owner, level) is derived from them.
 import { isoTime } from '../../ledger/ledger-entry.js';
 import { defineRecordKind } from '../../ledger/record-kinds.js';

@@ -11,6 +11,7 @@ import {
   addSample,
   bucketStart,
   type ConditionObservation,
+  duplicateNamePath,
   emptyPartial,
   type ModelLimits,
   observeBatch,
@@ -85,6 +86,36 @@ const refuse = (code: string, message: string, details?: Record<string, unknown>
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
+/** Values of the base64url alphabet (RFC 4648 §5), by character. */
+const BASE64URL_VALUE = new Map(
+  [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'].map((c, i) => [c, i]),
+);
+
+/**
+ * Whether a base64url segment (alphabet already checked) is the one canonical encoding of its
+ * bytes (RFC 4648 §3.5): a length that encodes whole bytes, and unused bits of the last
+ * character zero. Node's decoder ignores both, a strict one refuses them: the same signed
+ * text must decode to the same bytes everywhere.
+ */
+function isCanonicalBase64url(segment: string): boolean {
+  const rest = segment.length % 4;
+  if (rest === 0) return true;
+  if (rest === 1) return false;
+  const last = BASE64URL_VALUE.get(segment[segment.length - 1]!)!;
+  return (last & (rest === 2 ? 0x0f : 0x03)) === 0;
+}
+
+/**
+ * The protected header fields a batch may carry. Anything else could change how the JWS is
+ * read (RFC 7797 `b64: false` signs the payload unencoded; `jwk`, `jku`, `x5u` offer a key of
+ * the sender's choosing; `crit` demands extensions): a verifier that ignored such a field
+ * would read other evidence than one that honoured it, so the batch is refused instead.
+ */
+const HEADER_FIELDS = new Set(['alg', 'kid', 'typ']);
+
+/** Strict UTF-8 (invalid sequences refused, a BOM kept so JSON.parse refuses it), as RFC 8259 §8.1 asks. */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /** The protected header of a compact JWS, read without trusting it (for routing to a key). */
 export function peekJwsHeader(jws: string): { alg: unknown; kid: unknown } | undefined {
   const dot = jws.indexOf('.');
@@ -150,14 +181,28 @@ export function checkBatch(input: BatchCheckInput): BatchCheckResult {
   if (!BASE64URL.test(headerB64) || !BASE64URL.test(payloadB64) || !BASE64URL.test(signatureB64)) {
     return refuse('TELEMETRY_MALFORMED_JWS', 'a JWS segment is not base64url');
   }
+  if (
+    !isCanonicalBase64url(headerB64) ||
+    !isCanonicalBase64url(payloadB64) ||
+    !isCanonicalBase64url(signatureB64)
+  ) {
+    return refuse('TELEMETRY_MALFORMED_JWS', 'a JWS segment is not canonical base64url (RFC 4648 §3.5)');
+  }
   let header: Record<string, unknown>;
+  let headerText: string;
   try {
-    const parsed: unknown = JSON.parse(Buffer.from(headerB64, 'base64url').toString('utf8'));
+    headerText = utf8.decode(Buffer.from(headerB64, 'base64url'));
+    const parsed: unknown = JSON.parse(headerText);
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
       throw new Error('not an object');
     header = parsed as Record<string, unknown>;
   } catch {
     return refuse('TELEMETRY_MALFORMED_JWS', 'the JWS protected header is not a JSON object');
+  }
+  const twice = duplicateNamePath(headerText);
+  if (twice !== undefined) {
+    const field = twice.slice(1, 65); // a name of the sender's choosing: bounded in the answer
+    return refuse('TELEMETRY_MALFORMED_JWS', `the JWS header names ${field} twice`, { field });
   }
   if (header.alg !== 'EdDSA') {
     return refuse('TELEMETRY_UNSUPPORTED_ALG', 'alg must be EdDSA (Ed25519, RFC 8037)', {
@@ -168,6 +213,20 @@ export function checkBatch(input: BatchCheckInput): BatchCheckResult {
     // RFC 7515 §4.1.11: an unknown critical extension makes the JWS invalid.
     return refuse('TELEMETRY_MALFORMED_JWS', 'no critical header extensions are understood', {
       crit: header.crit,
+    });
+  }
+  for (const field in header) {
+    if (!HEADER_FIELDS.has(field)) {
+      return refuse(
+        'TELEMETRY_MALFORMED_JWS',
+        `the JWS header field ${JSON.stringify(field).slice(0, 80)} is not accepted (only alg, kid and typ)`,
+        { field: field.slice(0, 64) },
+      );
+    }
+  }
+  if (header.typ !== undefined && header.typ !== 'JOSE') {
+    return refuse('TELEMETRY_MALFORMED_JWS', 'typ, if given, is "JOSE" (RFC 7515 §4.1.9)', {
+      field: 'typ',
     });
   }
   const signature = Buffer.from(signatureB64, 'base64url');
@@ -200,10 +259,16 @@ export function checkBatch(input: BatchCheckInput): BatchCheckResult {
   let decoded: unknown;
   let payloadText: string;
   try {
-    payloadText = Buffer.from(payloadB64, 'base64url').toString('utf8');
+    payloadText = utf8.decode(Buffer.from(payloadB64, 'base64url'));
     decoded = JSON.parse(payloadText);
   } catch {
-    return refuse('TELEMETRY_MALFORMED_PAYLOAD', 'the JWS payload is not JSON');
+    return refuse('TELEMETRY_MALFORMED_PAYLOAD', 'the JWS payload is not JSON in UTF-8');
+  }
+  const duplicate = duplicateNamePath(payloadText);
+  if (duplicate !== undefined) {
+    return refuse('TELEMETRY_MALFORMED_PAYLOAD', `${duplicate} is given twice; each field at most once`, {
+      path: duplicate,
+    });
   }
   const validation = validatePayload(decoded, {
     jointCount: input.jointCount,
@@ -226,15 +291,13 @@ export function checkBatch(input: BatchCheckInput): BatchCheckResult {
       topicRobotId: input.topicRobotId,
     });
   }
+  // Judged by when the batch arrives, not by the sample times it claims: a retired key may be
+  // a stolen one, and its holder can date a forgery as early as he likes.
   const key = input.keys[keyIndex]!;
-  if (key.retiredAtMs !== null && lastMs >= key.retiredAtMs) {
-    return refuse(
-      'TELEMETRY_KEY_RETIRED',
-      'the batch is signed with a key retired before its samples were taken',
-      {
-        retiredAt: new Date(key.retiredAtMs).toISOString(),
-      },
-    );
+  if (key.retiredAtMs !== null && input.nowMs >= key.retiredAtMs) {
+    return refuse('TELEMETRY_KEY_RETIRED', 'the batch is signed with a retired device key', {
+      retiredAt: new Date(key.retiredAtMs).toISOString(),
+    });
   }
 
   const samples = payload.samples;
@@ -254,7 +317,9 @@ export function checkBatch(input: BatchCheckInput): BatchCheckResult {
     if (!binary) {
       const wearText = raw ? raw.wear[i]! : j.wear.join(',');
       const tempText = raw ? raw.tempC[i]! : j.tempC.join(',');
-      lines += `${prefix}${s.t}\t${b.socPct}\t${b.sohPct}\t${b.cycles}\t${b.tempC}\t{${wearText}}\t{${tempText}}\t${a.positionErrorMm}\t${a.taskSuccessRate}\t${s.operatingHours}\t{${s.faults.join(',')}}\n`;
+      // The time as the checks read it (to the millisecond), not the text: the binary rows,
+      // the rollups and the partition were all computed from that instant.
+      lines += `${prefix}${new Date(times[i]!).toISOString()}\t${b.socPct}\t${b.sohPct}\t${b.cycles}\t${b.tempC}\t{${wearText}}\t{${tempText}}\t${a.positionErrorMm}\t${a.taskSuccessRate}\t${s.operatingHours}\t{${s.faults.join(',')}}\n`;
     }
     let worstWear = Number.NEGATIVE_INFINITY;
     for (const w of j.wear) if (w > worstWear) worstWear = w;

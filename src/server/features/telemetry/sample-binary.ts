@@ -2,7 +2,7 @@
 // Format"): each row a 16-bit field count, then each field as a 32-bit length and the bytes of
 // the type's binary send function. PostgreSQL then stores the values without parsing any text:
 // for a row of two 32-joint float arrays, text COPY spends most of its time turning digits into
-// floats (measured: bench/ingest-http.ts and docs/telemetry.md "Performance").
+// floats (measured: bench/ingest-http.ts and docs/telemetry.md "Benchmarks").
 //
 // The columns are those of SAMPLE_COLUMNS (sample-copy.ts), in that order. Values are already
 // validated (payload.ts): finite numbers, an RFC 3339 time, fault codes of FAULT_CODE's alphabet.

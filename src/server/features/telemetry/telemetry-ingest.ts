@@ -7,6 +7,7 @@ import { acceptsTelemetry } from '../../../core/lifecycle.js';
 import { TELEMETRY_LIMITS } from '../../../core/telemetry/index.js';
 import { validateRobotId } from '../../../robot-id/index.js';
 import type { AppContext } from '../../app-context.js';
+import { sqlState } from '../../db/sql-client.js';
 import { peekJwsHeader } from './batch-check.js';
 import { DAY_MS, dayStart, PartitionManager } from './partitions.js';
 import { RobotDirectory } from './robot-directory.js';
@@ -51,6 +52,52 @@ export interface IngestAck {
   duplicate: boolean;
   /** The batch's ledger leaf (absent for a duplicate). */
   ledgerIndex?: number;
+}
+
+/** What a batch of a group comes to: written, refused, or failed for the platform's reasons. */
+type GroupOutcome = WriteOutcome | { status: 'failed'; error: PlatformError };
+
+/**
+ * Whether the database refused a VALUE (SQLSTATE class 22 data exception, class 23 integrity
+ * violation): something in one batch of the group, found by writing the group again in parts.
+ * Anything else (a lost connection, a shutdown, a deadlock) is the platform's, not a batch's.
+ */
+function refusedValue(error: unknown): boolean {
+  const state = sqlState(error);
+  return state !== undefined && (state.startsWith('22') || state.startsWith('23'));
+}
+
+/**
+ * Whether a refusal of a batch written ALONE is that batch's own fault: a value out of range or
+ * malformed, a check or not-null constraint. A unique or foreign-key violation is not: the
+ * checks under the ledger lock rule those out, so one means a fault of the platform.
+ */
+function batchAtFault(error: unknown): boolean {
+  const state = sqlState(error);
+  return state !== undefined && (state.startsWith('22') || state === '23514' || state === '23502');
+}
+
+/** A failure not attributable to any batch, as the error every batch of the group gets: retryable. */
+function platformFailure(error: unknown): PlatformError {
+  if (error instanceof PlatformError) return error;
+  const state = sqlState(error) ?? '';
+  // Connection exceptions, operator intervention (shutdown), insufficient resources.
+  if (state.startsWith('08') || state.startsWith('57') || state.startsWith('53')) {
+    return new PlatformError(
+      'NOT_READY',
+      'the database is unavailable; send the batch again later',
+      undefined,
+      {
+        cause: error,
+      },
+    );
+  }
+  return new PlatformError(
+    'INTERNAL_ERROR',
+    'the batch could not be stored for a fault of the platform; send it again later',
+    undefined,
+    { cause: error },
+  );
 }
 
 interface Queued {
@@ -103,6 +150,16 @@ export class TelemetryIngest {
   /** Batches admitted and not yet acknowledged. */
   get pending(): number {
     return this.#pending;
+  }
+
+  /** Batches checked and waiting for the next group commit. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /** Whether a group is being committed (the queue then waits for it). */
+  get committing(): boolean {
+    return this.#committing !== undefined;
   }
 
   /** The oldest sample time accepted at `nowMs`: raw retention would drop anything older at once. */
@@ -249,36 +306,14 @@ export class TelemetryIngest {
 
   async #commit(group: Queued[]): Promise<void> {
     const started = performance.now();
-    let outcomes: WriteOutcome[] | undefined;
     const batches = group.map((q) => q.batch);
+    let outcomes: GroupOutcome[];
     try {
       await this.#loadAlertHints();
-      if (!samplesInline(batches)) {
-        // The samples go in before the ledger lock; if anything in the group turns out to be a
-        // duplicate or refused, that transaction rolls back and the group goes the careful way.
-        outcomes = await this.#ctx.ledger
-          .runWithPrelude(
-            (tx) => writeGroupSamples(tx, batches),
-            async (tx, ledger) => {
-              const written = await writeCopiedGroup(tx, ledger, batches, this.#ctx.clock(), this.#state);
-              if (!written) throw REDO;
-              return written;
-            },
-          )
-          .catch((error: unknown) => {
-            if (error === REDO) return undefined;
-            throw error;
-          });
-      }
-      // A transaction of its own too: not grouped with registry writes by the ledger writer,
-      // where it would cost SAVEPOINT round trips and make them wait for its samples.
-      outcomes ??= await this.#ctx.ledger.runWithPrelude(
-        async () => {},
-        (tx, ledger) => writeTelemetryGroup(tx, ledger, batches, this.#ctx.clock(), this.#state),
-      );
+      outcomes = await this.#writeIsolating(batches);
     } catch (error) {
-      for (const q of group) q.reject(error);
-      return;
+      const failure = platformFailure(error);
+      outcomes = batches.map(() => ({ status: 'failed', error: failure }));
     }
     this.#lastCommitMs = (this.#lastCommitMs + (performance.now() - started)) / 2;
     for (let i = 0; i < group.length; i++) {
@@ -288,11 +323,76 @@ export class TelemetryIngest {
         q.resolve({ accepted: outcome.accepted, duplicate: false, ledgerIndex: outcome.ledgerIndex });
       } else if (outcome.status === 'duplicate') {
         q.resolve({ accepted: outcome.accepted, duplicate: true });
+      } else if (outcome.status === 'failed') {
+        q.reject(outcome.error);
       } else {
-        this.#directory.forget(q.batch.kid);
+        if (outcome.code !== 'TELEMETRY_UNPROCESSABLE') this.#directory.forget(q.batch.kid);
         q.reject(new PlatformError(outcome.code, outcome.message));
       }
     }
+  }
+
+  /**
+   * Writes a group so that one batch the database refuses never costs the others: the group
+   * is one transaction, so such a refusal rolls all of it back; then each half is written again
+   * on its own, down to the batch refused alone, which alone is refused (about 2·log2(n) extra
+   * transactions for one offender among n). Every other batch is written or answered as if the
+   * offender had never come. A failure of the platform (connection lost, shutdown) is not
+   * split: every batch of the group gets it, as a retryable 5xx, never as "do not resend".
+   */
+  async #writeIsolating(batches: VerifiedBatch[]): Promise<GroupOutcome[]> {
+    try {
+      return await this.#writeGroup(batches);
+    } catch (error) {
+      if (batches.length > 1 && refusedValue(error)) {
+        const half = Math.ceil(batches.length / 2);
+        const first = await this.#writeIsolating(batches.slice(0, half));
+        return [...first, ...(await this.#writeIsolating(batches.slice(half)))];
+      }
+      if (batches.length === 1 && batchAtFault(error)) {
+        return [
+          {
+            status: 'refused',
+            code: 'TELEMETRY_UNPROCESSABLE',
+            message:
+              'the database refused a value of this batch; nothing was stored, and resending it cannot help',
+          },
+        ];
+      }
+      const failure = platformFailure(error);
+      return batches.map(() => ({ status: 'failed', error: failure }));
+    }
+  }
+
+  /** One transaction for the whole group; throws whatever the database refused. */
+  async #writeGroup(batches: readonly VerifiedBatch[]): Promise<WriteOutcome[]> {
+    let outcomes: WriteOutcome[] | undefined;
+    if (!samplesInline(batches)) {
+      // The samples go in before the ledger lock; if anything in the group turns out to be a
+      // duplicate or refused, that transaction rolls back and the group goes the careful way.
+      outcomes = await this.#ctx.ledger
+        .runWithPrelude(
+          (tx) => writeGroupSamples(tx, batches),
+          async (tx, ledger) => {
+            const written = await writeCopiedGroup(tx, ledger, batches, this.#ctx.clock(), this.#state);
+            if (!written) throw REDO;
+            return written;
+          },
+        )
+        .catch((error: unknown) => {
+          if (error === REDO) return undefined;
+          throw error;
+        });
+    }
+    // A transaction of its own too: not grouped with registry writes by the ledger writer,
+    // where it would cost SAVEPOINT round trips and make them wait for its samples.
+    return (
+      outcomes ??
+      (await this.#ctx.ledger.runWithPrelude(
+        async () => {},
+        (tx, ledger) => writeTelemetryGroup(tx, ledger, batches, this.#ctx.clock(), this.#state),
+      ))
+    );
   }
 
   #loadAlertHints(): Promise<void> {
@@ -302,6 +402,10 @@ export class TelemetryIngest {
       )
       .then(({ rows }) => {
         for (const r of rows) this.#state.robotsWithActiveAlerts.add(r.robot_uuid);
+      })
+      .catch((error: unknown) => {
+        this.#alertHintsLoaded = undefined; // asked again by the next group
+        throw error;
       });
     return this.#alertHintsLoaded;
   }

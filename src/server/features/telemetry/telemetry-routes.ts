@@ -62,6 +62,12 @@ const AlertSchema = Type.Object({
   ]),
 });
 
+/** Whether a Content-Type names `application/jose` (RFC 7515 §9.2.1), parameters allowed. */
+function isJose(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false;
+  return contentType.split(';', 1)[0]!.trim().toLowerCase() === 'application/jose';
+}
+
 export function telemetryRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     // The batch is the JWS text itself (RFC 7515 §9.2.1 media type). Scoped to this plugin.
@@ -83,15 +89,14 @@ export function telemetryRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
               `a batch is at most ${TELEMETRY_LIMITS.maxBatchBytes} bytes`,
             ),
         },
-        // Before the body schema: a JSON body is the wrong media type, not a malformed batch.
-        preValidation: async (request) => {
-          if (
-            typeof request.body !== 'string' ||
-            !request.headers['content-type']?.startsWith('application/jose')
-          ) {
+        // Before the body is parsed: a JWS sent as application/json is the wrong media type (415),
+        // not malformed JSON, and no other parser gets to read it.
+        onRequest: async (request) => {
+          if (!isJose(request.headers['content-type'])) {
             throw new PlatformError(
               'UNSUPPORTED_MEDIA_TYPE',
               'send the JWS with Content-Type: application/jose',
+              { accepted: ['application/jose'] },
             );
           }
         },

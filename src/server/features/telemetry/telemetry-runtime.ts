@@ -5,6 +5,7 @@
 // The pipeline itself (ctx.telemetryIngest) belongs to the AppContext: the HTTP route and the
 // MQTT side of one platform share it, and closeAppContext closes it after this runtime.
 import type { AppContext } from '../../app-context.js';
+import { registryCredentialSource } from '../../mqtt/broker-auth.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../mqtt/embedded-broker.js';
 import { type MqttIngestSubscriber, startMqttSubscriber } from '../../mqtt/mqtt-subscriber.js';
 import { DAY_MS } from './partitions.js';
@@ -26,6 +27,8 @@ export interface TelemetryRuntime {
   /** The embedded broker's port, when one runs. */
   mqttPort: number | undefined;
   /** Stops MQTT, then the partition timer; the pipeline is the context's to close. */
+  /** The embedded broker, when one runs. */
+  broker: EmbeddedBroker | undefined;
   close(): Promise<void>;
 }
 
@@ -54,7 +57,12 @@ export async function startTelemetryRuntime(ctx: AppContext): Promise<TelemetryR
         connections: config.mqttConnections,
       });
     } else if (config.mqttPort >= 0) {
-      broker = await startEmbeddedBroker(ingest, { port: config.mqttPort, host: config.host });
+      broker = await startEmbeddedBroker(ingest, {
+        port: config.mqttPort,
+        // The broker listens where the API does (HOST), never wider.
+        host: config.host,
+        credentials: registryCredentialSource(ctx.db, ctx.clock),
+      });
     }
   } catch (error) {
     clearInterval(timer);
@@ -62,6 +70,7 @@ export async function startTelemetryRuntime(ctx: AppContext): Promise<TelemetryR
   }
   return {
     mqttPort: broker?.port,
+    broker,
     async close() {
       await subscriber?.close();
       await broker?.close();

@@ -1,17 +1,20 @@
-// Reading telemetry and working alerts (api-v1.md "Telemetry"). Reads ask the access policy
+// Reading telemetry and working alerts (docs/api.md "Telemetry"). Reads ask the access policy
 // (robot.telemetry.read, robot.alerts.read, robot.alerts.ack): the owner, regulators and the
 // registry, and organisations under a live grant read; others get 404 or 403 as the policy says.
+import { ALERT_READ_SCOPES } from '../../../core/access-policy.js';
 import { PlatformError } from '../../../core/errors.js';
 import { type Actor, seesEverything } from '../../../core/organisation.js';
 import {
   type AlertState,
   assessHealth,
+  bucketStart,
   chooseResolution,
   describeCondition,
   metricSummary,
   type RollupResolution,
   type TelemetryResolution,
 } from '../../../core/telemetry/index.js';
+import { parseTimestamp } from '../../../core/timestamp.js';
 import type { AppContext } from '../../app-context.js';
 import { appendRecord } from '../../ledger/record-kinds.js';
 import { robotForAction } from '../robots/robot-access.js';
@@ -79,9 +82,11 @@ const DEFAULT_SPAN_MS: Record<TelemetryResolution, number> = {
 
 function parseTime(value: string | undefined, field: string): number | undefined {
   if (value === undefined) return undefined;
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms))
-    throw new PlatformError('VALIDATION_FAILED', `${field} must be an RFC 3339 time`, { field });
+  const ms = parseTimestamp(value);
+  if (ms === undefined)
+    throw new PlatformError('VALIDATION_FAILED', `${field} must be an RFC 3339 time of a real date`, {
+      field,
+    });
   return ms;
 }
 
@@ -176,7 +181,8 @@ export async function queryTelemetry(ctx: AppContext, actor: Actor, robotIdInput
       ORDER BY bucket LIMIT $5`,
     [
       robot.id,
-      new Date(Math.floor(fromMs / 60_000) * 60_000),
+      // A bucket that starts before `from` but reaches into the range is part of the answer.
+      new Date(bucketStart(fromMs, resolution)),
       new Date(toMs),
       cursorMs === null ? null : new Date(cursorMs),
       limit + 1,
@@ -281,14 +287,14 @@ export async function listAlerts(
     cursorId = m[2]!;
   }
   // Without a robot: every alert for authorities; otherwise those of robots the caller owns
-  // or holds a live grant on (the policy's robot.alerts.read).
+  // or holds a live grant on with a scope that reads alerts (the policy's robot.alerts.read).
   const { rows } = await ctx.db.query<TelemetryAlertRow & { current_robot_id: string }>(
     `SELECT a.*, r.robot_id AS current_robot_id FROM telemetry_alerts a JOIN robots r ON r.id = a.robot_uuid
       WHERE ($1::uuid IS NULL OR a.robot_uuid = $1)
         AND ($2::text IS NULL OR a.state = $2)
         AND ($3::boolean OR r.owner_id = $4::uuid OR EXISTS (
               SELECT 1 FROM grants g WHERE g.robot_uuid = r.id AND g.org_id = $4::uuid
-                 AND g.revoked_at IS NULL AND g.expires_at > $5))
+                 AND g.revoked_at IS NULL AND g.expires_at > $5 AND g.scopes && $9::text[]))
         AND ($6::timestamptz IS NULL OR (a.raised_at, a.id) < ($6::timestamptz, $7::uuid))
       ORDER BY a.raised_at DESC, a.id DESC LIMIT $8`,
     [
@@ -300,6 +306,7 @@ export async function listAlerts(
       cursorMs === null ? null : new Date(cursorMs),
       cursorId,
       q.limit + 1,
+      ALERT_READ_SCOPES,
     ],
   );
   const page = rows.slice(0, q.limit);

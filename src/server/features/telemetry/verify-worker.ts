@@ -7,9 +7,11 @@ export default function checkBatches(inputs: BatchCheckInput[]): BatchCheckResul
     try {
       return checkBatch(input);
     } catch (error) {
+      // Deterministic for these bytes: a refusal (acknowledged over MQTT), not a retryable
+      // fault that the broker would redeliver forever.
       return {
         ok: false,
-        code: 'INTERNAL_ERROR',
+        code: 'TELEMETRY_UNPROCESSABLE',
         message: `checking the batch failed: ${error instanceof Error ? error.message : String(error)}`,
       };
     }

@@ -1,10 +1,11 @@
-// Ownership transfers (api-v1.md "Lifecycle"): the owner offers a robot to another
+// Ownership transfers (docs/api.md "Lifecycle"): the owner offers a robot to another
 // organisation, which accepts or rejects; the owner may cancel while the offer is open. Only
 // one offer per robot is open at a time (transfers_one_pending backs the rule). Acceptance moves
 // ownership, records an `ownership_transfer` robot event and ends the old owner's grants.
 import { randomUUID } from 'node:crypto';
 import { PlatformError } from '../../../core/errors.js';
 import { type Actor, type OrgKind, seesEverything } from '../../../core/organisation.js';
+import { withArticle } from '../../../core/wording.js';
 import type { AppContext } from '../../app-context.js';
 import { SQLSTATE, type SqlClient, sqlState } from '../../db/sql-client.js';
 import type { LedgerAppender } from '../../ledger/ledger-writer.js';
@@ -82,9 +83,13 @@ export async function offerTransfer(
       if (!recipient)
         throw new PlatformError('ORG_NOT_FOUND', 'no such organisation', { orgId: input.toOrgId });
       if (NON_RECIPIENT_KINDS.includes(recipient.kind)) {
-        throw new PlatformError('TRANSFER_RECIPIENT_INVALID', `a ${recipient.kind} cannot own robots`, {
-          orgKind: recipient.kind,
-        });
+        throw new PlatformError(
+          'TRANSFER_RECIPIENT_INVALID',
+          `${withArticle(recipient.kind)} cannot own robots`,
+          {
+            orgKind: recipient.kind,
+          },
+        );
       }
       if (robot.status === 'recycled') {
         throw new PlatformError('ILLEGAL_TRANSITION', 'a recycled robot cannot change hands', {

@@ -1,0 +1,114 @@
+// The alerts of a group commit, in its transaction: per robot and condition, raise an alert
+// once (a ledger leaf each) and clear it when a later batch ends without the condition
+// (core/telemetry/alerts.ts decides; this writes).
+import { randomUUID } from 'node:crypto';
+import { type ActiveAlert, type AlertCondition, decideAlerts } from '../../../core/telemetry/index.js';
+import type { SqlClient } from '../../db/sql-client.js';
+import type { LedgerAppender } from '../../ledger/ledger-writer.js';
+import { appendRecord } from '../../ledger/record-kinds.js';
+import { type TelemetryAlertRow, telemetryAlertRecord } from './telemetry-records.js';
+import type { TelemetryWriterState, VerifiedBatch } from './telemetry-writer.js';
+
+/** Raises and clears the alerts the stored `batches` show (in their time order, per robot). */
+export async function raiseAlerts(
+  tx: SqlClient,
+  ledger: LedgerAppender,
+  batches: readonly VerifiedBatch[],
+  now: Date,
+  state: TelemetryWriterState,
+): Promise<void> {
+  const robots = new Set<string>();
+  for (const b of batches) {
+    if (b.checked.observation.observed.length > 0 || state.robotsWithActiveAlerts.has(b.robot.robotUuid)) {
+      robots.add(b.robot.robotUuid);
+    }
+  }
+  if (robots.size === 0) return;
+  const { rows: activeRows } = await tx.query<{
+    id: string;
+    robot_uuid: string;
+    condition: AlertCondition;
+    sample_at: Date;
+  }>(
+    'SELECT id, robot_uuid, condition, sample_at FROM telemetry_alerts WHERE cleared_at IS NULL AND robot_uuid = ANY($1::uuid[])',
+    [[...robots]],
+  );
+  const active = new Map<string, ActiveAlert[]>();
+  for (const r of activeRows) {
+    const list = active.get(r.robot_uuid) ?? [];
+    list.push({ id: r.id, condition: r.condition, raisedAtMs: r.sample_at.getTime() });
+    active.set(r.robot_uuid, list);
+  }
+  const raised: TelemetryAlertRow[] = [];
+  const cleared: string[] = [];
+  // Per robot, batches in time order, so "once per condition" holds within the group too.
+  const ordered = batches
+    .filter((b) => robots.has(b.robot.robotUuid))
+    .sort((a, b) => a.checked.lastMs - b.checked.lastMs);
+  for (const b of ordered) {
+    const robot = b.robot.robotUuid;
+    let list = active.get(robot) ?? [];
+    const decision = decideAlerts(list, b.checked.observation);
+    if (decision.clear.length > 0) {
+      const gone = new Set(decision.clear);
+      cleared.push(...decision.clear);
+      list = list.filter((a) => !gone.has(a.id));
+    }
+    for (const o of decision.raise) {
+      const row: TelemetryAlertRow = {
+        id: randomUUID(),
+        robot_uuid: robot,
+        robot_id: b.kid,
+        condition: o.condition,
+        sample_at: new Date(o.atMs),
+        seq: b.checked.seq,
+        value: o.value,
+        threshold: o.threshold,
+        detail: o.detail,
+        raised_at: now,
+        ledger_index: 0,
+        state: 'open',
+        acked_at: null,
+        acked_by_org: null,
+        acked_by_key: null,
+        ack_note: null,
+        ack_ledger_index: null,
+        cleared_at: o.clearedAtEnd ? now : null,
+      };
+      row.ledger_index = appendRecord(ledger, telemetryAlertRecord, row.id, row);
+      raised.push(row);
+      if (!o.clearedAtEnd) list.push({ id: row.id, condition: o.condition, raisedAtMs: o.atMs });
+    }
+    active.set(robot, list);
+  }
+  if (cleared.length > 0) {
+    await tx.query('UPDATE telemetry_alerts SET cleared_at = $2 WHERE id = ANY($1::uuid[])', [cleared, now]);
+  }
+  if (raised.length > 0) {
+    await tx.query(
+      `INSERT INTO telemetry_alerts (id, robot_uuid, robot_id, condition, sample_at, seq, value, threshold, detail,
+         raised_at, ledger_index, state, cleared_at)
+       SELECT i, r, k, c, s, q, v, th, d::jsonb, $10::timestamptz, l, 'open', x
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[], $6::bigint[], $7::float8[],
+                     $8::float8[], $9::text[], $11::bigint[], $12::timestamptz[]) AS u(i, r, k, c, s, q, v, th, d, l, x)`,
+      [
+        raised.map((r) => r.id),
+        raised.map((r) => r.robot_uuid),
+        raised.map((r) => r.robot_id),
+        raised.map((r) => r.condition),
+        raised.map((r) => r.sample_at),
+        raised.map((r) => r.seq),
+        raised.map((r) => r.value),
+        raised.map((r) => r.threshold),
+        raised.map((r) => JSON.stringify(r.detail)),
+        now,
+        raised.map((r) => r.ledger_index),
+        raised.map((r) => r.cleared_at),
+      ],
+    );
+  }
+  for (const [robot, list] of active) {
+    if (list.length > 0) state.robotsWithActiveAlerts.add(robot);
+    else state.robotsWithActiveAlerts.delete(robot);
+  }
+}
