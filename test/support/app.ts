@@ -30,7 +30,16 @@ export interface TestPlatformOptions {
 
 export async function startTestPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {
   const database = await openTestDatabase();
-  const config = loadConfig({ ROBOLEDGER_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent', ...options.env });
+  const config = loadConfig({
+    ROBOLEDGER_ADMIN_TOKEN: ADMIN_TOKEN,
+    LOG_LEVEL: 'silent',
+    // A test drives thousands of requests from one address within a minute; the tests of the
+    // limits themselves (load-shedding, public-route) set their own small ones.
+    ROBOLEDGER_PUBLIC_RATE_LIMIT: '10000000',
+    ROBOLEDGER_KEY_RATE_LIMIT: '10000000',
+    ROBOLEDGER_TELEMETRY_RATE_LIMIT: '10000000',
+    ...options.env,
+  });
   const ctx = await createAppContext(database.db, config, {
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.checkpointTimers ? { checkpointTimers: options.checkpointTimers } : {}),

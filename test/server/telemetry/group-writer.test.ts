@@ -126,7 +126,7 @@ describe(`telemetry group writer (${backend})`, () => {
     expectStored(outcomes, batches, rows);
   });
 
-  it('writes an all-new large group with its samples by COPY (or split on PGlite)', async () => {
+  it('writes an all-new large group with its samples by COPY', async () => {
     const batches = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
         verified(fleet.robots[i % 4]!, 200 + i, 60, Date.now() - i * 61_000),
@@ -137,13 +137,12 @@ describe(`telemetry group writer (${backend})`, () => {
     const outcomes = await write(batches, statements);
     expect(outcomes.every((o) => o.status === 'stored')).toBe(true);
     // The group's statement without the samples, then the samples by a COPY of their own
-    // (PGlite, which has no COPY FROM STDIN through its API: split and cast by one INSERT).
+    // (SqlClient.copyFrom, on either backend).
     expect(statements).toHaveLength(2);
     expect(statements[0]!.text).toContain('INSERT INTO telemetry_batches');
     expect(statements[0]!.text).not.toContain('INSERT INTO telemetry_samples');
-    expect(statements[1]!.text).toMatch(
-      backend === 'postgres' ? /^COPY telemetry_samples \(.*\) FROM STDIN/ : /^INSERT INTO telemetry_samples/,
-    );
+    expect(statements[1]!.method).toBe('copyFrom');
+    expect(statements[1]!.text).toMatch(/^COPY "telemetry_samples" \(.*\) FROM STDIN/);
     expectStored(outcomes, batches, await stored(batches));
   });
 

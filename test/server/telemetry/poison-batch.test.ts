@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mqttConnectToken } from '../../../src/core/mqtt-credentials.js';
 import {
   startTelemetryRuntime,
   type TelemetryRuntime,
@@ -213,7 +214,8 @@ describe(`a poison batch over MQTT (${backend}, ${brokerName})`, () => {
   let p: TestPlatform;
   let runtime: TelemetryRuntime;
   let fleet: TelemetryFleet;
-  let robotClient: MqttClient;
+  const robotClients = new Map<string, MqttClient>();
+  const clientOf = (robot: { robotId: string }) => robotClients.get(robot.robotId)!;
   let releaseBroker: (() => void) | undefined;
   const rejections: { topic: string; body: { error: { code: string }; jwsSha256: string } }[] = [];
 
@@ -232,18 +234,24 @@ describe(`a poison batch over MQTT (${backend}, ${brokerName})`, () => {
     await refuseInDatabase(p);
     runtime = await startTelemetryRuntime(p.ctx);
     fleet = await fileTelemetryFleet(p, ADMIN_TOKEN, { count: 2, jointCount: JOINTS });
-    robotClient = await mqtt.connectAsync(external ?? `mqtt://127.0.0.1:${runtime.mqttPort}`, {
-      protocolVersion: external ? 5 : 4,
-      clientId: `robot-${randomBytes(4).toString('hex')}`,
-    });
-    robotClient.on('message', (topic, payload) =>
-      rejections.push({ topic, body: JSON.parse(payload.toString()) }),
-    );
-    for (const robot of fleet.robots)
-      await robotClient.subscribeAsync(rejectedTopic(robot.robotId), { qos: 1 });
+    // One connection per robot, logged in as that robot (the embedded broker is closed): its
+    // token is signed at the platform's own now, which this test holds still.
+    for (const robot of fleet.robots) {
+      const client = await mqtt.connectAsync(external ?? `mqtt://127.0.0.1:${runtime.mqttPort}`, {
+        protocolVersion: external ? 5 : 4,
+        clientId: `${robot.robotId}-${randomBytes(4).toString('hex')}`,
+        username: robot.robotId,
+        password: mqttConnectToken(robot.robotId, robot.device.privateKey, NOW),
+      });
+      client.on('message', (topic, payload) =>
+        rejections.push({ topic, body: JSON.parse(payload.toString()) }),
+      );
+      await client.subscribeAsync(rejectedTopic(robot.robotId), { qos: 1 });
+      robotClients.set(robot.robotId, client);
+    }
   }, 240_000); // it may wait for another file to release the broker
   afterAll(async () => {
-    await robotClient?.endAsync(true);
+    await Promise.all([...robotClients.values()].map((c) => c.endAsync(true)));
     await runtime?.close();
     await p?.close();
     releaseBroker?.();
@@ -255,9 +263,9 @@ describe(`a poison batch over MQTT (${backend}, ${brokerName})`, () => {
     const refused = signBatch(b, { seq: REFUSED_SEQ, samples: healthySamples(JOINTS, 2, NOW - 5000) });
     const good = signBatch(a, { seq: 2, samples: healthySamples(JOINTS, 2, NOW - 5000) });
     // Each publish resolves on its PUBACK: the broker will not deliver them again.
-    await robotClient.publishAsync(telemetryTopic(a.robotId), impossible, { qos: 1 });
-    await robotClient.publishAsync(telemetryTopic(b.robotId), refused, { qos: 1 });
-    await robotClient.publishAsync(telemetryTopic(a.robotId), good, { qos: 1 });
+    await clientOf(a).publishAsync(telemetryTopic(a.robotId), impossible, { qos: 1 });
+    await clientOf(b).publishAsync(telemetryTopic(b.robotId), refused, { qos: 1 });
+    await clientOf(a).publishAsync(telemetryTopic(a.robotId), good, { qos: 1 });
     await waitFor(() => rejections.length >= 2, 'two refusals', 30_000);
     const codes = Object.fromEntries(rejections.map((r) => [r.topic, r.body.error.code]));
     expect(codes).toEqual({

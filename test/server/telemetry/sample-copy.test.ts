@@ -43,11 +43,8 @@ describe(`sample COPY (${backend})`, () => {
     );
     expect(rows).toBe(2);
     expect(statements).toHaveLength(1);
-    expect(statements[0]!.text).toMatch(
-      backend === 'postgres'
-        ? /^COPY telemetry_samples \(.*\) FROM STDIN$/
-        : /^INSERT INTO telemetry_samples/,
-    );
+    expect(statements[0]!.method).toBe('copyFrom');
+    expect(statements[0]!.text).toMatch(/^COPY "telemetry_samples" \(.*\) FROM STDIN$/);
     expect(await count()).toBe(2);
   });
 
