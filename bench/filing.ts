@@ -43,7 +43,12 @@ async function throughput(
 }
 
 async function platformRate(db: Database, keys: string[]): Promise<number> {
-  const config = loadConfig({ ROBOLEDGER_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent' });
+  // One key files every robot: the per-key limiter is not what this measures.
+  const config = loadConfig({
+    ROBOLEDGER_ADMIN_TOKEN: ADMIN_TOKEN,
+    LOG_LEVEL: 'silent',
+    ROBOLEDGER_KEY_RATE_LIMIT: '10000000',
+  });
   const ctx = await createAppContext(db, config);
   const app = await buildApp(ctx);
   await app.ready();

@@ -53,6 +53,9 @@ export async function startBenchPlatform(options: {
     HOST: '127.0.0.1',
     MQTT_PORT: '-1',
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
+    // The benchmarks measure the ingest, not the per-address limiter: one client sends it all.
+    ROBOLEDGER_TELEMETRY_RATE_LIMIT: '10000000',
+    ROBOLEDGER_KEY_RATE_LIMIT: '10000000',
     ...options.env,
   });
   const platform = await startPlatform(config);
