@@ -202,6 +202,21 @@ function sameLeaf(a: { index: number; leafHash: Uint8Array }, b: { index: number
   );
 }
 
+/** The chain's last leaf is not the one the signed head names. */
+function headMismatch(
+  chain: ChainName,
+  last: { seq: number; index: number },
+  headLine: { seq: number; index: number },
+): RobotChainError {
+  return new RobotChainError(
+    'CHAIN_HEAD_MISMATCH',
+    chain,
+    last.seq,
+    last.index,
+    `the head names leaf ${headLine.index} as seq ${headLine.seq}, the chain leaf ${last.index}`,
+  );
+}
+
 function checkCheckpoint(head: RobotHead, checkpoint: ChainCheckpoint): void {
   if (head.origin !== checkpoint.origin || head.treeSize !== checkpoint.size) {
     throw new LedgerError(
@@ -369,13 +384,7 @@ export function verifyRobotChain(input: {
     );
   }
   if (!sameLeaf(last, headLine)) {
-    throw new RobotChainError(
-      'CHAIN_HEAD_MISMATCH',
-      chain,
-      last.seq,
-      last.index,
-      `the head names leaf ${headLine.index} as seq ${headLine.seq}, the chain leaf ${last.index}`,
-    );
+    throw headMismatch(chain, last, headLine);
   }
   if (chain === 'records' && summary.robotIds[summary.robotIds.length - 1] !== head.robotId) {
     throw new RobotChainError(
@@ -435,13 +444,7 @@ export function verifyChainSegment(input: {
     );
   }
   if (last.seq === headLine.seq && !sameLeaf(last, headLine)) {
-    throw new RobotChainError(
-      'CHAIN_HEAD_MISMATCH',
-      chain,
-      last.seq,
-      last.index,
-      `the head names leaf ${headLine.index} as seq ${headLine.seq}, the chain leaf ${last.index}`,
-    );
+    throw headMismatch(chain, last, headLine);
   }
   return summary;
 }

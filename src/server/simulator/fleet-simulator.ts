@@ -297,6 +297,8 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
           }
           fleet.robots[i]!.nextSeq = payload.seq + 1;
           next += batchEveryMs;
+          // A timer may wake a millisecond before --duration ends: the next batch would be past it.
+          if (next >= stopAt) break;
           await until(next);
         }
       }),
