@@ -1,9 +1,7 @@
 // Telemetry over MQTT at QoS 1 through a real broker: the embedded aedes broker (no MQTT_URL) or
 // Mosquitto with a shared subscription (MQTT_URL set, as the second CI pass does).
 import { randomBytes } from 'node:crypto';
-import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mqttConnectToken } from '../../../src/core/mqtt-credentials.js';
 import {
   startTelemetryRuntime,
   type TelemetryRuntime,
@@ -12,6 +10,7 @@ import { rejectedTopic, telemetryTopic } from '../../../src/server/mqtt/topics.j
 import { ADMIN_TOKEN, startTestPlatform, type TestPlatform } from '../../support/app.js';
 import { BROKER_HOOK_TIMEOUT_MS, holdExternalBroker } from '../../support/broker-lock.js';
 import { backend } from '../../support/database.js';
+import { type ConnectedRobots, connectRobots } from '../../support/mqtt-robots.js';
 import {
   fileTelemetryFleet,
   healthySample,
@@ -30,9 +29,9 @@ describe(`telemetry over MQTT (${backend}, ${brokerName})`, { timeout: EFFECT_DE
   let runtime: TelemetryRuntime;
   let fleet: TelemetryFleet;
   /** One connection per robot, logged in as that robot (username = robot ID, signed token). */
-  const robotClients = new Map<string, MqttClient>();
-  const clientOf = (robot: { robotId: string }) => robotClients.get(robot.robotId)!;
-  const rejections: { topic: string; body: { error: { code: string }; jwsSha256: string } }[] = [];
+  let robots: ConnectedRobots;
+  const clientOf = (robot: { robotId: string }) => robots.clientOf(robot);
+  const rejections = () => robots.rejections;
 
   const storedBatches = async (robotId: string) => {
     const { rows } = await p.ctx.db.query<{ n: number }>(
@@ -59,23 +58,12 @@ describe(`telemetry over MQTT (${backend}, ${brokerName})`, { timeout: EFFECT_DE
     });
     runtime = await startTelemetryRuntime(p.ctx);
     fleet = await fileTelemetryFleet(p, ADMIN_TOKEN, { count: 2, jointCount: 4 });
-    for (const robot of fleet.robots) {
-      const client = await mqtt.connectAsync(external ?? `mqtt://127.0.0.1:${runtime.mqttPort}`, {
-        // aedes speaks MQTT 3.1.1; Mosquitto both.
-        protocolVersion: external ? 5 : 4,
-        clientId: `${robot.robotId}-${randomBytes(4).toString('hex')}`,
-        username: robot.robotId,
-        password: mqttConnectToken(robot.robotId, robot.device.privateKey, Date.now()),
-      });
-      client.on('message', (topic, payload) =>
-        rejections.push({ topic, body: JSON.parse(payload.toString()) }),
-      );
-      await client.subscribeAsync(rejectedTopic(robot.robotId), { qos: 1 });
-      robotClients.set(robot.robotId, client);
-    }
+    robots = await connectRobots(external ?? `mqtt://127.0.0.1:${runtime.mqttPort}`, fleet.robots, {
+      external: external !== undefined,
+    });
   }, BROKER_HOOK_TIMEOUT_MS); // it may wait for another file to release the broker
   afterAll(async () => {
-    await Promise.all([...robotClients.values()].map((c) => c.endAsync()));
+    await robots?.close();
     await runtime?.close();
     await p?.close();
     releaseBroker?.();
@@ -111,8 +99,8 @@ describe(`telemetry over MQTT (${backend}, ${brokerName})`, { timeout: EFFECT_DE
     await clientOf(b).publishAsync(telemetryTopic(b.robotId), wrongJoints, { qos: 1 });
     const got = await eventually(
       'two refusals on the rejected topic',
-      () => (rejections.length >= 2 ? rejections.slice(0, 2) : undefined),
-      { seen: () => rejections },
+      () => (rejections().length >= 2 ? rejections().slice(0, 2) : undefined),
+      { seen: rejections },
     );
     expect(got.map((r) => r.topic)).toEqual([rejectedTopic(b.robotId), rejectedTopic(b.robotId)]);
     expect(got.map((r) => r.body.error.code).sort()).toEqual([

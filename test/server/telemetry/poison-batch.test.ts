@@ -7,9 +7,7 @@
 // robots (the ledger is held until all of them wait for the same commit) and over MQTT, on the
 // backend and broker under test.
 import { randomBytes } from 'node:crypto';
-import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mqttConnectToken } from '../../../src/core/mqtt-credentials.js';
 import {
   startTelemetryRuntime,
   type TelemetryRuntime,
@@ -18,6 +16,7 @@ import { rejectedTopic, telemetryTopic } from '../../../src/server/mqtt/topics.j
 import { ADMIN_TOKEN, startTestPlatform, type TestPlatform } from '../../support/app.js';
 import { holdExternalBroker } from '../../support/broker-lock.js';
 import { backend } from '../../support/database.js';
+import { type ConnectedRobots, connectRobots } from '../../support/mqtt-robots.js';
 import {
   fileTelemetryFleet,
   healthySample,
@@ -173,7 +172,7 @@ describe(`a poison batch among others over HTTP (${backend})`, () => {
     );
     expect(answers.others.map((a) => a.statusCode)).toEqual(others.map(() => 202));
     expect(await storedSeqs(others.map((o) => o.seq))).toEqual(others.map((o) => o.seq));
-    // Their ledger leaves are consecutive and each names its batch.
+    // Each of them got a ledger leaf of its own.
     const indices = answers.others.map((a) => a.json().ledgerIndex as number);
     expect(new Set(indices).size).toBe(others.length);
     expect(answers.offender.statusCode).toBe(422);
@@ -214,10 +213,9 @@ describe(`a poison batch over MQTT (${backend}, ${brokerName})`, () => {
   let p: TestPlatform;
   let runtime: TelemetryRuntime;
   let fleet: TelemetryFleet;
-  const robotClients = new Map<string, MqttClient>();
-  const clientOf = (robot: { robotId: string }) => robotClients.get(robot.robotId)!;
+  let robots: ConnectedRobots;
+  const clientOf = (robot: { robotId: string }) => robots.clientOf(robot);
   let releaseBroker: (() => void) | undefined;
-  const rejections: { topic: string; body: { error: { code: string }; jwsSha256: string } }[] = [];
 
   beforeAll(async () => {
     if (external) releaseBroker = await holdExternalBroker();
@@ -234,24 +232,15 @@ describe(`a poison batch over MQTT (${backend}, ${brokerName})`, () => {
     await refuseInDatabase(p);
     runtime = await startTelemetryRuntime(p.ctx);
     fleet = await fileTelemetryFleet(p, ADMIN_TOKEN, { count: 2, jointCount: JOINTS });
-    // One connection per robot, logged in as that robot (the embedded broker is closed): its
-    // token is signed at the platform's own now, which this test holds still.
-    for (const robot of fleet.robots) {
-      const client = await mqtt.connectAsync(external ?? `mqtt://127.0.0.1:${runtime.mqttPort}`, {
-        protocolVersion: external ? 5 : 4,
-        clientId: `${robot.robotId}-${randomBytes(4).toString('hex')}`,
-        username: robot.robotId,
-        password: mqttConnectToken(robot.robotId, robot.device.privateKey, NOW),
-      });
-      client.on('message', (topic, payload) =>
-        rejections.push({ topic, body: JSON.parse(payload.toString()) }),
-      );
-      await client.subscribeAsync(rejectedTopic(robot.robotId), { qos: 1 });
-      robotClients.set(robot.robotId, client);
-    }
+    // One connection per robot, logged in as that robot (the embedded broker is closed), with a
+    // token signed at the platform's own now, which this test holds still.
+    robots = await connectRobots(external ?? `mqtt://127.0.0.1:${runtime.mqttPort}`, fleet.robots, {
+      external: external !== undefined,
+      nowMs: NOW,
+    });
   }, 240_000); // it may wait for another file to release the broker
   afterAll(async () => {
-    await Promise.all([...robotClients.values()].map((c) => c.endAsync(true)));
+    await robots?.close();
     await runtime?.close();
     await p?.close();
     releaseBroker?.();
@@ -266,8 +255,8 @@ describe(`a poison batch over MQTT (${backend}, ${brokerName})`, () => {
     await clientOf(a).publishAsync(telemetryTopic(a.robotId), impossible, { qos: 1 });
     await clientOf(b).publishAsync(telemetryTopic(b.robotId), refused, { qos: 1 });
     await clientOf(a).publishAsync(telemetryTopic(a.robotId), good, { qos: 1 });
-    await waitFor(() => rejections.length >= 2, 'two refusals', 30_000);
-    const codes = Object.fromEntries(rejections.map((r) => [r.topic, r.body.error.code]));
+    await waitFor(() => robots.rejections.length >= 2, 'two refusals', 30_000);
+    const codes = Object.fromEntries(robots.rejections.map((r) => [r.topic, r.body.error.code]));
     expect(codes).toEqual({
       [rejectedTopic(a.robotId)]: 'TELEMETRY_MALFORMED_PAYLOAD',
       [rejectedTopic(b.robotId)]: 'TELEMETRY_UNPROCESSABLE',
@@ -280,6 +269,6 @@ describe(`a poison batch over MQTT (${backend}, ${brokerName})`, () => {
       return rows[0]!.n === 1;
     }, 'the good batch to be stored');
     // Not redelivered: no third refusal comes while the good batch was carried.
-    expect(rejections).toHaveLength(2);
+    expect(robots.rejections).toHaveLength(2);
   }, 120_000);
 });
