@@ -1,8 +1,11 @@
 // `roboledger audit`: recomputes the ledger from the stored records and names every mismatch.
 //
 // In one read-only REPEATABLE READ snapshot, streaming in chunks (never the whole log in memory):
-//  1. every entry, in index order: no gaps; its leaf hash is SHA-256(0x00 ‖ entry); its record,
-//     loaded through its record kind (the list the caller hands in), still gives exactly these entry bytes;
+//  1. every entry, in index order: no gaps; its leaf hash is SHA-256(0x00 ‖ entry); it is a
+//     version 2 commitment, and its stored opening (salt and record) gives that commitment; the
+//     record, loaded through its record kind (the list the caller hands in), still gives exactly
+//     the opened record; a record about a robot is the next link of its robot's chain (seq one
+//     more than the last, prev naming the last), and robot_chain_links lists it as such;
 //  2. the tree recomputed from the entries: every interior node as readers find it
 //     (ledger_node_runs; leaf hashes are the entries' own, checked in 1), the layout of the runs
 //     (none overlaps another or reaches beyond the head), the copies in the retired ledger_nodes
@@ -13,6 +16,10 @@
 //     entry it points at exists and is of that record.
 // A finding names the index, the record kind and id, and what differs.
 import {
+  type ChainHeadLine,
+  type ChainLink,
+  type ChainName,
+  canonicalJsonBytes,
   emptyRoot,
   isLedgerError,
   leafHash,
@@ -20,14 +27,18 @@ import {
   type NodeRecord,
   noteVerifier,
   openCheckpoint,
+  openRecord,
+  parseCommitmentEntry,
   parseNote,
+  readChainLink,
+  readRobotIdentity,
+  recordCommitment,
 } from '../../ledger/index.js';
 import type { Database, SqlClient } from '../db/sql-client.js';
 import { auditCosignatures, type CheckpointRow, CheckpointStream } from './audit-checkpoints.js';
 import { auditRecordRows } from './audit-record-rows.js';
-import { canonicalEntry } from './ledger-entry.js';
 import { lookupNodeHashes, readHead, sameBytes } from './ledger-nodes.js';
-import type { RecordKinds } from './record-kinds.js';
+import { type RecordKinds, withoutChainLinks } from './record-kinds.js';
 
 export const AUDIT_PROBLEMS = {
   ENTRY_MISSING: 'an index below the head has no entry',
@@ -48,6 +59,14 @@ export const AUDIT_PROBLEMS = {
   COSIGNATURE_INVALID: 'a stored witness cosignature does not verify, or its witness is not registered',
   RECORD_WITHOUT_LEAF:
     'a record row points at a ledger index that has no entry, or an entry of another record',
+  ENTRY_NOT_COMMITMENT:
+    'the entry is not a version 2 commitment {"commitment","kind","v":2} of its record kind',
+  OPENING_MISSING: 'the opening (salt and record) of an entry is not stored',
+  OPENING_MISMATCH:
+    'the stored opening does not give the commitment the entry holds, or its record is not canonical',
+  CHAIN_BROKEN: "a record is not the next link of its robot's chain (seq, prev or robot)",
+  CHAIN_LINK_MISMATCH:
+    'robot_chain_links disagrees with the records: a link missing, extra, or naming another seq or leaf',
 } as const;
 
 export type AuditProblem = keyof typeof AUDIT_PROBLEMS;
@@ -97,7 +116,34 @@ export async function auditLedger(db: Database, options: AuditOptions): Promise<
   });
 }
 
+type FindingBase = { index: number; kind: string; recordId: string };
+
+interface StoredLink {
+  robot: string;
+  chain: string;
+  seq: number;
+  leafHash: Uint8Array;
+}
+
+interface EntryRow {
+  record_kind: string;
+  record_id: string;
+  entry: Uint8Array;
+  salt: Uint8Array | null;
+  record: Uint8Array | null;
+  link_robot: string | null;
+  link_chain: string | null;
+  link_seq: number | null;
+  link_leaf_hash: Uint8Array | null;
+}
+
+function describe(error: unknown): string {
+  return isLedgerError(error) ? `${error.message} (${error.code})` : String(error);
+}
+
 class Audit {
+  /** Each robot chain's last link seen so far, by `robot/chain`. */
+  readonly #chainHeads = new Map<string, ChainHeadLine>();
   readonly #client: SqlClient;
   readonly #options: AuditOptions;
   readonly #chunk: number;
@@ -178,8 +224,20 @@ class Audit {
         leaf_hash: Uint8Array;
         record_kind: string;
         record_id: string;
+        salt: Uint8Array | null;
+        record: Uint8Array | null;
+        link_robot: string | null;
+        link_chain: string | null;
+        link_seq: number | null;
+        link_leaf_hash: Uint8Array | null;
       }>(
-        'SELECT idx, entry, leaf_hash, record_kind, record_id FROM ledger_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx',
+        `SELECT e.idx, e.entry, e.leaf_hash, e.record_kind, e.record_id, o.salt, o.record,
+                l.robot_uuid::text AS link_robot, l.chain AS link_chain, l.seq AS link_seq,
+                l.leaf_hash AS link_leaf_hash
+           FROM ledger_entries e
+           LEFT JOIN ledger_openings o ON o.idx = e.idx
+           LEFT JOIN robot_chain_links l ON l.idx = e.idx
+          WHERE e.idx >= $1 AND e.idx < $2 ORDER BY e.idx`,
         [begin, end],
       );
       const byIndex = new Map(rows.map((r) => [r.idx, r]));
@@ -208,7 +266,7 @@ class Audit {
               detail: `stored ${hex(row.leaf_hash)}, SHA-256(0x00 ‖ entry) is ${hex(leaf)}`,
             });
           }
-          await this.#record(index, row.record_kind, row.record_id, row.entry);
+          await this.#record(index, row, leaf);
           created.push(...frontier.append(leaf));
         }
         await atSize(frontier.size, () => frontier.root());
@@ -228,8 +286,46 @@ class Audit {
     return frontier.root();
   }
 
-  async #record(index: number, kindName: string, recordId: string, entry: Uint8Array): Promise<void> {
-    const base = { index, kind: kindName, recordId };
+  /** Step 1 for one entry: its commitment, opening, record and chain link. */
+  async #record(index: number, row: EntryRow, leaf: Uint8Array): Promise<void> {
+    const kindName = row.record_kind;
+    const base = { index, kind: kindName, recordId: row.record_id };
+    const link = this.#linkOf(row);
+    let committed: { kind: string; commitment: Uint8Array };
+    try {
+      committed = parseCommitmentEntry(row.entry);
+    } catch (error) {
+      this.#find({ ...base, problem: 'ENTRY_NOT_COMMITMENT', detail: describe(error) });
+      this.#unexpectedLink(base, link);
+      return;
+    }
+    if (committed.kind !== kindName) {
+      this.#find({
+        ...base,
+        problem: 'ENTRY_NOT_COMMITMENT',
+        detail: `the entry commits to a ${committed.kind}, its row says ${kindName}`,
+      });
+    }
+    if (row.salt === null || row.record === null) {
+      this.#find({ ...base, problem: 'OPENING_MISSING', detail: `no opening is stored for entry ${index}` });
+      this.#unexpectedLink(base, link);
+      return;
+    }
+    let opened: unknown;
+    try {
+      opened = openRecord({ index, kind: committed.kind, salt: row.salt, record: row.record }).record;
+    } catch (error) {
+      this.#find({ ...base, problem: 'OPENING_MISMATCH', detail: describe(error) });
+      this.#unexpectedLink(base, link);
+      return;
+    }
+    if (!sameBytes(recordCommitment(row.salt, row.record), committed.commitment)) {
+      this.#find({
+        ...base,
+        problem: 'OPENING_MISMATCH',
+        detail: 'SHA-256(salt ‖ record) is not the commitment the entry holds',
+      });
+    }
     const kind = this.#options.recordKinds.get(kindName);
     if (!kind) {
       this.#find({
@@ -239,32 +335,113 @@ class Audit {
       });
       return;
     }
-    const row = await kind.load(this.#client, recordId);
-    if (row === null) {
+    this.#chain(base, kind.chain, opened, leaf, link);
+    const stored = await kind.load(this.#client, row.record_id);
+    if (stored === null) {
       this.#find({
         ...base,
         problem: 'RECORD_MISSING',
-        detail: `no ${kindName} record ${recordId} is stored`,
+        detail: `no ${kindName} record ${row.record_id} is stored`,
       });
       return;
     }
-    let recomputed: Uint8Array;
+    let rebuilt: Uint8Array;
     try {
-      recomputed = canonicalEntry(kind.entry(row));
+      rebuilt = canonicalJsonBytes(kind.record(stored));
     } catch (error) {
       this.#find({
         ...base,
         problem: 'RECORD_MISMATCH',
-        detail: `the record no longer makes an entry: ${String(error)}`,
+        detail: `the record no longer makes a record: ${describe(error)}`,
       });
       return;
     }
-    if (!sameBytes(recomputed, entry)) {
-      const fields = differingFields(parseJson(entry), parseJson(recomputed));
+    // The chain link is the ledger's, not the row's: compared above, left out here.
+    const logged = withoutChainLinks(opened);
+    const loggedBytes = canonicalJsonBytes(logged);
+    if (!sameBytes(rebuilt, loggedBytes)) {
+      const fields = differingFields(logged, parseJson(rebuilt));
       this.#find({
         ...base,
         problem: 'RECORD_MISMATCH',
-        detail: `the stored record differs from the logged entry in ${fields.length > 0 ? fields.join(', ') : 'its bytes'}`,
+        detail: `the stored record differs from the logged one in ${fields.length > 0 ? fields.join(', ') : 'its bytes'}`,
+      });
+    }
+  }
+
+  #linkOf(row: EntryRow): StoredLink | undefined {
+    if (row.link_robot === null) return undefined;
+    return {
+      robot: row.link_robot,
+      chain: row.link_chain ?? '',
+      seq: row.link_seq ?? -1,
+      leafHash: row.link_leaf_hash ?? new Uint8Array(),
+    };
+  }
+
+  #unexpectedLink(base: FindingBase, link: StoredLink | undefined): void {
+    if (!link) return;
+    this.#find({
+      ...base,
+      problem: 'CHAIN_LINK_MISMATCH',
+      detail: `robot_chain_links lists entry ${base.index} as seq ${link.seq} of robot ${link.robot}'s ${link.chain} chain, but it is no chained record`,
+    });
+  }
+
+  /**
+   * The record's link in its robot's chain (if its kind is chained): the next after the last
+   * one seen for that robot, and the one robot_chain_links lists.
+   */
+  #chain(
+    base: FindingBase,
+    chain: ChainName | undefined,
+    record: unknown,
+    leaf: Uint8Array,
+    stored: StoredLink | undefined,
+  ): void {
+    if (!chain) {
+      this.#unexpectedLink(base, stored);
+      return;
+    }
+    let link: ChainLink;
+    let robot: string;
+    try {
+      link = readChainLink(record, chain);
+      robot = readRobotIdentity(record).robot;
+    } catch (error) {
+      this.#find({ ...base, problem: 'CHAIN_BROKEN', detail: describe(error) });
+      return;
+    }
+    const key = `${robot}/${chain}`;
+    const last = this.#chainHeads.get(key);
+    const expected = last ? last.seq + 1 : 0;
+    if (link.seq !== expected) {
+      this.#find({
+        ...base,
+        problem: 'CHAIN_BROKEN',
+        detail: `robot ${robot}'s ${chain} chain: seq ${link.seq} follows seq ${last ? last.seq : 'none'}`,
+      });
+    } else if (last && (link.prev?.index !== last.index || !sameBytes(link.prev.leafHash, last.leafHash))) {
+      this.#find({
+        ...base,
+        problem: 'CHAIN_BROKEN',
+        detail: `robot ${robot}'s ${chain} chain, seq ${link.seq}: prev does not name seq ${last.seq} (entry ${last.index})`,
+      });
+    }
+    this.#chainHeads.set(key, { seq: link.seq, index: base.index, leafHash: leaf });
+    if (
+      !stored ||
+      stored.robot !== robot ||
+      stored.chain !== chain ||
+      stored.seq !== link.seq ||
+      !sameBytes(stored.leafHash, leaf)
+    ) {
+      this.#find({
+        ...base,
+        problem: 'CHAIN_LINK_MISMATCH',
+        detail: stored
+          ? `robot_chain_links lists entry ${base.index} as seq ${stored.seq} of ${stored.robot}'s ${stored.chain} chain; the record is seq ${link.seq} of ${robot}'s ${chain} chain`
+          : `robot_chain_links has no row for seq ${link.seq} of robot ${robot}'s ${chain} chain (entry ${base.index})`,
       });
     }
   }
@@ -386,6 +563,19 @@ class Audit {
         problem: 'ENTRY_BEYOND_HEAD',
         index: idx,
         detail: `entry ${idx} exists, the head has size ${size}`,
+      });
+    }
+    const extras = await this.#client.query<{ idx: number; what: string }>(
+      `(SELECT idx, 'an opening' AS what FROM ledger_openings WHERE idx >= $1 ORDER BY idx LIMIT 100)
+       UNION ALL
+       (SELECT idx, 'a robot chain link' AS what FROM robot_chain_links WHERE idx >= $1 ORDER BY idx LIMIT 100)`,
+      [size],
+    );
+    for (const { idx, what } of extras.rows) {
+      this.#find({
+        problem: 'ENTRY_BEYOND_HEAD',
+        index: idx,
+        detail: `${what} of entry ${idx} is stored, the head has size ${size}`,
       });
     }
     const nodes = await this.#client.query<{ level: number; idx: number }>(

@@ -1,6 +1,6 @@
 // The write of one group of the ledger writer (ledger-writer.ts): its leaves, the interior
 // nodes they complete and the new head, in ONE statement (ledger_append, migration 0007).
-import type { MerkleFrontier, NodeRecord } from '../../ledger/index.js';
+import type { ChainName, MerkleFrontier, NodeRecord } from '../../ledger/index.js';
 import type { NamedStatement, SqlClient } from '../db/sql-client.js';
 import { nodeRuns } from './ledger-nodes.js';
 import type { CommittedTree, LedgerRecordRef } from './ledger-writer.js';
@@ -8,14 +8,33 @@ import type { CommittedTree, LedgerRecordRef } from './ledger-writer.js';
 /** The write of a group (migration 0007, ledger_append), prepared once per connection. */
 const APPEND_STATEMENT: NamedStatement = {
   name: 'ledger_append',
-  text: 'SELECT ledger_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) AS written',
+  text: 'SELECT ledger_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) AS written',
 };
+
+/** No salt: the placeholder for a leaf without an opening, so salts stay 32 bytes apart. */
+const NO_SALT = new Uint8Array(32);
 
 /** A leaf of the batch; its index is the batch's first index plus its position. */
 export interface PendingLeaf {
   entry: Uint8Array;
   leafHash: Uint8Array;
   record: LedgerRecordRef;
+  /** What opens the entry's commitment (ledger_openings); the writer's own tests go without. */
+  opening?: LeafOpening | undefined;
+  /** The leaf's place in a robot's chain (robot_chain_links). */
+  chain?: LeafChainLink | undefined;
+}
+
+export interface LeafOpening {
+  salt: Uint8Array;
+  record: Uint8Array;
+}
+
+export interface LeafChainLink {
+  /** The robot's stable internal id. */
+  robot: string;
+  chain: ChainName;
+  seq: number;
 }
 
 /**
@@ -48,6 +67,14 @@ export async function writeLedgerGroup(
     lengths.push(leaf.entry.length);
     offset += leaf.entry.length;
   }
+  const recordOffsets: number[] = [];
+  const recordLengths: number[] = [];
+  let recordOffset = 1;
+  for (const leaf of leaves) {
+    recordOffsets.push(recordOffset);
+    recordLengths.push(leaf.opening ? leaf.opening.record.length : -1);
+    recordOffset += leaf.opening ? leaf.opening.record.length : 0;
+  }
   const runs = nodeRuns(nodes);
   const { rows } = await client.query<{ written: boolean }>(APPEND_STATEMENT, [
     from.size,
@@ -66,6 +93,13 @@ export async function writeLedgerGroup(
     runs.counts,
     runs.starts,
     runs.hashes,
+    Buffer.concat(leaves.map((l) => l.opening?.salt ?? NO_SALT)),
+    Buffer.concat(leaves.flatMap((l) => (l.opening ? [l.opening.record] : []))),
+    recordOffsets,
+    recordLengths,
+    leaves.map((l) => l.chain?.robot ?? null),
+    leaves.map((l) => l.chain?.chain ?? null),
+    leaves.map((l) => l.chain?.seq ?? null),
   ]);
   return rows[0]?.written === true;
 }

@@ -19,9 +19,21 @@
 // speculatively) can leave it ahead of the head: so it is used only once its size and root are
 // checked against the head read under the lock, and reloaded from the stored nodes otherwise.
 import { PlatformError } from '../../core/errors.js';
-import { leafHash, MerkleFrontier, treeRootNodes } from '../../ledger/index.js';
+import {
+  type ChainHeadLine,
+  type ChainName,
+  leafHash,
+  MerkleFrontier,
+  treeRootNodes,
+} from '../../ledger/index.js';
 import type { Database, SqlClient } from '../db/sql-client.js';
-import { appendToFrontier, type PendingLeaf, writeLedgerGroup } from './ledger-group-write.js';
+import {
+  appendToFrontier,
+  type LeafChainLink,
+  type LeafOpening,
+  type PendingLeaf,
+  writeLedgerGroup,
+} from './ledger-group-write.js';
 import { fetchNodeHashes } from './ledger-nodes.js';
 
 /**
@@ -39,8 +51,21 @@ export interface LedgerRecordRef {
 export interface LedgerAppender {
   /** The index the next append in this unit of work will get. */
   readonly nextIndex: number;
-  /** Adds a leaf for `record` with the exact entry bytes; returns its index. */
-  append(record: LedgerRecordRef, entry: Uint8Array): number;
+  /**
+   * Adds a leaf for `record` with the exact entry bytes, its opening and its place in a robot's
+   * chain (ledger-records.ts makes all three); returns its index.
+   */
+  append(record: LedgerRecordRef, entry: Uint8Array, extras?: LeafExtras): number;
+  /**
+   * The last leaf of a robot's chain appended in this transaction and not yet written (other
+   * units of the same group commit may have appended it): the database does not hold it yet.
+   */
+  pendingChainHead(robot: string, chain: ChainName): ChainHeadLine | undefined;
+}
+
+export interface LeafExtras {
+  opening?: LeafOpening;
+  chain?: LeafChainLink;
 }
 
 export type UnitOfWork<T> = (tx: SqlClient, ledger: LedgerAppender) => Promise<T>;
@@ -148,15 +173,7 @@ export class LedgerWriter {
         if (!from) throw missingHead();
         let frontier = await this.#frontierAt(tx, from);
         const pending: PendingLeaf[] = [];
-        const result = await work(tx, {
-          get nextIndex() {
-            return from.size + pending.length;
-          },
-          append: (record, entry) => {
-            pending.push(this.#leaf(record, entry));
-            return from.size + pending.length - 1;
-          },
-        });
+        const result = await work(tx, this.#appender(from.size, pending));
         if (pending.length > 0) {
           // Pipelined pure appends (#launchAppends) may have grown this process's frontier
           // while `work` ran, ahead of the head this transaction holds: then start again from
@@ -194,6 +211,34 @@ export class LedgerWriter {
       return Promise.reject(error);
     }
     return this.#enqueue({ appends });
+  }
+
+  /**
+   * The appender a transaction's units of work share: leaves go to `pending` (whose length a
+   * refused unit's SAVEPOINT rollback cuts back), the first at index `size`.
+   */
+  #appender(size: number, pending: PendingLeaf[]): LedgerAppender {
+    return {
+      get nextIndex() {
+        return size + pending.length;
+      },
+      append: (record, entry, extras) => {
+        pending.push({ ...this.#leaf(record, entry), opening: extras?.opening, chain: extras?.chain });
+        return size + pending.length - 1;
+      },
+      // A scan from the end: a group holds at most a few thousand leaves, and a unit looks up
+      // the robots it writes about once each. Reading `pending` itself (not a map kept beside
+      // it) stays right when a rollback cuts it back.
+      pendingChainHead: (robot, chain) => {
+        for (let i = pending.length - 1; i >= 0; i--) {
+          const link = pending[i]!.chain;
+          if (link && link.robot === robot && link.chain === chain) {
+            return { seq: link.seq, index: size + i, leafHash: pending[i]!.leafHash };
+          }
+        }
+        return undefined;
+      },
+    };
   }
 
   /** A leaf for `record`, refused unless its kind is one audit knows and its entry is bytes. */
@@ -319,16 +364,7 @@ export class LedgerWriter {
         const size = from.size;
         const frontier = await this.#frontierAt(tx, from);
         const pending: PendingLeaf[] = [];
-        const appender: LedgerAppender = {
-          get nextIndex() {
-            return size + pending.length;
-          },
-          append: (record, entry) => {
-            const index = size + pending.length;
-            pending.push(this.#leaf(record, entry));
-            return index;
-          },
-        };
+        const appender = this.#appender(size, pending);
         // A unit of work that fails must not take the rest of the batch with it.
         const useSavepoints = batch.length > 1;
         for (const job of batch) {

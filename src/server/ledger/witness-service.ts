@@ -38,7 +38,7 @@ export const ledgerWitnessRecord = defineRecordKind<WitnessRow>({
     const { rows } = await client.query<WitnessRow>('SELECT * FROM ledger_witnesses WHERE name = $1', [id]);
     return rows[0] ?? null;
   },
-  entry: (row) => ({
+  record: (row) => ({
     kind: 'ledger_witness',
     id: row.name,
     verifierKey: row.verifier_key,
@@ -92,7 +92,7 @@ export async function registerWitness(ctx: AppContext, actor: Actor, verifierKey
         [key.name, canonical, key.keyHash, actor.orgId, ctx.clock(), ledger.nextIndex],
       );
       const inserted = rows[0]!;
-      appendRecord(ledger, ledgerWitnessRecord, inserted.name, inserted);
+      await appendRecord(tx, ledger, ledgerWitnessRecord, inserted.name, inserted);
       return inserted;
     });
     return toWitness(row);

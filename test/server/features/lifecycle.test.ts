@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { EVENT_TYPES, ROBOT_STATUSES, type RobotStatus } from '../../../src/core/lifecycle.js';
-import { robotEventRecord } from '../../../src/server/features/robots/robot-records.js';
-import { canonicalEntry } from '../../../src/server/ledger/ledger-entry.js';
 import { createOrg, startTestPlatform, type TestPlatform } from '../../support/app.js';
 import { StoppableClock } from '../../support/clock.js';
 import { backend } from '../../support/database.js';
@@ -17,6 +15,7 @@ import {
   SAMPLE_EVENT_DATA,
   transferRobot,
 } from '../../support/fleet.js';
+import { expectRecordRebuilds } from '../../support/ledger-records.js';
 
 describe(`lifecycle events (${backend})`, () => {
   let p: TestPlatform;
@@ -198,10 +197,8 @@ describe(`lifecycle events (${backend})`, () => {
       [event.ledgerIndex],
     );
     expect(leaf.rows[0]).toMatchObject({ record_kind: 'robot_event', record_id: event.eventId });
-    const row = await robotEventRecord.load(p.ctx.db, event.eventId);
-    expect(Buffer.from(leaf.rows[0]!.entry)).toEqual(
-      Buffer.from(canonicalEntry(robotEventRecord.entry(row!))),
-    );
+    const record = await expectRecordRebuilds(p.ctx.db, p.ctx.recordKinds, event.ledgerIndex);
+    expect(record).toMatchObject({ kind: 'robot_event', id: event.eventId, robotId: robot.robotId });
   });
 
   it('occurredAt defaults to now, may be past, and at most 5 minutes ahead (400 OCCURRED_AT_IN_FUTURE)', async () => {

@@ -1,11 +1,12 @@
 // POST /v1/telemetry end to end on the real app, real crypto and the backend under test:
 // accepted batches are stored with their ledger leaf, duplicates once, and every refusal is
 // coded and writes nothing.
+
 import { sign } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalEntry } from '../../../src/server/ledger/ledger-entry.js';
 import { ADMIN_TOKEN, startTestPlatform, type TestPlatform } from '../../support/app.js';
 import { backend } from '../../support/database.js';
+import { expectRecordRebuilds } from '../../support/ledger-records.js';
 import {
   fileTelemetryFleet,
   healthySample,
@@ -69,10 +70,7 @@ describe(`telemetry ingest over HTTP (${backend})`, () => {
     );
     const leaf = rows[0]!;
     expect(leaf.record_kind).toBe('telemetry_batch');
-    const kind = p.ctx.recordKinds.get('telemetry_batch')!;
-    const row = await kind.load(p.ctx.db, leaf.record_id);
-    expect(Buffer.from(canonicalEntry(kind.entry(row)))).toEqual(Buffer.from(leaf.entry));
-    const entry = JSON.parse(Buffer.from(leaf.entry).toString());
+    const entry = await expectRecordRebuilds(p.ctx.db, p.ctx.recordKinds, ledgerIndex);
     expect(entry).toMatchObject({ kind: 'telemetry_batch', robotId: robot.robotId, seq, sampleCount: 5 });
     expect(entry.jwsSha256).toMatch(/^[0-9a-f]{64}$/);
   });

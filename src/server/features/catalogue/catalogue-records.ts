@@ -55,7 +55,7 @@ export const modelRecord = defineRecordKind<FiledModel>({
     );
     return { model, revisions: revisions.rows };
   },
-  entry: ({ model, revisions }) => ({
+  record: ({ model, revisions }) => ({
     kind: 'model',
     id: model.id,
     manufacturerId: model.manufacturer_id,
@@ -91,7 +91,7 @@ export const hardwareRevisionRecord = defineRecordKind<HardwareRevisionRow>({
     );
     return rows[0] ?? null;
   },
-  entry: (row) => ({
+  record: (row) => ({
     kind: 'hardware_revision',
     id: hardwareRevisionRecordId(row.model_id, row.code),
     modelId: row.model_id,
@@ -107,7 +107,7 @@ export const siteRecord = defineRecordKind<SiteRow>({
     const { rows } = await client.query<SiteRow>('SELECT * FROM sites WHERE id = $1', [id]);
     return rows[0] ?? null;
   },
-  entry: (row) => ({
+  record: (row) => ({
     kind: 'site',
     id: row.id,
     manufacturerId: row.manufacturer_id,

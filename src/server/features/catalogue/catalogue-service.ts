@@ -208,7 +208,7 @@ export async function createModel(ctx: AppContext, actor: Actor, input: NewModel
       [model.id, input.hardwareRevisions.map((r) => r.code), paramsJson, now],
     );
     const filed = [...revisions.rows].sort((a, b) => (a.code < b.code ? -1 : 1));
-    appendRecord(ledger, modelRecord, model.id, { model, revisions: filed });
+    await appendRecord(tx, ledger, modelRecord, model.id, { model, revisions: filed });
     return toModel(model, filed);
   });
 }
@@ -247,7 +247,7 @@ export async function addHardwareRevision(
       [modelId, input.code, paramsJson, ctx.clock(), ledger.nextIndex],
     );
     const row = inserted.rows[0]!;
-    appendRecord(ledger, hardwareRevisionRecord, hardwareRevisionRecordId(modelId, row.code), row);
+    await appendRecord(tx, ledger, hardwareRevisionRecord, hardwareRevisionRecordId(modelId, row.code), row);
     return { modelId, ...toHardwareRevision(row, model) };
   });
 }
@@ -325,7 +325,7 @@ export async function createSite(ctx: AppContext, actor: Actor, input: NewSite):
       [randomUUID(), actor.orgId, input.code, input.name, input.region, ctx.clock(), ledger.nextIndex],
     );
     const row = rows[0]!;
-    appendRecord(ledger, siteRecord, row.id, row);
+    await appendRecord(tx, ledger, siteRecord, row.id, row);
     return toSite(row);
   });
 }

@@ -6,6 +6,9 @@ import { defineRecordKind } from '../../ledger/record-kinds.js';
 export interface GrantRow {
   id: string;
   robot_uuid: string;
+  /** The robot ID when granted, and when revoked (records name it). */
+  robot_id: string;
+  revoke_robot_id: string | null;
   org_id: string;
   granted_by: string;
   scopes: string[];
@@ -23,11 +26,13 @@ async function loadGrant(client: SqlClient, id: string): Promise<GrantRow | null
 
 export const grantRecord = defineRecordKind<GrantRow>({
   kind: 'grant',
+  chain: 'records',
   load: loadGrant,
-  entry: (row) => ({
+  record: (row) => ({
     kind: 'grant',
     id: row.id,
     robot: row.robot_uuid,
+    robotId: row.robot_id,
     orgId: row.org_id,
     grantedBy: row.granted_by,
     scopes: row.scopes,
@@ -38,11 +43,13 @@ export const grantRecord = defineRecordKind<GrantRow>({
 
 export const grantRevocationRecord = defineRecordKind<GrantRow>({
   kind: 'grant_revocation',
+  chain: 'records',
   load: loadGrant,
-  entry: (row) => ({
+  record: (row) => ({
     kind: 'grant_revocation',
     id: row.id,
     robot: row.robot_uuid,
+    robotId: row.revoke_robot_id,
     orgId: row.org_id,
     revokedAt: row.revoked_at ? isoTime(row.revoked_at) : null,
   }),

@@ -123,12 +123,22 @@ export async function createGrant(
       );
     }
     const { rows } = await tx.query<GrantRow>(
-      `INSERT INTO grants (id, robot_uuid, org_id, granted_by, scopes, expires_at, created_at, ledger_index)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
-      [randomUUID(), robot.id, grantee.id, actor.orgId, scopes, expiresAt, now, ledger.nextIndex],
+      `INSERT INTO grants (id, robot_uuid, robot_id, org_id, granted_by, scopes, expires_at, created_at, ledger_index)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
+      [
+        randomUUID(),
+        robot.id,
+        robot.robot_id,
+        grantee.id,
+        actor.orgId,
+        scopes,
+        expiresAt,
+        now,
+        ledger.nextIndex,
+      ],
     );
     const row = rows[0]!;
-    appendRecord(ledger, grantRecord, row.id, row);
+    await appendRecord(tx, ledger, grantRecord, row.id, row);
     return toGrant(row, robot.robot_id, now);
   });
 }
@@ -155,12 +165,13 @@ export async function listGrants(
 
 async function revokeRow(tx: SqlClient, ledger: LedgerAppender, grantId: string, now: Date) {
   const { rows } = await tx.query<GrantRow>(
-    `UPDATE grants SET revoked_at = $2, revoke_ledger_index = $3
+    `UPDATE grants SET revoked_at = $2, revoke_ledger_index = $3,
+            revoke_robot_id = (SELECT r.robot_id FROM robots r WHERE r.id = grants.robot_uuid)
       WHERE id = $1 AND revoked_at IS NULL RETURNING *`,
     [grantId, now, ledger.nextIndex],
   );
   const row = rows[0];
-  if (row) appendRecord(ledger, grantRevocationRecord, row.id, row);
+  if (row) await appendRecord(tx, ledger, grantRevocationRecord, row.id, row);
   return row;
 }
 

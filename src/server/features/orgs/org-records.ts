@@ -20,7 +20,7 @@ export const organisationRecord = defineRecordKind<OrganisationRow>({
     const { rows } = await client.query<OrganisationRow>('SELECT * FROM organisations WHERE id = $1', [id]);
     return rows[0] ?? null;
   },
-  entry: (row) => ({
+  record: (row) => ({
     kind: 'organisation',
     id: row.id,
     name: row.name,
@@ -54,7 +54,7 @@ async function loadKey(client: Parameters<typeof organisationRecord.load>[0], id
 export const apiKeyRecord = defineRecordKind<ApiKeyRow>({
   kind: 'api_key',
   load: loadKey,
-  entry: (row) => ({
+  record: (row) => ({
     kind: 'api_key',
     id: row.id,
     orgId: row.org_id,
@@ -67,7 +67,7 @@ export const apiKeyRecord = defineRecordKind<ApiKeyRow>({
 export const apiKeyRevocationRecord = defineRecordKind<ApiKeyRow>({
   kind: 'api_key_revocation',
   load: loadKey,
-  entry: (row) => ({
+  record: (row) => ({
     kind: 'api_key_revocation',
     id: row.id,
     orgId: row.org_id,

@@ -71,7 +71,7 @@ async function insertOrganisation(
     [org.id, org.name, org.kind, org.country, org.enterpriseCode, org.createdAt, ledger.nextIndex],
   );
   const row = rows[0]!;
-  appendRecord(ledger, organisationRecord, row.id, row);
+  await appendRecord(tx, ledger, organisationRecord, row.id, row);
   return row;
 }
 
@@ -89,7 +89,7 @@ async function insertApiKey(
     [randomUUID(), orgId, secretHash, label, now, ledger.nextIndex],
   );
   const row = rows[0]!;
-  appendRecord(ledger, apiKeyRecord, row.id, row);
+  await appendRecord(tx, ledger, apiKeyRecord, row.id, row);
   return { keyId: row.id, apiKey };
 }
 
@@ -313,6 +313,6 @@ export async function revokeApiKey(
       if (exists.rows.length === 0) throw new PlatformError('NOT_FOUND', 'no such key');
       throw new PlatformError('KEY_ALREADY_REVOKED', 'the key was already revoked');
     }
-    appendRecord(ledger, apiKeyRevocationRecord, row.id, row);
+    await appendRecord(tx, ledger, apiKeyRevocationRecord, row.id, row);
   });
 }

@@ -43,6 +43,6 @@ export async function insertRobotEvent(
     ],
   );
   const row = rows[0]!;
-  appendRecord(ledger, robotEventRecord, row.id, row);
+  await appendRecord(tx, ledger, robotEventRecord, row.id, row);
   return row;
 }

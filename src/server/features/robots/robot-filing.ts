@@ -99,7 +99,7 @@ async function insertFiledRobot(
   const outcome = rows[0]!;
   if (outcome.unit_free && outcome.key_free) {
     const { unit_free: _u, key_free: _k, ...event } = outcome;
-    appendRecord(ledger, robotEventRecord, event.id!, event as RobotEventRow);
+    await appendRecord(tx, ledger, robotEventRecord, event.id!, event as RobotEventRow);
   }
   return outcome;
 }

@@ -23,11 +23,12 @@ export interface RobotEventRow {
 
 export const robotEventRecord = defineRecordKind<RobotEventRow>({
   kind: 'robot_event',
+  chain: 'records',
   async load(client, id) {
     const { rows } = await client.query<RobotEventRow>('SELECT * FROM robot_events WHERE id = $1', [id]);
     return rows[0] ?? null;
   },
-  entry: (row) => ({
+  record: (row) => ({
     kind: 'robot_event',
     id: row.id,
     robot: row.robot_uuid,

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { type ActiveAlert, type AlertCondition, decideAlerts } from '../../../core/telemetry/index.js';
 import type { SqlClient } from '../../db/sql-client.js';
 import type { LedgerAppender } from '../../ledger/ledger-writer.js';
-import { appendRecord } from '../../ledger/record-kinds.js';
+import { appendRecords } from '../../ledger/record-kinds.js';
 import { type TelemetryAlertRow, telemetryAlertRecord } from './telemetry-records.js';
 import type { TelemetryWriterState, VerifiedBatch } from './telemetry-writer.js';
 
@@ -73,14 +73,24 @@ export async function raiseAlerts(
         acked_by_key: null,
         ack_note: null,
         ack_ledger_index: null,
+        ack_robot_id: null,
         cleared_at: o.clearedAtEnd ? now : null,
       };
-      row.ledger_index = appendRecord(ledger, telemetryAlertRecord, row.id, row);
       raised.push(row);
       if (!o.clearedAtEnd) list.push({ id: row.id, condition: o.condition, raisedAtMs: o.atMs });
     }
     active.set(robot, list);
   }
+  // Each alert is the next link of its robot's records chain, in the order raised.
+  const indices = await appendRecords(
+    tx,
+    ledger,
+    telemetryAlertRecord,
+    raised.map((row) => ({ id: row.id, row })),
+  );
+  raised.forEach((row, i) => {
+    row.ledger_index = indices[i]!;
+  });
   if (cleared.length > 0) {
     await tx.query('UPDATE telemetry_alerts SET cleared_at = $2 WHERE id = ANY($1::uuid[])', [cleared, now]);
   }

@@ -27,6 +27,7 @@ const hex = (bytes: Uint8Array) =>
 
 export const telemetryBatchRecord = defineRecordKind<TelemetryBatchRow>({
   kind: 'telemetry_batch',
+  chain: 'batches',
   async load(client, id) {
     const key = parseTelemetryBatchRecordId(id);
     if (!key) return null;
@@ -36,7 +37,7 @@ export const telemetryBatchRecord = defineRecordKind<TelemetryBatchRow>({
     );
     return rows[0] ?? null;
   },
-  entry: (row) =>
+  record: (row) =>
     telemetryBatchEntry({
       robot: row.robot_uuid,
       robotId: row.robot_id.trim(),
@@ -67,6 +68,8 @@ export interface TelemetryAlertRow {
   acked_by_key: string | null;
   ack_note: string | null;
   ack_ledger_index: number | null;
+  /** The robot ID when acknowledged (the ack record names it). */
+  ack_robot_id: string | null;
   cleared_at: Date | null;
 }
 
@@ -80,8 +83,9 @@ async function loadAlert(client: Parameters<typeof telemetryBatchRecord.load>[0]
 
 export const telemetryAlertRecord = defineRecordKind<TelemetryAlertRow>({
   kind: 'telemetry_alert',
+  chain: 'records',
   load: loadAlert,
-  entry: (row) => ({
+  record: (row) => ({
     kind: 'telemetry_alert',
     id: row.id,
     robot: row.robot_uuid,
@@ -98,11 +102,13 @@ export const telemetryAlertRecord = defineRecordKind<TelemetryAlertRow>({
 
 export const telemetryAlertAckRecord = defineRecordKind<TelemetryAlertRow>({
   kind: 'telemetry_alert_ack',
+  chain: 'records',
   load: loadAlert,
-  entry: (row) => ({
+  record: (row) => ({
     kind: 'telemetry_alert_ack',
     id: row.id,
     robot: row.robot_uuid,
+    robotId: row.ack_robot_id?.trim() ?? null,
     ackedAt: row.acked_at ? isoTime(row.acked_at) : null,
     ackedByOrg: row.acked_by_org,
     ackedByKey: row.acked_by_key,

@@ -340,13 +340,14 @@ export async function acknowledgeAlert(
   const row = await ctx.ledger.run(async (tx, ledger) => {
     const updated = await tx.query<TelemetryAlertRow>(
       `UPDATE telemetry_alerts SET state = 'acknowledged', acked_at = $2, acked_by_org = $3, acked_by_key = $4,
-              ack_note = $5, ack_ledger_index = $6
+              ack_note = $5, ack_ledger_index = $6,
+              ack_robot_id = (SELECT r.robot_id FROM robots r WHERE r.id = telemetry_alerts.robot_uuid)
         WHERE id = $1 AND state = 'open' RETURNING *`,
       [alertId, ctx.clock(), actor.orgId, actor.keyId ?? null, note ?? null, ledger.nextIndex],
     );
     const acked = updated.rows[0];
     if (!acked) throw new PlatformError('ALERT_ALREADY_ACKNOWLEDGED', 'the alert was already acknowledged');
-    appendRecord(ledger, telemetryAlertAckRecord, acked.id, acked);
+    await appendRecord(tx, ledger, telemetryAlertAckRecord, acked.id, acked);
     return acked;
   });
   return toAlert(row);

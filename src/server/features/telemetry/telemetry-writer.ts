@@ -8,10 +8,12 @@
 // several processes take turns: the (robot, seq) duplicate check below cannot race.
 //
 // The SQL and its parameters are in telemetry-group-sql.ts, the alerts in telemetry-alert-writer.ts.
+
+import { PlatformError } from '../../../core/errors.js';
 import { acceptsTelemetry } from '../../../core/lifecycle.js';
 import type { NamedStatement, SqlClient } from '../../db/sql-client.js';
 import type { LedgerAppender } from '../../ledger/ledger-writer.js';
-import { appendRecord } from '../../ledger/record-kinds.js';
+import { appendRecords } from '../../ledger/record-kinds.js';
 import type { CheckedBatch } from './batch-check.js';
 import type { IngestRobot } from './robot-directory.js';
 import { copyBinarySampleRows, insertSampleLines } from './sample-copy.js';
@@ -100,14 +102,14 @@ function settle(b: VerifiedBatch, check: GroupCheck, now: Date): WriteOutcome | 
 }
 
 /** The ledger leaves of stored batches, in order; their indices must be the ones written in their rows. */
-function appendLeaves(
+async function appendLeaves(
+  tx: SqlClient,
   ledger: LedgerAppender,
   batches: readonly VerifiedBatch[],
   now: Date,
   firstIndex: number,
-) {
-  for (let i = 0; i < batches.length; i++) {
-    const b = batches[i]!;
+): Promise<void> {
+  const items = batches.map((b, i) => {
     const row: TelemetryBatchRow = {
       robot_uuid: b.robot.robotUuid,
       seq: b.checked.seq,
@@ -120,10 +122,18 @@ function appendLeaves(
       public_key: b.robot.keyBytes[b.checked.keyIndex]!,
       ledger_index: firstIndex + i,
     };
-    const index = appendRecord(ledger, telemetryBatchRecord, `${row.robot_uuid}:${row.seq}`, row);
-    if (index !== row.ledger_index)
-      throw new Error(`telemetry leaf ${index} is not the expected ${row.ledger_index}`);
-  }
+    return { id: `${row.robot_uuid}:${row.seq}`, row };
+  });
+  // Each batch is the next link of its robot's batch chain (one read of the chain heads).
+  const indices = await appendRecords(tx, ledger, telemetryBatchRecord, items);
+  indices.forEach((index, i) => {
+    if (index !== firstIndex + i) {
+      throw new PlatformError(
+        'INTERNAL_INVARIANT',
+        `telemetry leaf ${index} is not the expected ${firstIndex + i}`,
+      );
+    }
+  });
 }
 
 /** The COPY text of a group's samples, batch after batch (of the batches checked as text). */
@@ -187,7 +197,7 @@ async function writeOptimistic(
     ],
   );
   if (!result.rows[0]?.go) return { checks: result.rows };
-  appendLeaves(ledger, batches, now, firstIndex);
+  await appendLeaves(tx, ledger, batches, now, firstIndex);
   await raiseAlerts(tx, ledger, batches, now, state);
   return {
     written: batches.map((b, i) => ({
@@ -287,7 +297,7 @@ export async function writeTelemetryGroup(
   // 3. The fresh batches: rows and rollups in one statement, then the samples, then alerts.
   const firstIndex = ledger.nextIndex;
   await tx.query(statement('telemetry_group_write', GROUP_WRITE_SQL), writeParams(fresh, now, firstIndex));
-  appendLeaves(ledger, fresh, now, firstIndex);
+  await appendLeaves(tx, ledger, fresh, now, firstIndex);
   await writeGroupSamples(tx, fresh);
   await raiseAlerts(tx, ledger, fresh, now, state);
 

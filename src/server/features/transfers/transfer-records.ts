@@ -10,6 +10,9 @@ export type TransferStatus = (typeof TRANSFER_STATUSES)[number];
 export interface TransferRow {
   id: string;
   robot_uuid: string;
+  /** The robot ID when the offer was made, and when it was decided (records name it). */
+  robot_id: string;
+  decision_robot_id: string | null;
   from_org_id: string;
   to_org_id: string;
   status: TransferStatus;
@@ -34,11 +37,13 @@ export async function loadTransfer(
 
 export const transferRecord = defineRecordKind<TransferRow>({
   kind: 'transfer',
+  chain: 'records',
   load: (client, id) => loadTransfer(client, id),
-  entry: (row) => ({
+  record: (row) => ({
     kind: 'transfer',
     id: row.id,
     robot: row.robot_uuid,
+    robotId: row.robot_id,
     fromOrgId: row.from_org_id,
     toOrgId: row.to_org_id,
     createdAt: isoTime(row.created_at),
@@ -47,10 +52,13 @@ export const transferRecord = defineRecordKind<TransferRow>({
 
 export const transferDecisionRecord = defineRecordKind<TransferRow>({
   kind: 'transfer_decision',
+  chain: 'records',
   load: (client, id) => loadTransfer(client, id),
-  entry: (row) => ({
+  record: (row) => ({
     kind: 'transfer_decision',
     id: row.id,
+    robot: row.robot_uuid,
+    robotId: row.decision_robot_id,
     status: row.status,
     decidedAt: row.decided_at ? isoTime(row.decided_at) : null,
     decidedBy: row.decided_by,

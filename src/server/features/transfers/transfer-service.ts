@@ -103,12 +103,12 @@ export async function offerTransfer(
       );
       if (open.rows[0]) throw transferPending(open.rows[0].id);
       const { rows } = await tx.query<TransferRow>(
-        `INSERT INTO transfers (id, robot_uuid, from_org_id, to_org_id, status, created_at, ledger_index)
-         VALUES ($1, $2, $3, $4, 'pending', $5, $6) RETURNING *`,
-        [randomUUID(), robot.id, robot.owner_id, recipient.id, now, ledger.nextIndex],
+        `INSERT INTO transfers (id, robot_uuid, robot_id, from_org_id, to_org_id, status, created_at, ledger_index)
+         VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7) RETURNING *`,
+        [randomUUID(), robot.id, robot.robot_id, robot.owner_id, recipient.id, now, ledger.nextIndex],
       );
       const row = rows[0]!;
-      appendRecord(ledger, transferRecord, row.id, row);
+      await appendRecord(tx, ledger, transferRecord, row.id, row);
       return toTransfer(row, robot.robot_id);
     });
   } catch (error) {
@@ -216,12 +216,13 @@ export async function decideTransfer(
       }
     }
     const { rows } = await tx.query<TransferRow>(
-      `UPDATE transfers SET status = $2, decided_at = $3, decided_by = $4, decision_ledger_index = $5
+      `UPDATE transfers SET status = $2, decided_at = $3, decided_by = $4, decision_ledger_index = $5,
+              decision_robot_id = $6
         WHERE id = $1 RETURNING *`,
-      [transferId, STATUS_OF_DECISION[decision], now, actor.orgId, ledger.nextIndex],
+      [transferId, STATUS_OF_DECISION[decision], now, actor.orgId, ledger.nextIndex, robot.robot_id],
     );
     const decided = rows[0]!;
-    appendRecord(ledger, transferDecisionRecord, decided.id, decided);
+    await appendRecord(tx, ledger, transferDecisionRecord, decided.id, decided);
     if (decision === 'accept') await applyAcceptance(tx, ledger, robot, decided, now);
     return toTransfer(decided, robot.robot_id);
   });
