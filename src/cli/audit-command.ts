@@ -54,12 +54,14 @@ async function runAudit(options: AuditOptions): Promise<number> {
     { auditLedger },
     { loadLedgerKey },
     { platformRecordKinds },
+    { requireLedgerV2 },
   ] = await Promise.all([
     import('../server/config.js'),
     import('../server/db/open-database.js'),
     import('../server/ledger/ledger-audit.js'),
     import('../server/ledger/ledger-key.js'),
     import('../server/features/ledgered-records.js'),
+    import('../server/ledger/ledger-format.js'),
   ]);
   let config: ReturnType<typeof loadConfig>;
   try {
@@ -102,6 +104,11 @@ async function runAudit(options: AuditOptions): Promise<number> {
       process.stderr.write(
         'roboledger audit: warning: no log key found (pass --key): checkpoint signatures are not checked\n',
       );
+    }
+    try {
+      await requireLedgerV2(db, 'the store');
+    } catch (error) {
+      return fail(describeError(error));
     }
     const report = await auditLedger(db, {
       recordKinds: platformRecordKinds(),

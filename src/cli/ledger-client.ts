@@ -5,20 +5,24 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { RobotHistoryProof } from '../server/features/robots/robot-history.js';
+import type { OpeningJson } from '../ledger/index.js';
 
-/** Why a tool stops: the log misbehaved (`verification`), could not be reached, or was misused. */
+/**
+ * Why a tool stops: the log misbehaved (`verification`), could not be reached, refused the
+ * caller access (`refused`: a robot the token may not see is not evidence of tampering), or
+ * was misused.
+ */
 export class LedgerToolError extends Error {
   override readonly name = 'LedgerToolError';
   constructor(
-    readonly kind: 'verification' | 'unreachable' | 'usage',
+    readonly kind: 'verification' | 'unreachable' | 'refused' | 'usage',
     message: string,
     options?: ErrorOptions,
   ) {
     super(message, options);
   }
 
-  /** 1 verification failed, 2 usage, 3 the log could not be reached (docs/ledger.md). */
+  /** 1 verification failed, 2 usage, 3 the log could not be reached or refused access (docs/ledger.md). */
   get exitCode(): number {
     return this.kind === 'verification' ? 1 : this.kind === 'usage' ? 2 : 3;
   }
@@ -47,8 +51,18 @@ export interface ConsistencyDocument {
   proof: Uint8Array[];
 }
 
-/** What `GET /v1/robots/{robotId}/history-proof` serves, with the base64 fields decoded. */
-export type HistoryDocument = RobotHistoryProof;
+/**
+ * What `GET /v1/robots/{robotId}/history-proof` serves: proofs decoded, openings as served
+ * (the pure verifier parses them strictly), the checkpoint and head as signed notes.
+ */
+export interface HistoryDocument {
+  robotId: string;
+  treeSize: number;
+  checkpoint: string;
+  head: string;
+  records: { opening: OpeningJson; proof: Uint8Array[] }[];
+  laterRecords: number;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Parsing the JSON documents (from the network or from files): strict, never trusting shapes.
@@ -104,27 +118,20 @@ export function parseConsistencyDocument(json: unknown): ConsistencyDocument {
 
 export function parseHistoryDocument(json: unknown): HistoryDocument {
   const o = object(json, 'the history proof');
-  if (typeof o.robotId !== 'string' || typeof o.checkpoint !== 'string') {
-    throw failed('the history proof has no robotId or checkpoint');
+  if (typeof o.robotId !== 'string' || typeof o.checkpoint !== 'string' || typeof o.head !== 'string') {
+    throw failed('the history proof has no robotId, checkpoint or head');
   }
-  if (!Array.isArray(o.events)) throw failed('the history proof has no events array');
+  if (!Array.isArray(o.records)) throw failed('the history proof has no records array');
   return {
     robotId: o.robotId,
     treeSize: count(o.treeSize, 'treeSize'),
     checkpoint: o.checkpoint,
-    laterEvents: o.laterEvents === undefined ? 0 : count(o.laterEvents, 'laterEvents'),
-    events: o.events.map((value, i) => {
-      const e = object(value, `event ${i}`);
-      if (typeof e.eventId !== 'string' || typeof e.type !== 'string')
-        throw failed(`event ${i} has no eventId or type`);
-      return {
-        eventId: e.eventId,
-        type: e.type,
-        ledgerIndex: count(e.ledgerIndex, `event ${i} ledgerIndex`),
-        entry: base64(e.entry, `event ${i} entry`),
-        leafHash: base64(e.leafHash, `event ${i} leafHash`),
-        proof: hashes(e.proof, `event ${i} proof`),
-      };
+    head: o.head,
+    laterRecords: o.laterRecords === undefined ? 0 : count(o.laterRecords, 'laterRecords'),
+    records: o.records.map((value, i) => {
+      const r = object(value, `record ${i}`);
+      // The opening's shape is checked by the verifier (parseOpening), which names the seq.
+      return { opening: r.opening as OpeningJson, proof: hashes(r.proof, `record ${i} proof`) };
     }),
   };
 }
@@ -145,15 +152,7 @@ export function formatConsistencyDocument(d: ConsistencyDocument): string {
 
 export function formatHistoryDocument(d: HistoryDocument): string {
   return `${JSON.stringify(
-    {
-      ...d,
-      events: d.events.map((e) => ({
-        ...e,
-        entry: b64(e.entry),
-        leafHash: b64(e.leafHash),
-        proof: e.proof.map(b64),
-      })),
-    },
+    { ...d, records: d.records.map((r) => ({ opening: r.opening, proof: r.proof.map(b64) })) },
     null,
     2,
   )}\n`;
@@ -208,14 +207,14 @@ export class LedgerHttpClient {
     }
   }
 
-  async #get(path: string): Promise<Response> {
+  async #get(path: string, options: GetOptions = {}): Promise<Response> {
     const res = await this.#request(path);
-    if (!res.ok) throw await httpError(res, path);
+    if (!res.ok) throw await httpError(res, path, options);
     return res;
   }
 
-  async #getJson(path: string): Promise<unknown> {
-    const res = await this.#get(path);
+  async #getJson(path: string, options: GetOptions = {}): Promise<unknown> {
+    const res = await this.#get(path, options);
     try {
       return await res.json();
     } catch (error) {
@@ -254,7 +253,9 @@ export class LedgerHttpClient {
   async history(robotId: string, treeSize?: number): Promise<HistoryDocument> {
     const query = treeSize === undefined ? '' : `?treeSize=${treeSize}`;
     return parseHistoryDocument(
-      await this.#getJson(`/v1/robots/${encodeURIComponent(robotId)}/history-proof${query}`),
+      await this.#getJson(`/v1/robots/${encodeURIComponent(robotId)}/history-proof${query}`, {
+        accessControlled: true,
+      }),
     );
   }
 
@@ -272,15 +273,28 @@ export class LedgerHttpClient {
   }
 }
 
-async function httpError(res: Response, path: string): Promise<LedgerToolError> {
+interface GetOptions {
+  /**
+   * The route answers only callers the access policy lets see the robot: a 401, 403 or 404 is
+   * then a refusal (exit 3), not evidence that the log lost something (exit 1).
+   */
+  accessControlled?: boolean;
+}
+
+async function httpError(res: Response, path: string, options: GetOptions): Promise<LedgerToolError> {
   const body = (await res.json().catch(() => undefined)) as
     | { error?: { code?: string; message?: string } }
     | undefined;
   const coded = body?.error?.code ? ` ${body.error.code}: ${body.error.message ?? ''}` : '';
   const message = `${path} answered ${res.status}${coded}`;
-  // A server error or an unavailable service is the log being down; a 4xx for something it
-  // should have (a proof for its own checkpoint) is a verification failure.
-  return new LedgerToolError(res.status >= 500 ? 'unreachable' : 'verification', message.trim());
+  // A server error, an unavailable service or a rate limit is the log being out of reach; a
+  // refusal of access is no verdict on the log; a 4xx for something it should have (a proof
+  // for its own checkpoint) is a verification failure.
+  if (res.status >= 500 || res.status === 429) return new LedgerToolError('unreachable', message.trim());
+  if (options.accessControlled && [401, 403, 404].includes(res.status)) {
+    return new LedgerToolError('refused', message.trim());
+  }
+  return new LedgerToolError('verification', message.trim());
 }
 
 export function describeError(error: unknown): string {

@@ -8,11 +8,16 @@ import {
   type Checkpoint,
   cosignatureVerifier,
   isLedgerError,
+  isRobotChainError,
   leafHash,
   noteVerifier,
   openCheckpoint,
+  openRobotHead,
+  parseCommitmentEntry,
+  type RobotHead,
   verifyConsistency,
   verifyInclusion,
+  verifyRobotHistory,
 } from '../ledger/index.js';
 import {
   type ConsistencyDocument,
@@ -53,7 +58,7 @@ Online with --url, or offline on files saved by --save DIR:
   DIR/key.txt, DIR/checkpoint-<size>, DIR/entry-<index>.json, DIR/inclusion-<index>-<size>.json,
   DIR/consistency-<from>-<to>.json, DIR/robot-<id>-<size>.json
 Exit status: 0 verified, 1 verification failed (the message says what), 2 usage error,
-3 the log could not be reached.`;
+3 the log could not be reached, or refused access (a robot the token may not see).`;
 
 function common(command: Command): Command {
   return command
@@ -76,7 +81,13 @@ async function runVerification(name: string, work: () => Promise<string[]>): Pro
   } catch (error) {
     if (error instanceof LedgerToolError) {
       const label =
-        error.kind === 'verification' ? 'FAILED' : error.kind === 'usage' ? 'usage' : 'unreachable';
+        error.kind === 'verification'
+          ? 'FAILED'
+          : error.kind === 'usage'
+            ? 'usage'
+            : error.kind === 'refused'
+              ? 'refused'
+              : 'unreachable';
       process.stderr.write(`roboledger verify ${name}: ${label}: ${error.message}\n`);
       process.exitCode = error.exitCode;
       return;
@@ -302,7 +313,9 @@ export function registerVerifyCommands(program: Command): void {
     );
 
   common(verify.command('robot'))
-    .description("check a robot's whole event history against one signed checkpoint")
+    .description(
+      "check that a robot's history is complete: every record of its chain, opened and included, up to the signed robot head",
+    )
     .argument('<robotId>', 'the robot ID')
     .option('--token <apiKey>', 'an API key that may read the robot (default: $ROBOLEDGER_TOKEN)')
     .option('--history <file>', 'a saved history proof (default: fetched from --url)')
@@ -314,7 +327,7 @@ export function registerVerifyCommands(program: Command): void {
         const history: HistoryDocument = options.history
           ? parseHistoryDocument(await readJsonFile(options.history, 'history'))
           : await clientOf(options, "fetching the robot's history").history(robotId, treeSize);
-        const lines = verifyHistory(history, options, robotId);
+        const lines = verifyHistory(history, options);
         if (options.save) {
           await saveFile(
             options.save,
@@ -329,62 +342,71 @@ export function registerVerifyCommands(program: Command): void {
     );
 }
 
-function parseEntryJson(entry: Uint8Array): Record<string, unknown> | undefined {
+/** What an entry says about itself: a version 2 entry names only its record kind. */
+function describeEntry(entry: Uint8Array): string {
   try {
-    const value = JSON.parse(Buffer.from(entry).toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : undefined;
+    return `(a ${parseCommitmentEntry(entry).kind} commitment)`;
   } catch {
-    return undefined;
+    return '(not a version 2 commitment entry)';
   }
 }
 
-function describeEntry(entry: Uint8Array): string {
-  const json = parseEntryJson(entry);
-  return json ? `(${String(json.kind)} ${String(json.id)})` : '(not JSON)';
-}
-
-/** Every event of the history: its bytes, its inclusion, and that together they make one robot's story. */
-function verifyHistory(history: HistoryDocument, options: CommonOptions, asked: string): string[] {
+/**
+ * A robot's history: the checkpoint and the robot head signed by the log key, then the records
+ * chain complete at the head (seq 0 … the head's, each prev the one before, every opening
+ * committed in its leaf and every leaf included), then the lifecycle read from the records.
+ */
+function verifyHistory(history: HistoryDocument, options: CommonOptions): string[] {
   const checkpoint = openWithKeys(history.checkpoint, options, 'the checkpoint of the history');
   if (checkpoint.size !== history.treeSize) {
     throw failed(`the history says tree size ${history.treeSize}, its checkpoint ${checkpoint.size}`);
   }
-  const lines: string[] = [];
-  let robotUuid: string | undefined;
-  let previousIndex = -1;
-  let status: string | null = null;
-  for (const event of history.events) {
-    const where = `event ${event.eventId} (${event.type}, ledger index ${event.ledgerIndex})`;
-    const leaf = leafHash(event.entry);
-    if (!same(leaf, event.leafHash)) throw failed(`${where}: its entry does not hash to its leaf hash`);
-    ledgerCheck(`${where} is not included in checkpoint ${describeCheckpoint(checkpoint)}`, () =>
-      verifyInclusion(leaf, event.ledgerIndex, checkpoint.size, event.proof, checkpoint.rootHash),
-    );
-    const json = parseEntryJson(event.entry);
-    if (json?.kind !== 'robot_event' || json.id !== event.eventId) {
-      throw failed(`${where}: the logged entry is not this robot event`);
-    }
-    if (typeof json.robot !== 'string' || (robotUuid !== undefined && json.robot !== robotUuid)) {
-      throw failed(`${where}: the logged entry is of another robot`);
-    }
-    robotUuid = json.robot;
-    if (event.ledgerIndex <= previousIndex) throw failed(`${where}: events are not in ledger order`);
-    previousIndex = event.ledgerIndex;
-    // Lifecycle transitions chain: an event that moves the robot starts where the last one left
-    // it, so a transition left out of the history shows.
-    if (typeof json.fromStatus === 'string' && status !== null && json.fromStatus !== status) {
+  const log = noteVerifier(logKeyOf(options));
+  let head: RobotHead;
+  ledgerCheck('the robot head is not signed by the log key', () => {
+    head = openRobotHead(history.head, [log], { origin: log.name }).head;
+  });
+  head = head!;
+  if (head.treeSize !== checkpoint.size) {
+    throw failed(`the robot head is at tree size ${head.treeSize}, the checkpoint ${checkpoint.size}`);
+  }
+  let verified: ReturnType<typeof verifyRobotHistory>;
+  try {
+    verified = verifyRobotHistory({ head, checkpoint, records: history.records });
+  } catch (error) {
+    if (isRobotChainError(error)) {
+      const at = error.index === undefined ? '' : ` (ledger index ${error.index})`;
       throw failed(
-        `${where}: starts from status ${json.fromStatus}, but the history left the robot ${status}`,
+        `the history of ${head.robotId}: ${error.chain} chain seq ${error.seq}${at}: ${describeError(error)} (${error.code})`,
+        error,
       );
     }
-    if (typeof json.toStatus === 'string') status = json.toStatus;
-    lines.push(`  ${event.ledgerIndex}\t${event.type}\t${String(json.occurredAt ?? '')}\t${event.eventId}`);
+    if (isLedgerError(error))
+      throw failed(`the history of ${head.robotId}: ${describeError(error)} (${error.code})`, error);
+    throw error;
   }
-  if (history.events.length === 0)
-    throw failed(`the history of ${asked} has no events (not even its filing)`);
-  const later = history.laterEvents > 0 ? `; ${history.laterEvents} later event(s) are not covered` : '';
+  const lines: string[] = [];
+  // Lifecycle transitions chain too: an event that moves the robot starts where the last one
+  // left it (the chain already proves nothing is missing; this reads the story it tells).
+  let status: string | null = null;
+  verified.records.forEach((opened, seq) => {
+    const record = opened.record as Record<string, unknown>;
+    if (record.kind === 'robot_event') {
+      if (typeof record.fromStatus === 'string' && status !== null && record.fromStatus !== status) {
+        throw failed(
+          `records chain seq ${seq} (ledger index ${opened.index}): the ${String(record.type)} event starts from status ${record.fromStatus}, but the history left the robot ${status}`,
+        );
+      }
+      if (typeof record.toStatus === 'string') status = record.toStatus;
+    }
+    const what = record.kind === 'robot_event' ? `robot_event ${String(record.type)}` : String(record.kind);
+    const when = String(record.occurredAt ?? record.createdAt ?? record.raisedAt ?? record.recordedAt ?? '');
+    lines.push(`  ${seq}\t${opened.index}\t${what}\t${when}\t${String(record.id ?? '')}`);
+  });
+  const later = history.laterRecords > 0 ? `; ${history.laterRecords} later record(s) are not covered` : '';
+  const batches = head.batches ? `; its telemetry batch chain ends at seq ${head.batches.seq}` : '';
   return [
-    `OK robot ${history.robotId}: ${history.events.length} event(s), each included in checkpoint ${describeCheckpoint(checkpoint)}${later}`,
+    `OK robot ${head.robotId}: ${verified.records.length} record(s), seq 0 … ${head.records.seq}, complete at checkpoint ${describeCheckpoint(checkpoint)}${batches}${later}`,
     ...lines,
   ];
 }

@@ -129,6 +129,10 @@ export const ERROR_CODES = {
     doc: 'No such proof exists: index >= treeSize, from > to, or from = 0 (RFC 9162 §2.1.4).',
   },
   LEDGER_CHECKPOINT_NOT_FOUND: { status: 404, doc: 'The log has signed no checkpoint of this size.' },
+  ROBOT_NOT_IN_TREE: {
+    status: 404,
+    doc: 'The robot has no record among the first treeSize leaves (it was filed later); details give treeSize.',
+  },
   LEDGER_TILE_PATH_INVALID: {
     status: 400,
     doc: 'The path is not the canonical C2SP tlog-tiles path of a tile.',

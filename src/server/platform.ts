@@ -29,6 +29,7 @@ import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/open-database.js';
 import type { Database } from './db/sql-client.js';
 import { startTelemetryRuntime, type TelemetryRuntime } from './features/telemetry/telemetry-runtime.js';
+import { LedgerFormatError, requireLedgerV2 } from './ledger/ledger-format.js';
 import { LedgerKeyError, loadLedgerKey } from './ledger/ledger-key.js';
 
 export interface RunningPlatform {
@@ -87,6 +88,12 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
       throw new StartupError(
         `cannot prepare the database: ${error instanceof Error ? error.message : String(error)}`,
       );
+    }
+    try {
+      await requireLedgerV2(db, config.databaseUrl ? 'the database' : `the data directory ${config.dataDir}`);
+    } catch (error) {
+      if (error instanceof LedgerFormatError) throw new StartupError(error.message);
+      throw error;
     }
     // The log's signing key: from the environment, or kept in the data directory (created on
     // first start), also when the database is PostgreSQL (docs/ledger.md "The log's key").

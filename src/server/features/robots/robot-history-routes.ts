@@ -1,13 +1,30 @@
-// A robot's event history with the proof of each event against one signed checkpoint (what
-// `roboledger verify robot` checks offline). A robot route, so it lives with the robots feature:
-// the ledger folder serves the log itself and imports no feature.
+// A robot's provable history and its signed head (docs/ledger-formats.md "Robot chains",
+// "Robot head"). Robot routes, so they live with the robots feature: the ledger folder serves
+// the log itself and imports no feature.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { formatOpening } from '../../../ledger/index.js';
 import type { AppContext } from '../../app-context.js';
 import { actorOf } from '../../auth/authenticate.js';
-import { Base64, base64Of, errorResponses, RobotIdParam, TreeSize, Uuid } from '../../http/schemas.js';
+import { Base64, base64Of, errorResponses, RobotIdParam, TreeSize } from '../../http/schemas.js';
 import { LedgerReader } from '../../ledger/ledger-reader.js';
-import { robotHistoryProof } from './robot-history.js';
+import { robotHead, robotHistoryProof } from './robot-history.js';
+
+const OpeningSchema = Type.Object(
+  {
+    index: Type.Integer({ description: 'the leaf index' }),
+    kind: Type.String({ description: 'the record kind, as in the entry' }),
+    salt: Base64,
+    record: Base64,
+  },
+  { description: 'SHA-256(salt ‖ record) is the commitment of the entry at index' },
+);
+
+const TreeSizeQuery = Type.Object({
+  treeSize: Type.Optional(
+    TreeSize('a checkpointed size (default: the latest checkpoint, signed afresh if it misses the robot)'),
+  ),
+});
 
 export function robotHistoryRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -19,27 +36,22 @@ export function robotHistoryRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['ledger'],
           summary:
-            "A robot's events with their ledger entries and inclusion proofs against one signed checkpoint",
+            "A robot's whole records chain: the opening of every record, each with its inclusion proof against one signed checkpoint, and the signed robot head",
           params: Type.Object({ robotId: RobotIdParam }),
-          querystring: Type.Object({
-            treeSize: Type.Optional(TreeSize('a checkpointed size (default: the latest checkpoint)')),
-          }),
+          querystring: TreeSizeQuery,
           response: {
             200: Type.Object({
-              robotId: Type.String(),
+              robotId: Type.String({ description: 'the robot ID at treeSize' }),
               treeSize: Type.Integer(),
               checkpoint: Type.String({ description: 'the signed note every proof is against' }),
-              events: Type.Array(
-                Type.Object({
-                  eventId: Uuid,
-                  type: Type.String(),
-                  ledgerIndex: Type.Integer(),
-                  entry: Base64,
-                  leafHash: Base64,
-                  proof: Type.Array(Base64),
-                }),
+              head: Type.String({ description: 'the robot head at treeSize, a note signed by the log key' }),
+              records: Type.Array(
+                Type.Object({ opening: OpeningSchema, leafHash: Base64, proof: Type.Array(Base64) }),
+                { description: 'the records chain, seq 0 … the head seq' },
               ),
-              laterEvents: Type.Integer({ description: 'events recorded after that checkpoint' }),
+              laterRecords: Type.Integer({
+                description: 'records of the robot appended after that checkpoint',
+              }),
             }),
             ...errorResponses(400, 401, 403, 404),
           },
@@ -55,14 +67,38 @@ export function robotHistoryRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         );
         return {
           ...history,
-          events: history.events.map((e) => ({
-            ...e,
-            entry: base64Of(e.entry),
-            leafHash: base64Of(e.leafHash),
-            proof: e.proof.map(base64Of),
+          records: history.records.map((r) => ({
+            opening: formatOpening(r.opening),
+            leafHash: base64Of(r.opening.leafHash),
+            proof: r.proof.map(base64Of),
           })),
         };
       },
+    );
+
+    app.get(
+      '/v1/robots/:robotId/head',
+      {
+        schema: {
+          tags: ['ledger'],
+          summary:
+            "The robot head: the last record of each of the robot's chains at a checkpointed tree size, signed by the log key",
+          params: Type.Object({ robotId: RobotIdParam }),
+          querystring: TreeSizeQuery,
+          response: {
+            200: {
+              description:
+                '<origin>/robot-head, robot ID, tree size, `records <seq> <index> <base64 leaf hash>`, and a `batches` line when the robot sent telemetry; then the signature',
+              content: { 'text/plain': { schema: { type: 'string' } } },
+            },
+            ...errorResponses(400, 401, 403, 404),
+          },
+        },
+      },
+      async (request, reply) =>
+        reply
+          .type('text/plain; charset=utf-8')
+          .send(await robotHead(ctx, actorOf(request), request.params.robotId, request.query.treeSize)),
     );
   };
 }

@@ -1,91 +1,171 @@
-// A robot's whole event history with the proof of each event against one signed checkpoint:
-// what `roboledger verify robot` checks offline, and what a buyer holding the owner's token
-// can keep. Visibility follows the robot access policy ('robot.events.read').
+// A robot's history, provably complete (docs/ledger-formats.md "Robot chains"): the openings
+// of every record of its records chain at one signed checkpoint, each with its inclusion proof,
+// and the robot head the log signs for that tree size. What `roboledger verify robot` checks
+// online or offline, and what a buyer holding the owner's token can keep. Openings reveal the
+// records, so they go only to callers the robot access policy lets read the robot's events
+// ('robot.events.read'); the head, which discloses no record, to whoever may see the robot.
+
+import type { RobotAction } from '../../../core/access-policy.js';
 import { PlatformError } from '../../../core/errors.js';
 import type { Actor } from '../../../core/organisation.js';
+import {
+  type ChainHeadLine,
+  parseCanonicalJson,
+  type RobotHead,
+  signRobotHead,
+} from '../../../ledger/index.js';
 import type { AppContext } from '../../app-context.js';
+import type { SqlClient } from '../../db/sql-client.js';
 import { noteWithCosignatures, type StoredCheckpoint } from '../../ledger/checkpointer.js';
+import { chainHeadAt, chainLinks, loadOpenings, type StoredOpening } from '../../ledger/ledger-openings.js';
 import type { LedgerReader } from '../../ledger/ledger-reader.js';
 import { cosignatureLines } from '../../ledger/witness-service.js';
-import { robotForAction } from './robot-access.js';
+import { type RobotRow, robotForAction } from './robot-access.js';
+
+export interface ProvenRecord {
+  opening: StoredOpening;
+  proof: Uint8Array[];
+}
 
 export interface RobotHistoryProof {
   robotId: string;
   treeSize: number;
   /** The checkpoint every proof is against, as a signed note with any witness cosignatures. */
   checkpoint: string;
-  events: {
-    eventId: string;
-    type: string;
-    ledgerIndex: number;
-    entry: Uint8Array;
-    leafHash: Uint8Array;
-    proof: Uint8Array[];
-  }[];
-  /** Events of the robot recorded after that checkpoint (only with an older treeSize). */
-  laterEvents: number;
+  /** The robot head at treeSize, a signed note (docs/ledger-formats.md "Robot head"). */
+  head: string;
+  /** The records chain, seq 0 … the head's, in order. */
+  records: ProvenRecord[];
+  /** Records of the robot appended after that checkpoint (only with an older treeSize). */
+  laterRecords: number;
 }
 
-export async function robotHistoryProof(
+/**
+ * The checkpoint a robot's history or head is given at: the one of `treeSize` if asked
+ * (LEDGER_CHECKPOINT_NOT_FOUND if the log signed none of that size); otherwise the latest,
+ * signed afresh when it does not yet cover the robot's last record, so that the answer is the
+ * whole history.
+ */
+async function checkpointFor(
   ctx: AppContext,
-  reader: LedgerReader,
-  actor: Actor,
-  robotIdInput: string,
+  robot: RobotRow,
   treeSize: number | undefined,
-): Promise<RobotHistoryProof> {
-  const { robot } = await robotForAction(ctx.db, actor, robotIdInput, 'robot.events.read', ctx.clock());
-  const { rows: events } = await ctx.db.query<{ id: string; type: string; ledger_index: number }>(
-    'SELECT id, type, ledger_index FROM robot_events WHERE robot_uuid = $1 ORDER BY ledger_index',
-    [robot.id],
-  );
-  let checkpoint: StoredCheckpoint | undefined;
-  if (treeSize === undefined) {
-    // The latest checkpoint; if this robot has events it does not cover yet, a new one now, so
-    // that the answer is the whole history.
-    checkpoint = await ctx.checkpointer.current();
-    const last = events[events.length - 1];
-    if (last && last.ledger_index >= checkpoint.size) checkpoint = await ctx.checkpointer.checkpointNow();
-  } else {
-    checkpoint = await ctx.checkpointer.at(treeSize);
+): Promise<StoredCheckpoint> {
+  if (treeSize !== undefined) {
+    const checkpoint = await ctx.checkpointer.at(treeSize);
     if (!checkpoint) {
       throw new PlatformError(
         'LEDGER_CHECKPOINT_NOT_FOUND',
         `the log signed no checkpoint of size ${treeSize}`,
       );
     }
+    return checkpoint;
   }
+  const checkpoint = await ctx.checkpointer.current();
+  const { rows } = await ctx.db.query<{ idx: number }>(
+    'SELECT max(idx) AS idx FROM robot_chain_links WHERE robot_uuid = $1',
+    [robot.id],
+  );
+  const last = rows[0]?.idx;
+  if (last !== null && last !== undefined && last >= checkpoint.size) return ctx.checkpointer.checkpointNow();
+  return checkpoint;
+}
+
+/** The robot head at `treeSize`, and its records chain's last opening. */
+async function headAt(
+  ctx: AppContext,
+  client: SqlClient,
+  robot: RobotRow,
+  treeSize: number,
+): Promise<{ head: RobotHead; note: string }> {
+  const [records, batches] = await Promise.all([
+    chainHeadAt(client, robot.id, 'records', treeSize),
+    chainHeadAt(client, robot.id, 'batches', treeSize),
+  ]);
+  if (!records) {
+    throw new PlatformError(
+      'ROBOT_NOT_IN_TREE',
+      `the robot has no record among the first ${treeSize} leaves of the log`,
+      { treeSize },
+    );
+  }
+  const head: RobotHead = {
+    origin: ctx.checkpointer.origin,
+    robotId: await robotIdOf(client, records),
+    treeSize,
+    records,
+    ...(batches ? { batches } : {}),
+  };
+  return { head, note: signRobotHead(head, ctx.checkpointer.key.signer) };
+}
+
+/** The robot ID a chain's record names (a robot re-coded since is named as it was then). */
+async function robotIdOf(client: SqlClient, link: ChainHeadLine): Promise<string> {
+  const opening = (await loadOpenings(client, [link.index])).get(link.index);
+  const record = opening ? parseCanonicalJson(opening.record) : undefined;
+  const robotId = (record as { robotId?: unknown } | undefined)?.robotId;
+  if (typeof robotId !== 'string') {
+    throw new PlatformError(
+      'INTERNAL_INVARIANT',
+      `the record at ledger index ${link.index} names no robot ID`,
+    );
+  }
+  return robotId;
+}
+
+/** GET /v1/robots/{robotId}/head: the signed robot head at a checkpointed tree size. */
+export async function robotHead(
+  ctx: AppContext,
+  actor: Actor,
+  robotIdInput: string,
+  treeSize: number | undefined,
+): Promise<string> {
+  const { robot } = await robotForAction(ctx.db, actor, robotIdInput, 'robot.read', ctx.clock());
+  const checkpoint = await checkpointFor(ctx, robot, treeSize);
+  return (await headAt(ctx, ctx.db, robot, checkpoint.size)).note;
+}
+
+/** GET /v1/robots/{robotId}/history-proof. */
+export async function robotHistoryProof(
+  ctx: AppContext,
+  reader: LedgerReader,
+  actor: Actor,
+  robotIdInput: string,
+  treeSize: number | undefined,
+  action: RobotAction = 'robot.events.read',
+): Promise<RobotHistoryProof> {
+  const { robot } = await robotForAction(ctx.db, actor, robotIdInput, action, ctx.clock());
+  const checkpoint = await checkpointFor(ctx, robot, treeSize);
   const size = checkpoint.size;
-  const covered = events.filter((e) => e.ledger_index < size);
-  const indices = covered.map((e) => e.ledger_index);
-  const [{ rows: entries }, proofs, lines] = await Promise.all([
-    ctx.db.query<{ idx: number; entry: Uint8Array }>(
-      'SELECT idx, entry FROM ledger_entries WHERE idx = ANY($1::bigint[])',
-      [indices],
+  const [{ head, note }, links, later, lines] = await Promise.all([
+    headAt(ctx, ctx.db, robot, size),
+    chainLinks(ctx.db, robot.id, 'records', size),
+    ctx.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM robot_chain_links WHERE robot_uuid = $1 AND chain = 'records' AND idx >= $2",
+      [robot.id, size],
     ),
-    indices.length > 0 ? reader.inclusionProofs(indices, size) : Promise.resolve([]),
     cosignatureLines(ctx.db, size),
   ]);
-  const entryAt = new Map(entries.map((r) => [r.idx, r.entry]));
+  const indices = links.map((l) => l.index);
+  const [openings, proofs] = await Promise.all([
+    loadOpenings(ctx.db, indices),
+    indices.length > 0 ? reader.inclusionProofs(indices, size) : Promise.resolve([]),
+  ]);
   return {
-    robotId: robot.robot_id,
+    robotId: head.robotId,
     treeSize: size,
     checkpoint: noteWithCosignatures(checkpoint.note, lines),
-    events: covered.map((event, i) => {
-      const entry = entryAt.get(event.ledger_index);
-      if (!entry)
+    head: note,
+    records: links.map((link, i) => {
+      const opening = openings.get(link.index);
+      if (!opening) {
         throw new PlatformError(
           'INTERNAL_INVARIANT',
-          `robot event ${event.id} points at ledger entry ${event.ledger_index}, which is missing`,
+          `seq ${link.seq} of the robot's records chain (ledger index ${link.index}) has no opening`,
         );
-      return {
-        eventId: event.id,
-        type: event.type,
-        ledgerIndex: event.ledger_index,
-        entry,
-        leafHash: proofs[i]!.leafHash,
-        proof: proofs[i]!.proof,
-      };
+      }
+      return { opening, proof: proofs[i]!.proof };
     }),
-    laterEvents: events.length - covered.length,
+    laterRecords: later.rows[0]?.n ?? 0,
   };
 }
