@@ -1,13 +1,22 @@
 // ledger-append: durable ledger appends per second on PostgreSQL, checkpoints on.
 //
 // Many concurrent producers (like telemetry ingest writing batch digests) append ~300-byte
-// entries through the real LedgerWriter (group commit: the leaves, the interior nodes they
+// records as version 2 leaves through the real LedgerWriter: each producer salts its record and
+// commits to it (SHA-256(salt ‖ record)), and the writer stores the commitment entry, the
+// opening (salt and record) and the tree (group commit: the leaves, the interior nodes they
 // complete and the new head in one statement and one transaction per group), with the
 // checkpointer signing a checkpoint at most a second after each append. A producer's append counts once its promise resolves, i.e. once
-// it is committed. Baseline, same run, same bytes: batched plain INSERTs (unnest, 512 rows a
+// it is committed. Baseline, same run, same records: batched plain INSERTs (unnest, 512 rows a
 // statement, each committed) into an unindexed table. Targets: >= 20,000/s and ratio >= 0.4.
 import { randomUUID } from 'node:crypto';
-import { rootFromLeafHashes, rootFromNodeHashes, treeRootNodes } from '../src/ledger/index.js';
+import {
+  canonicalJsonBytes,
+  commitRecord,
+  makeSalt,
+  rootFromLeafHashes,
+  rootFromNodeHashes,
+  treeRootNodes,
+} from '../src/ledger/index.js';
 import { LedgerCheckpointer } from '../src/server/ledger/checkpointer.js';
 import { ephemeralLedgerKey } from '../src/server/ledger/ledger-key.js';
 import { fetchNodeHashes } from '../src/server/ledger/ledger-nodes.js';
@@ -21,9 +30,8 @@ const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 60_000);
 const PRODUCERS = Number(process.env.BENCH_PRODUCERS ?? 1024);
 const BASELINE_BATCH = 512;
 
-/** A telemetry-batch digest like the ones ingest logs: about 300 bytes of canonical JSON. */
+/** A telemetry-batch record like the ones ingest logs: about 300 bytes of canonical JSON. */
 function makeEntries(count: number): Uint8Array[] {
-  const encoder = new TextEncoder();
   const robot = randomUUID();
   const entries: Uint8Array[] = [];
   for (let i = 0; i < count; i++) {
@@ -38,7 +46,7 @@ function makeEntries(count: number): Uint8Array[] {
       seq: i,
       to: '2026-11-26T08:00:59.990Z',
     };
-    entries.push(encoder.encode(JSON.stringify(record)));
+    entries.push(canonicalJsonBytes(record));
   }
   return entries;
 }
@@ -60,8 +68,11 @@ async function appendThroughWriter(
   const started = performance.now();
   const producer = async () => {
     for (let i = next++; i < entries.length; i = next++) {
+      const salt = makeSalt();
+      const record = entries[i]!;
+      const { entry } = commitRecord('telemetry_batch', record, salt);
       await writer.appendEntries([
-        { record: { kind: 'telemetry_batch', id: String(i) }, entry: entries[i]! },
+        { record: { kind: 'telemetry_batch', id: String(i) }, entry, opening: { salt, record } },
       ]);
     }
   };

@@ -108,7 +108,7 @@ describe(`roboledger audit, as a process (${backend})`, { timeout: PROCESS_TEST_
     const res = await roboledger(['audit', '--key', verifierKey, '--chunk', '3'], env);
     expectExit(res, 1);
     expect(res.stdout).toContain(
-      `MISMATCH RECORD_MISMATCH index=${eventIndex} kind=robot_event id=${eventId}: the stored record differs from the logged entry in data.siteName`,
+      `MISMATCH RECORD_MISMATCH index=${eventIndex} kind=robot_event id=${eventId}: the stored record differs from the logged record in data.siteName`,
     );
     expect(res.stdout).toMatch(/1 mismatch\(es\)/);
     const json = await roboledger(['audit', '--key', verifierKey, '--json'], env);

@@ -231,30 +231,34 @@ describe(`roboledger verify and witness, as processes (${backend})`, {
     ]);
     expect(online.stderr).toBe('');
     expectExit(online, 0);
-    expect(online.stdout).toContain(`OK robot ${robotId}: 2 event(s)`);
+    expect(online.stdout).toContain(`OK robot ${robotId}: 2 record(s), seq 0 … 1, complete at checkpoint`);
     const size = Number(/size (\d+)/.exec(online.stdout)![1]);
     const file = join(saved, `robot-${robotId}-${size}.json`);
     const offline = await roboledger(['verify', 'robot', robotId, '--key', p.verifierKey, '--history', file]);
     expectExit(offline, 0);
-
-    // A history with an event's entry changed, or one event swapped for another robot's, fails.
     const history = JSON.parse(await readFile(file, 'utf8'));
-    const entry = JSON.parse(Buffer.from(history.events[1].entry, 'base64').toString('utf8'));
-    entry.data = { ...entry.data, siteName: 'elsewhere' };
-    history.events[1].entry = Buffer.from(JSON.stringify(entry)).toString('base64');
-    await writeFile(file, JSON.stringify(history));
-    const tampered = await roboledger([
-      'verify',
-      'robot',
-      robotId,
-      '--key',
-      p.verifierKey,
-      '--history',
-      file,
-    ]);
-    expectExit(tampered, 1);
-    expect(tampered.stderr).toContain(`event ${history.events[1].eventId}`);
 
+    /** Runs verify robot offline on `edited` (a copy of the saved history); returns the run. */
+    const verifyEdited = async (edited: unknown) => {
+      const copy = join(saved, 'edited.json');
+      await writeFile(copy, JSON.stringify(edited));
+      return roboledger(['verify', 'robot', robotId, '--key', p.verifierKey, '--history', copy]);
+    };
+    // A record changed after the fact fails at its seq: its opening no longer gives its leaf.
+    const record = JSON.parse(Buffer.from(history.records[1].opening.record, 'base64').toString('utf8'));
+    record.data = { ...record.data, siteName: 'elsewhere' };
+    const changed = structuredClone(history);
+    changed.records[1].opening.record = Buffer.from(JSON.stringify(record)).toString('base64');
+    const tampered = await verifyEdited(changed);
+    expectExit(tampered, 1);
+    expect(tampered.stderr).toContain('records chain seq 1');
+    // A record left out (the seller's shortened history) fails at the missing seq.
+    const shortened = await verifyEdited({ ...history, records: [history.records[0]] });
+    expectExit(shortened, 1);
+    expect(shortened.stderr).toContain('records chain seq 1');
+    expect(shortened.stderr).toContain('CHAIN_RECORD_OMITTED');
+
+    // A robot the token may not see: refused (exit 3), not a verification failure.
     const stranger = await createOrg(p, 'operator');
     const hidden = await roboledger([
       'verify',
@@ -267,7 +271,8 @@ describe(`roboledger verify and witness, as processes (${backend})`, {
       '--token',
       stranger.apiKey,
     ]);
-    expectExit(hidden, 1);
+    expectExit(hidden, 3);
+    expect(hidden.stderr).toContain('refused');
     expect(hidden.stderr).toContain('ROBOT_NOT_FOUND');
   });
 

@@ -565,6 +565,12 @@ describe(`authorization matrix (${backend})`, () => {
       call: () => ({ url: `/v1/robots/${robot.robotId}/history-proof` }),
       expect: VISIBLE_READ,
     },
+    {
+      method: 'GET',
+      route: '/v1/robots/:robotId/head',
+      call: () => ({ url: `/v1/robots/${robot.robotId}/head` }),
+      expect: VISIBLE_READ,
+    },
   ];
 
   it('has a row for every route the app registers, and none for a route it does not', () => {

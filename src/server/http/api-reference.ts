@@ -93,6 +93,11 @@ const TEXT_EXAMPLES: Record<string, string> = {
   '/v1/ledger/checkpoints/{size}': checkpointExample(),
   '/checkpoint': checkpointExample(),
   '/v1/ledger/key': 'roboledger.example/log+9ea10efd+AVk3DqvlZgfUgy5/h2zRCRPDRgsC2WXQs654sV9cZUE/',
+  '/v1/robots/{robotId}/head':
+    'roboledger.example/log/robot-head\nCNB7K2B0A3T511000000000123455\n1024\n' +
+    'records 7 1001 fSSnyX8WKcQTqrpvAYnt8Dy2594oMJ0zZa+XAOk6Skg=\n' +
+    'batches 4411 1019 H7x8O6wVfzfb8gnXS5R5QyrNgViLVm/w/Sto7UZ9YV0=\n\n' +
+    '— roboledger.example/log Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n',
   '/v1/telemetry':
     'eyJhbGciOiJFZERTQSIsImtpZCI6IkNOQjdLMkIwQTNUNTExMDAwMDAwMDAwMTIzNDU1In0.eyJyb2JvdElkIjoiQ05CN0syQjBBM1Q1MTEwMDAwMDAwMDAxMjM0NTUiLCJzZXEiOjQyLCJzYW1wbGVzIjpbXX0.c2lnbmF0dXJl',
 };

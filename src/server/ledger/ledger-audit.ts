@@ -364,7 +364,7 @@ class Audit {
       this.#find({
         ...base,
         problem: 'RECORD_MISMATCH',
-        detail: `the stored record differs from the logged one in ${fields.length > 0 ? fields.join(', ') : 'its bytes'}`,
+        detail: `the stored record differs from the logged record in ${fields.length > 0 ? fields.join(', ') : 'its bytes'}`,
       });
     }
   }

@@ -42,6 +42,9 @@ import { fetchNodeHashes } from './ledger-nodes.js';
  */
 const MAX_APPENDS_IN_FLIGHT = 2;
 
+/** Most robot chain heads the writer keeps (about 150 bytes each); past it, it starts afresh. */
+const MAX_CACHED_CHAIN_HEADS = 200_000;
+
 /** Which stored record a ledger entry is of; audit follows it back. */
 export interface LedgerRecordRef {
   kind: string;
@@ -57,10 +60,15 @@ export interface LedgerAppender {
    */
   append(record: LedgerRecordRef, entry: Uint8Array, extras?: LeafExtras): number;
   /**
-   * The last leaf of a robot's chain appended in this transaction and not yet written (other
-   * units of the same group commit may have appended it): the database does not hold it yet.
+   * What this writer knows of a robot chain's head without asking the database: the last leaf
+   * of the chain appended in this transaction and not yet written (other units of the same
+   * group commit may have appended it); else the head as of the tree this transaction grows,
+   * if the writer knows it (`null`: the chain has no link yet); else undefined (ask the
+   * database, then tell the writer with rememberChainHead).
    */
-  pendingChainHead(robot: string, chain: ChainName): ChainHeadLine | undefined;
+  knownChainHead(robot: string, chain: ChainName): ChainHeadLine | null | undefined;
+  /** Records a chain head read from the database under the head lock (null: no link yet). */
+  rememberChainHead(robot: string, chain: ChainName, head: ChainHeadLine | null): void;
 }
 
 export interface LeafExtras {
@@ -91,6 +99,8 @@ interface Job {
 export interface LedgerAppend {
   record: LedgerRecordRef;
   entry: Uint8Array;
+  /** The opening of the entry's commitment (none chains: a chained record needs a unit of work). */
+  opening?: LeafOpening;
 }
 
 export interface LedgerWriterOptions {
@@ -129,6 +139,14 @@ export class LedgerWriter {
   #requeued: Job[] = [];
   /** runWithPrelude transactions in flight: close() waits for them. */
   #soloRuns = new Set<Promise<unknown>>();
+  /**
+   * Robot chain heads as of the tree #frontier holds (key `robot/chain`; null: no link). They
+   * belong to that tree, not to a time: whenever the frontier is taken as the head's (its size
+   * AND root read under the lock), so are they; whenever it is reloaded (another process wrote,
+   * or a write failed), they are dropped with it. So a telemetry group does not read its robots'
+   * batch-chain heads from the database, a round trip per group, except the first time.
+   */
+  #chainHeads = new Map<string, ChainHeadLine | null>();
 
   constructor(db: Database, options: LedgerWriterOptions) {
     this.#db = db;
@@ -181,7 +199,7 @@ export class LedgerWriter {
           if (frontier.size !== from.size || Buffer.compare(frontier.root(), from.root) !== 0) {
             frontier = await this.#frontierAt(tx, from);
           }
-          const nodes = appendToFrontier(frontier, pending);
+          const nodes = this.#advance(frontier, from.size, pending);
           tree = { size: frontier.size, root: frontier.root() };
           if (!(await writeLedgerGroup(tx, from, pending, nodes, tree, this.#now()))) {
             throw headMoved(from.size);
@@ -206,7 +224,7 @@ export class LedgerWriter {
   appendEntries(items: readonly LedgerAppend[]): Promise<number[]> {
     let appends: PendingLeaf[];
     try {
-      appends = items.map(({ record, entry }) => this.#leaf(record, entry));
+      appends = items.map(({ record, entry, opening }) => ({ ...this.#leaf(record, entry), opening }));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -229,16 +247,39 @@ export class LedgerWriter {
       // A scan from the end: a group holds at most a few thousand leaves, and a unit looks up
       // the robots it writes about once each. Reading `pending` itself (not a map kept beside
       // it) stays right when a rollback cuts it back.
-      pendingChainHead: (robot, chain) => {
+      knownChainHead: (robot, chain) => {
         for (let i = pending.length - 1; i >= 0; i--) {
           const link = pending[i]!.chain;
           if (link && link.robot === robot && link.chain === chain) {
             return { seq: link.seq, index: size + i, leafHash: pending[i]!.leafHash };
           }
         }
-        return undefined;
+        return this.#chainHeads.get(`${robot}/${chain}`);
+      },
+      rememberChainHead: (robot, chain, head) => {
+        if (this.#chainHeads.size >= MAX_CACHED_CHAIN_HEADS) this.#chainHeads = new Map();
+        this.#chainHeads.set(`${robot}/${chain}`, head);
       },
     };
+  }
+
+  /**
+   * Advances the frontier by the group's leaves (the tree it writes), and the chain heads with
+   * it: both then stand for the tree `to`, and are taken for the head's only once the head is
+   * read as exactly that tree (#frontierAt).
+   */
+  #advance(frontier: MerkleFrontier, size: number, pending: readonly PendingLeaf[]) {
+    const nodes = appendToFrontier(frontier, pending);
+    pending.forEach((leaf, i) => {
+      if (leaf.chain) {
+        this.#chainHeads.set(`${leaf.chain.robot}/${leaf.chain.chain}`, {
+          seq: leaf.chain.seq,
+          index: size + i,
+          leafHash: leaf.leafHash,
+        });
+      }
+    });
+    return nodes;
   }
 
   /** A leaf for `record`, refused unless its kind is one audit knows and its entry is bytes. */
@@ -393,7 +434,7 @@ export class LedgerWriter {
           }
         }
         if (pending.length === 0) return undefined;
-        const nodes = appendToFrontier(frontier, pending);
+        const nodes = this.#advance(frontier, size, pending);
         const tree = { size: frontier.size, root: frontier.root() };
         if (!(await writeLedgerGroup(tx, from, pending, nodes, tree, this.#now()))) {
           throw headMoved(size);
@@ -483,7 +524,9 @@ export class LedgerWriter {
   async #frontierAt(tx: SqlClient, head: CommittedTree): Promise<MerkleFrontier> {
     const own = this.#frontier;
     if (own && own.size === head.size && Buffer.compare(own.root(), head.root) === 0) return own;
-    // The frontier's nodes (leaves or interior nodes) by primary key (ledger-nodes.ts).
+    // The frontier's nodes (leaves or interior nodes) by primary key (ledger-nodes.ts); the
+    // chain heads known for the old frontier's tree are not this tree's.
+    this.#chainHeads = new Map();
     this.#frontier = MerkleFrontier.fromHashes(
       head.size,
       await fetchNodeHashes(tx, treeRootNodes(head.size)),

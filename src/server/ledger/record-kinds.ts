@@ -132,9 +132,10 @@ function chainedRobot(record: LedgerRecordJson): string {
 }
 
 /**
- * The head of `chain` for each robot: the last link this transaction appended and has not yet
- * written, else the stored one (robot_chain_links, the row of highest seq: an index scan per
- * robot), else none (the robot's first record).
+ * The head of `chain` for each robot: what the writer knows (a link this transaction appended
+ * and has not yet written, or the head of the tree it grows), else the stored one
+ * (robot_chain_links, the row of highest seq: an index scan per robot), else none (the robot's
+ * first record), which the writer is then told.
  */
 async function chainHeads(
   tx: SqlClient,
@@ -145,9 +146,9 @@ async function chainHeads(
   const heads = new Map<string, ChainHeadLine>();
   const stored: string[] = [];
   for (const robot of new Set(robots)) {
-    const pending = ledger.pendingChainHead(robot, chain);
-    if (pending) heads.set(robot, pending);
-    else stored.push(robot);
+    const known = ledger.knownChainHead(robot, chain);
+    if (known) heads.set(robot, known);
+    else if (known === undefined) stored.push(robot);
   }
   if (stored.length > 0) {
     const { rows } = await tx.query<{ robot: string; seq: number; idx: number; leaf_hash: Uint8Array }>(
@@ -155,6 +156,7 @@ async function chainHeads(
       [stored, chain],
     );
     for (const row of rows) heads.set(row.robot, { seq: row.seq, index: row.idx, leafHash: row.leaf_hash });
+    for (const robot of stored) ledger.rememberChainHead(robot, chain, heads.get(robot) ?? null);
   }
   return heads;
 }

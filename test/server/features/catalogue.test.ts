@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, createOrg, startTestPlatform, type TestPlatform } from '../../support/app.js';
 import { backend } from '../../support/database.js';
-import { expectRecordRebuilds } from '../../support/ledger-records.js';
+import { expectRecordRebuilds, openStoredRecord } from '../../support/ledger-records.js';
 
 const limits = { minBatterySohPct: 70, maxJointWear: 0.35, maxPositionErrorMm: 5 };
 
@@ -65,7 +65,7 @@ describe(`catalogue: models and sites (${backend})`, () => {
     );
     expect(rows[0]!.record_kind).toBe('model');
     expect(rows[0]!.record_id).toBe(model.id);
-    const entry = JSON.parse(Buffer.from(rows[0]!.entry).toString('utf8'));
+    const entry = await expectRecordRebuilds(p.ctx.db, p.ctx.recordKinds, model.ledgerIndex);
     expect(entry).toMatchObject({ kind: 'model', id: model.id, modelCode: '0A', limits });
     expect(entry.hardwareRevisions).toEqual([
       { code: '1', params: { battery: 'LFP 2.1 kWh', actuators: { count: 28, vendor: 'in-house' } } },
@@ -239,11 +239,9 @@ describe(`catalogue: models and sites (${backend})`, () => {
     const model = await p.call('GET', `/v1/models/${modelId}`, { token: maker.apiKey });
     expect(model.json().hardwareRevisions.map((r: { code: string }) => r.code)).toEqual(['1', '2', 'A']);
     // The model's own entry is unchanged: it still lists only the revisions filed with it.
-    const entry = await p.ctx.db.query<{ entry: Uint8Array }>(
-      'SELECT entry FROM ledger_entries WHERE idx = $1',
-      [model.json().ledgerIndex],
-    );
-    const json = JSON.parse(Buffer.from(entry.rows[0]!.entry).toString('utf8'));
+    const json = (await openStoredRecord(p.ctx.db, model.json().ledgerIndex)).record as {
+      hardwareRevisions: { code: string }[];
+    };
     expect(json.hardwareRevisions.map((r: { code: string }) => r.code)).toEqual(['1', '2']);
   });
 

@@ -12,6 +12,7 @@ import {
   SAMPLE_EVENT_DATA,
   transferRobot,
 } from '../../support/fleet.js';
+import { expectRecordRebuilds } from '../../support/ledger-records.js';
 
 const HOUR = 3600 * 1000;
 
@@ -351,12 +352,14 @@ describe(`access grants (${backend})`, () => {
       [ended.revokeLedgerIndex],
     );
     expect(leaf.rows[0]!.record_kind).toBe('grant_revocation');
-    expect(JSON.parse(Buffer.from(leaf.rows[0]!.entry).toString('utf8'))).toEqual({
+    expect(await expectRecordRebuilds(p.ctx.db, p.ctx.recordKinds, ended.revokeLedgerIndex)).toEqual({
       kind: 'grant_revocation',
       id: grant.grantId,
       robot: expect.any(String),
+      robotId: robot.robotId,
       orgId: maintainer.id,
       revokedAt: ended.revokedAt,
+      robotChain: { seq: expect.any(Number), prev: expect.any(Object) },
     });
   });
 

@@ -1,10 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateCosignerKey, leafHash, parseNote } from '../../../src/ledger/index.js';
+import {
+  canonicalJsonBytes,
+  commitRecord,
+  generateCosignerKey,
+  leafHash,
+  parseNote,
+} from '../../../src/ledger/index.js';
 import { type AuditReport, auditLedger } from '../../../src/server/ledger/ledger-audit.js';
 import { ADMIN_TOKEN, createOrg } from '../../support/app.js';
 import { backend } from '../../support/database.js';
 import { fileRobot, type OrgRef, recordEvent, SAMPLE_EVENT_DATA } from '../../support/fleet.js';
-import { asAttacker, type LedgerTestPlatform, startLedgerPlatform, utf8 } from './support.js';
+import { asAttacker, type LedgerTestPlatform, rewriteLedger, startLedgerPlatform, utf8 } from './support.js';
 
 describe(`roboledger audit, in process (${backend})`, () => {
   let p: LedgerTestPlatform;
@@ -138,39 +144,149 @@ describe(`roboledger audit, in process (${backend})`, () => {
     expect((await audit()).findings).toEqual([]);
   });
 
-  it('names a rewritten ledger entry: its record, its nodes and every checkpoint over it', async () => {
-    const { rows } = await p.ctx.db.query<{ entry: Uint8Array; leaf_hash: Uint8Array }>(
-      'SELECT entry, leaf_hash FROM ledger_entries WHERE idx = 1',
+  /** Entry `index`'s stored opening, forged by `edit` and committed afresh: a consistent lie. */
+  async function forgeRecord(
+    index: number,
+    edit: (record: Record<string, unknown>) => Record<string, unknown>,
+  ) {
+    const { rows } = await p.ctx.db.query<{
+      entry: Uint8Array;
+      leaf_hash: Uint8Array;
+      salt: Uint8Array;
+      record: Uint8Array;
+    }>(
+      'SELECT e.entry, e.leaf_hash, o.salt, o.record FROM ledger_entries e JOIN ledger_openings o USING (idx) WHERE idx = $1',
+      [index],
     );
     const original = rows[0]!;
-    const forged = utf8(
-      Buffer.from(original.entry).toString('utf8').replace('"kind":', '"forged":true,"kind":'),
+    // The tree as stored, to put back exactly (rewriteLedger lays the runs out afresh).
+    const runs = await p.ctx.db.query<{ level: number; idx: number; hashes: Uint8Array }>(
+      'SELECT * FROM ledger_node_runs',
     );
+    const head = await p.ctx.ledger.head();
+    const record = edit(JSON.parse(Buffer.from(original.record).toString('utf8')));
+    const bytes = canonicalJsonBytes(record);
+    const { entry } = commitRecord(String(record.kind), bytes, original.salt);
     await asAttacker(p.ctx.db, (tx) =>
-      tx.query('UPDATE ledger_entries SET entry = $1, leaf_hash = $2 WHERE idx = 1', [
-        forged,
-        leafHash(forged),
-      ]),
+      tx.query('UPDATE ledger_openings SET record = $2 WHERE idx = $1', [index, bytes]),
     );
+    await rewriteLedger(p.ctx.db, index, entry, { keepCheckpoints: true });
+    return async () => {
+      await asAttacker(p.ctx.db, (tx) =>
+        tx.query('UPDATE ledger_openings SET record = $2 WHERE idx = $1', [index, original.record]),
+      );
+      await asAttacker(p.ctx.db, async (tx) => {
+        await tx.query('UPDATE ledger_entries SET entry = $2, leaf_hash = $3 WHERE idx = $1', [
+          index,
+          original.entry,
+          original.leaf_hash,
+        ]);
+        await tx.query('DELETE FROM ledger_node_runs');
+        for (const run of runs.rows) {
+          await tx.query('INSERT INTO ledger_node_runs (level, idx, hashes) VALUES ($1, $2, $3)', [
+            run.level,
+            run.idx,
+            run.hashes,
+          ]);
+        }
+        await tx.query('UPDATE ledger_head SET size = $1, root = $2', [head.size, head.root]);
+      });
+    };
+  }
+
+  it('names a rewritten ledger record: its record, its nodes and every checkpoint over it', async () => {
+    const restore = await forgeRecord(1, (record) => ({ ...record, forged: true }));
     try {
       const report = await audit();
       const found = problems(report);
       expect(found).toContain('RECORD_MISMATCH');
-      expect(found).toContain('NODE_MISMATCH');
       expect(found).toContain('CHECKPOINT_ROOT_MISMATCH');
-      expect(found).toContain('HEAD_MISMATCH');
       expect(report.findings.find((f) => f.problem === 'RECORD_MISMATCH')).toMatchObject({
         index: 1,
         detail: expect.stringContaining('forged'),
       });
     } finally {
-      await asAttacker(p.ctx.db, (tx) =>
-        tx.query('UPDATE ledger_entries SET entry = $1, leaf_hash = $2 WHERE idx = 1', [
-          original.entry,
-          original.leaf_hash,
+      await restore();
+    }
+    expect((await audit()).findings).toEqual([]);
+  });
+
+  it('names an opening that no longer gives its entry, and a bare entry without one', async () => {
+    const { rows } = await p.ctx.db.query<{ salt: Uint8Array; record: Uint8Array }>(
+      'SELECT salt, record FROM ledger_openings WHERE idx = 2',
+    );
+    const { salt, record: original } = rows[0]!;
+    const edited = Buffer.from(Buffer.from(original).toString('utf8').replace('"kind":', '"a":1,"kind":'));
+    await asAttacker(p.ctx.db, (tx) =>
+      tx.query('UPDATE ledger_openings SET record = $1 WHERE idx = 2', [edited]),
+    );
+    try {
+      expect((await audit()).findings).toEqual([
+        expect.objectContaining({ problem: 'OPENING_MISMATCH', index: 2 }),
+      ]);
+      await asAttacker(p.ctx.db, (tx) => tx.query('DELETE FROM ledger_openings WHERE idx = 2'));
+      expect((await audit()).findings).toEqual([
+        expect.objectContaining({ problem: 'OPENING_MISSING', index: 2 }),
+      ]);
+    } finally {
+      await asAttacker(p.ctx.db, async (tx) => {
+        await tx.query('DELETE FROM ledger_openings WHERE idx = 2');
+        await tx.query('INSERT INTO ledger_openings (idx, salt, record) VALUES (2, $1, $2)', [
+          salt,
+          original,
+        ]);
+      });
+    }
+    expect((await audit()).findings).toEqual([]);
+  });
+
+  it("names a robot's chain cut short or forked, and its link rows edited", async () => {
+    const { rows } = await p.ctx.db.query<{ idx: number; seq: number }>(
+      "SELECT l.idx, l.seq FROM robot_chain_links l JOIN robots r ON r.id = l.robot_uuid WHERE r.robot_id = $1 AND l.chain = 'records' ORDER BY seq",
+      [robotId],
+    );
+    expect(rows.map((r) => r.seq)).toEqual([0, 1, 2]);
+    // The deployment claims to follow the filing's predecessor: the chain breaks at seq 1.
+    const restore = await forgeRecord(rows[1]!.idx, (record) => ({
+      ...record,
+      robotChain: { seq: 2, prev: (record.robotChain as { prev: unknown }).prev },
+    }));
+    try {
+      const found = (await audit()).findings.filter((f) => f.problem.startsWith('CHAIN'));
+      expect(found.map((f) => [f.problem, f.index])).toEqual(
+        expect.arrayContaining([
+          ['CHAIN_BROKEN', rows[1]!.idx],
+          ['CHAIN_LINK_MISMATCH', rows[1]!.idx],
         ]),
       );
+    } finally {
+      await restore();
     }
+    // A link row removed (the head would then stop short): named, and put back.
+    const link = await p.ctx.db.query('SELECT * FROM robot_chain_links WHERE idx = $1', [rows[2]!.idx]);
+    await asAttacker(p.ctx.db, (tx) =>
+      tx.query('DELETE FROM robot_chain_links WHERE idx = $1', [rows[2]!.idx]),
+    );
+    try {
+      expect((await audit()).findings).toEqual([
+        expect.objectContaining({ problem: 'CHAIN_LINK_MISMATCH', index: rows[2]!.idx }),
+      ]);
+    } finally {
+      const l = link.rows[0] as {
+        robot_uuid: string;
+        chain: string;
+        seq: number;
+        idx: number;
+        leaf_hash: Uint8Array;
+      };
+      await asAttacker(p.ctx.db, (tx) =>
+        tx.query(
+          'INSERT INTO robot_chain_links (robot_uuid, chain, seq, idx, leaf_hash) VALUES ($1, $2, $3, $4, $5)',
+          [l.robot_uuid, l.chain, l.seq, l.idx, l.leaf_hash],
+        ),
+      );
+    }
+    expect((await audit()).findings).toEqual([]);
   });
 
   it('names a forged node, a record pointing at another leaf, a bad checkpoint signature and debris beyond the head', async () => {

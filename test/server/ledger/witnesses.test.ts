@@ -10,6 +10,7 @@ import {
 } from '../../../src/ledger/index.js';
 import { ADMIN_TOKEN, createOrg } from '../../support/app.js';
 import { backend } from '../../support/database.js';
+import { expectRecordRebuilds } from '../../support/ledger-records.js';
 import { appendTestEntries, type LedgerTestPlatform, ORIGIN, startLedgerPlatform } from './support.js';
 
 describe(`witness cosignatures (${backend})`, () => {
@@ -47,6 +48,10 @@ describe(`witness cosignatures (${backend})`, () => {
     expect(body).toMatchObject({ name: 'witness.example/w1', verifierKey: witness.verifierKey });
     const entry = await p.call('GET', `/v1/ledger/entries/${body.ledgerIndex}`);
     expect(JSON.parse(Buffer.from(entry.json().entry, 'base64').toString())).toMatchObject({
+      kind: 'ledger_witness',
+      v: 2,
+    });
+    expect(await expectRecordRebuilds(p.ctx.db, p.ctx.recordKinds, body.ledgerIndex)).toMatchObject({
       kind: 'ledger_witness',
       id: 'witness.example/w1',
     });

@@ -111,6 +111,14 @@ describe(`telemetry group writer (${backend})`, () => {
   }
 
   it('writes an all-new small group in one statement, leaves in order', async () => {
+    // The first group of these robots reads their batch-chain heads (none yet); the writer
+    // knows them from then on, as long as no other process writes to the log.
+    const first = await Promise.all(fleet.robots.map((r, i) => verified(r, 90 + i, 2)));
+    const cold: RecordedStatement[] = [];
+    await write(first, cold);
+    expect(cold).toHaveLength(2);
+    expect(cold.filter((s) => s.text.includes('FROM robot_chain_links'))).toHaveLength(1);
+
     const batches = await Promise.all(fleet.robots.map((r, i) => verified(r, 100 + i, 2)));
     const statements: RecordedStatement[] = [];
     const outcomes = await write(batches, statements);

@@ -1,5 +1,6 @@
 // Reading telemetry back (raw and rollups), who may read it, alerts once per condition with
 // their acknowledgement in the ledger, and raw retention dropping partitions while rollups stay.
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listPartitionDays } from '../../../src/server/features/telemetry/partitions.js';
 import {
@@ -9,6 +10,7 @@ import {
 } from '../../../src/server/features/telemetry/telemetry-runtime.js';
 import { ADMIN_TOKEN, createOrg, startTestPlatform, type TestPlatform } from '../../support/app.js';
 import { backend } from '../../support/database.js';
+import { expectRecordRebuilds } from '../../support/ledger-records.js';
 import {
   fileTelemetryFleet,
   healthySample,
@@ -256,7 +258,9 @@ describe(`telemetry queries and alerts (${backend})`, () => {
       [acked.acknowledgement.ledgerIndex],
     );
     expect(leaf.rows[0]!.record_kind).toBe('telemetry_alert_ack');
-    expect(JSON.parse(Buffer.from(leaf.rows[0]!.entry).toString())).toMatchObject({
+    expect(
+      await expectRecordRebuilds(p.ctx.db, p.ctx.recordKinds, acked.acknowledgement.ledgerIndex),
+    ).toMatchObject({
       id: soh.alertId,
       ackedByOrg: fleet.manufacturer.id,
       note: 'battery swap booked',

@@ -89,7 +89,7 @@ export function robotHistoryRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
             200: {
               description:
                 '<origin>/robot-head, robot ID, tree size, `records <seq> <index> <base64 leaf hash>`, and a `batches` line when the robot sent telemetry; then the signature',
-              content: { 'text/plain': { schema: { type: 'string' } } },
+              content: { 'text/plain': { schema: Type.String() } },
             },
             ...errorResponses(400, 401, 403, 404),
           },
