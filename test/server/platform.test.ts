@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/server/config.js';
 import { openDatabase } from '../../src/server/db/open-database.js';
-import { startPlatform } from '../../src/server/platform.js';
+import { leafHash, MerkleFrontier } from '../../src/ledger/index.js';
+import { loadMigrations, migrate } from '../../src/server/db/migrate.js';
+import { StartupError, startPlatform } from '../../src/server/platform.js';
 import { backend, openTestDatabase } from '../support/database.js';
 
 /** Active handles by type (sockets, servers, message ports of worker threads, ref'd timers). */
@@ -44,6 +46,45 @@ describe(`startPlatform and close (${backend})`, () => {
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     });
   }
+
+  it('refuses a store whose log is version 1, in one line naming the way out, and writes nothing to it', async () => {
+    const config = await configFor();
+    // A store as a release before ledger version 2 left it: migrated to 0007, one record logged
+    // in the clear (its canonical JSON as the entry).
+    const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    const all = await loadMigrations();
+    await migrate(db, all.filter((m) => m.version <= 7));
+    const entry = Buffer.from('{"id":"o-1","kind":"organisation","name":"Old Org"}');
+    const frontier = new MerkleFrontier();
+    frontier.append(leafHash(entry));
+    await db.query(
+      `INSERT INTO ledger_entries (idx, entry, leaf_hash, record_kind, record_id, appended_at)
+       VALUES (0, $1, $2, 'organisation', 'o-1', now())`,
+      [entry, leafHash(entry)],
+    );
+    await db.query('UPDATE ledger_head SET size = 1, root = $1', [frontier.root()]);
+    await db.close();
+
+    const refused = await startPlatform(config).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(StartupError);
+    const message = (refused as Error).message;
+    expect(message).not.toContain('\n');
+    expect(message).toContain('version 1 ledger');
+    expect(message).toContain('docs/ledger.md "Version 1 stores"');
+    // Nothing was appended: the old entry is still the whole log.
+    const after = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    try {
+      const { rows } = await after.query<{ size: number; version: number }>(
+        'SELECT (SELECT size FROM ledger_head) AS size, (SELECT version FROM ledger_format) AS version',
+      );
+      expect(rows[0]).toEqual({ size: 1, version: 1 });
+    } finally {
+      await after.close();
+    }
+  });
 
   it('closes in the documented order, and the final checkpoint covers the last commits', async () => {
     const config = await configFor();
