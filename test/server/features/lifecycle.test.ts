@@ -184,6 +184,7 @@ describe(`lifecycle events (${backend})`, () => {
         'data',
         'eventId',
         'fromStatus',
+        'late',
         'ledgerIndex',
         'occurredAt',
         'recordedAt',

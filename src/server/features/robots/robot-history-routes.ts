@@ -5,7 +5,15 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../app-context.js';
 import { actorOf } from '../../auth/authenticate.js';
-import { Base64, base64Of, errorResponses, RobotIdParam, TreeSize, Uuid } from '../../http/schemas.js';
+import {
+  Base64,
+  base64Of,
+  errorResponses,
+  LateFlag,
+  RobotIdParam,
+  TreeSize,
+  Uuid,
+} from '../../http/schemas.js';
 import { LedgerReader } from '../../ledger/ledger-reader.js';
 import { robotHistoryProof } from './robot-history.js';
 
@@ -34,6 +42,7 @@ export function robotHistoryRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
                   eventId: Uuid,
                   type: Type.String(),
                   ledgerIndex: Type.Integer(),
+                  late: LateFlag,
                   entry: Base64,
                   leafHash: Base64,
                   proof: Type.Array(Base64),

@@ -3,27 +3,39 @@
 // can keep. Visibility follows the robot access policy ('robot.events.read').
 import { PlatformError } from '../../../core/errors.js';
 import type { Actor } from '../../../core/organisation.js';
+import { isLateRecord } from '../../../core/record-time.js';
 import type { AppContext } from '../../app-context.js';
 import { noteWithCosignatures, type StoredCheckpoint } from '../../ledger/checkpointer.js';
 import type { LedgerReader } from '../../ledger/ledger-reader.js';
 import { cosignatureLines } from '../../ledger/witness-service.js';
 import { robotForAction } from './robot-access.js';
 
+/** One event of a history as a proof: what `roboledger verify robot` reads and checks. */
+export interface RobotHistoryProofEvent {
+  eventId: string;
+  type: string;
+  ledgerIndex: number;
+  entry: Uint8Array;
+  leafHash: Uint8Array;
+  proof: Uint8Array[];
+}
+
 export interface RobotHistoryProof {
   robotId: string;
   treeSize: number;
   /** The checkpoint every proof is against, as a signed note with any witness cosignatures. */
   checkpoint: string;
-  events: {
-    eventId: string;
-    type: string;
-    ledgerIndex: number;
-    entry: Uint8Array;
-    leafHash: Uint8Array;
-    proof: Uint8Array[];
-  }[];
+  events: RobotHistoryProofEvent[];
   /** Events of the robot recorded after that checkpoint (only with an older treeSize). */
   laterEvents: number;
+}
+
+/** The platform's answer: the proof, each event with what the platform reads off its row. */
+export interface RobotHistory extends RobotHistoryProof {
+  events: (RobotHistoryProofEvent & {
+    /** Recorded more than 24 h after it occurred (core/record-time.ts); not in the entry. */
+    late: boolean;
+  })[];
 }
 
 export async function robotHistoryProof(
@@ -32,10 +44,17 @@ export async function robotHistoryProof(
   actor: Actor,
   robotIdInput: string,
   treeSize: number | undefined,
-): Promise<RobotHistoryProof> {
+): Promise<RobotHistory> {
   const { robot } = await robotForAction(ctx.db, actor, robotIdInput, 'robot.events.read', ctx.clock());
-  const { rows: events } = await ctx.db.query<{ id: string; type: string; ledger_index: number }>(
-    'SELECT id, type, ledger_index FROM robot_events WHERE robot_uuid = $1 ORDER BY ledger_index',
+  const { rows: events } = await ctx.db.query<{
+    id: string;
+    type: string;
+    ledger_index: number;
+    occurred_at: Date;
+    recorded_at: Date;
+  }>(
+    `SELECT id, type, ledger_index, occurred_at, recorded_at FROM robot_events
+      WHERE robot_uuid = $1 ORDER BY ledger_index`,
     [robot.id],
   );
   let checkpoint: StoredCheckpoint | undefined;
@@ -81,6 +100,7 @@ export async function robotHistoryProof(
         eventId: event.id,
         type: event.type,
         ledgerIndex: event.ledger_index,
+        late: isLateRecord(event.occurred_at, event.recorded_at),
         entry,
         leafHash: proofs[i]!.leafHash,
         proof: proofs[i]!.proof,
