@@ -97,6 +97,10 @@ export const ERROR_CODES = {
     status: 400,
     doc: 'occurredAt is more than 5 minutes ahead of the platform clock.',
   },
+  OCCURRED_AT_BEFORE_PRODUCTION: {
+    status: 400,
+    doc: "occurredAt is before the start (00:00 UTC) of the robot's productionDate; details give both.",
+  },
   ORG_NOT_FOUND: { status: 404, doc: 'The organisation named in the body does not exist.' },
   TRANSFER_NOT_FOUND: { status: 404, doc: 'No such transfer, or the caller is not a party to it.' },
   TRANSFER_TO_SELF: { status: 400, doc: 'The robot is offered to the organisation that already owns it.' },

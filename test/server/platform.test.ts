@@ -5,10 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/server/config.js';
-import { openDatabase } from '../../src/server/db/open-database.js';
 import { leafHash, MerkleFrontier } from '../../src/ledger/index.js';
+import { loadConfig } from '../../src/server/config.js';
 import { loadMigrations, migrate } from '../../src/server/db/migrate.js';
+import { openDatabase } from '../../src/server/db/open-database.js';
 import { StartupError, startPlatform } from '../../src/server/platform.js';
 import { backend, openTestDatabase } from '../support/database.js';
 
@@ -53,7 +53,10 @@ describe(`startPlatform and close (${backend})`, () => {
     // in the clear (its canonical JSON as the entry).
     const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
     const all = await loadMigrations();
-    await migrate(db, all.filter((m) => m.version <= 7));
+    await migrate(
+      db,
+      all.filter((m) => m.version <= 7),
+    );
     const entry = Buffer.from('{"id":"o-1","kind":"organisation","name":"Old Org"}');
     const frontier = new MerkleFrontier();
     frontier.append(leafHash(entry));

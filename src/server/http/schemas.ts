@@ -20,6 +20,11 @@ export const RobotIdParam = Type.String({
 });
 export const Timestamp = Type.String({ format: 'date-time', description: 'RFC 3339' });
 
+/** Whether a record was written more than 24 h after it says it happened (core/record-time.ts). */
+export const LateFlag = Type.Boolean({
+  description: 'true when occurredAt lies more than 24 hours before recordedAt: recorded after the fact',
+});
+
 /** Bytes in JSON: standard padded base64. */
 export const Base64 = Type.String({ contentEncoding: 'base64', description: 'standard padded base64' });
 

@@ -183,6 +183,7 @@ describe(`lifecycle events (${backend})`, () => {
         'data',
         'eventId',
         'fromStatus',
+        'late',
         'ledgerIndex',
         'occurredAt',
         'recordedAt',

@@ -3,7 +3,15 @@ import { Type } from 'typebox';
 import { EVENT_TYPES, ROBOT_STATUSES } from '../../../core/lifecycle.js';
 import type { AppContext } from '../../app-context.js';
 import { actorOf } from '../../auth/authenticate.js';
-import { errorResponses, PageQuery, pageOf, RobotIdParam, Timestamp, Uuid } from '../../http/schemas.js';
+import {
+  errorResponses,
+  LateFlag,
+  PageQuery,
+  pageOf,
+  RobotIdParam,
+  Timestamp,
+  Uuid,
+} from '../../http/schemas.js';
 import { LISTED_EVENT_TYPES, listRobotEvents, recordLifecycleEvent } from './lifecycle-service.js';
 
 const Status = Type.Union([Type.String({ description: ROBOT_STATUSES.join(' | ') }), Type.Null()]);
@@ -15,6 +23,7 @@ export const RobotEventSchema = Type.Object({
   type: Type.String(),
   occurredAt: Timestamp,
   recordedAt: Timestamp,
+  late: LateFlag,
   fromStatus: Status,
   toStatus: Status,
   data: Type.Record(Type.String(), Type.Unknown()),
@@ -44,7 +53,11 @@ export function lifecycleRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
             {
               type: Type.Enum(EVENT_TYPES),
               occurredAt: Type.Optional(
-                Type.String({ format: 'date-time', description: 'default now; at most 5 minutes ahead' }),
+                Type.String({
+                  format: 'date-time',
+                  description:
+                    "default now; at most 5 minutes ahead, not before the start (UTC) of the robot's productionDate",
+                }),
               ),
               data: Type.Optional(
                 Type.Record(Type.String(), Type.Unknown(), { description: DATA_DESCRIPTION }),

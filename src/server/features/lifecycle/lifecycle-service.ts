@@ -5,6 +5,7 @@ import { decideSuspensionReason } from '../../../core/access-policy.js';
 import { PlatformError } from '../../../core/errors.js';
 import { decideTransition, EVENT_TYPES, type EventType } from '../../../core/lifecycle.js';
 import type { Actor } from '../../../core/organisation.js';
+import { checkOccurredAfterProduction } from '../../../core/record-time.js';
 import { parseTimestamp } from '../../../core/timestamp.js';
 import type { AppContext } from '../../app-context.js';
 import type { SqlClient } from '../../db/sql-client.js';
@@ -121,6 +122,14 @@ export async function recordLifecycleEvent(
         forUpdate: true,
       },
     );
+    // After the access check: the refusal names the production date, which only a caller
+    // that may act on the robot should learn. Selected as text: a `date` has no time zone,
+    // and a driver turning it into a Date would shift it by the process's zone.
+    const produced = await tx.query<{ production_date: string }>(
+      'SELECT production_date::text AS production_date FROM robots WHERE id = $1',
+      [robot.id],
+    );
+    checkOccurredAfterProduction(occurredAt, produced.rows[0]!.production_date);
     if (event.type === 'suspension') enforce(decideSuspensionReason(actor, event.data.reason, relation));
     const decision = decideTransition(
       { status: robot.status, statusBeforeSuspension: robot.status_before_suspension },

@@ -6,7 +6,7 @@ import { Type } from 'typebox';
 import { formatOpening } from '../../../ledger/index.js';
 import type { AppContext } from '../../app-context.js';
 import { actorOf } from '../../auth/authenticate.js';
-import { Base64, base64Of, errorResponses, RobotIdParam, TreeSize } from '../../http/schemas.js';
+import { Base64, base64Of, errorResponses, LateFlag, RobotIdParam, TreeSize } from '../../http/schemas.js';
 import { LedgerReader } from '../../ledger/ledger-reader.js';
 import { robotHead, robotHistoryProof } from './robot-history.js';
 
@@ -46,7 +46,12 @@ export function robotHistoryRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
               checkpoint: Type.String({ description: 'the signed note every proof is against' }),
               head: Type.String({ description: 'the robot head at treeSize, a note signed by the log key' }),
               records: Type.Array(
-                Type.Object({ opening: OpeningSchema, leafHash: Base64, proof: Type.Array(Base64) }),
+                Type.Object({
+                  opening: OpeningSchema,
+                  leafHash: Base64,
+                  proof: Type.Array(Base64),
+                  late: LateFlag,
+                }),
                 { description: 'the records chain, seq 0 … the head seq' },
               ),
               laterRecords: Type.Integer({
@@ -71,6 +76,7 @@ export function robotHistoryRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
             opening: formatOpening(r.opening),
             leafHash: base64Of(r.opening.leafHash),
             proof: r.proof.map(base64Of),
+            late: r.late,
           })),
         };
       },

@@ -8,6 +8,7 @@
 import type { RobotAction } from '../../../core/access-policy.js';
 import { PlatformError } from '../../../core/errors.js';
 import type { Actor } from '../../../core/organisation.js';
+import { isLateRecord } from '../../../core/record-time.js';
 import {
   type ChainHeadLine,
   parseCanonicalJson,
@@ -25,6 +26,15 @@ import { type RobotRow, robotForAction } from './robot-access.js';
 export interface ProvenRecord {
   opening: StoredOpening;
   proof: Uint8Array[];
+  /** The record was made more than 24 h after it occurred (core/record-time.ts); false if it names no times. */
+  late: boolean;
+}
+
+/** Whether an opened record is late: it has both times, more than 24 h apart. */
+function lateRecord(recordBytes: Uint8Array): boolean {
+  const record = parseCanonicalJson(recordBytes) as { occurredAt?: unknown; recordedAt?: unknown };
+  if (typeof record.occurredAt !== 'string' || typeof record.recordedAt !== 'string') return false;
+  return isLateRecord(new Date(record.occurredAt), new Date(record.recordedAt));
 }
 
 export interface RobotHistoryProof {
@@ -164,7 +174,7 @@ export async function robotHistoryProof(
           `seq ${link.seq} of the robot's records chain (ledger index ${link.index}) has no opening`,
         );
       }
-      return { opening, proof: proofs[i]!.proof };
+      return { opening, proof: proofs[i]!.proof, late: lateRecord(opening.record) };
     }),
     laterRecords: later.rows[0]?.n ?? 0,
   };

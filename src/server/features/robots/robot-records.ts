@@ -1,6 +1,7 @@
 // The ledger entry of a robot event. Every robot event — filing, re-coding, ownership
 // transfer and each lifecycle event of docs/api.md — is an immutable row of robot_events and
 // one leaf; the robot's current row (status, owner, level) is derived from them.
+import { isLateRecord } from '../../../core/record-time.js';
 import { isoTime } from '../../ledger/ledger-entry.js';
 import { defineRecordKind } from '../../ledger/record-kinds.js';
 
@@ -43,7 +44,7 @@ export const robotEventRecord = defineRecordKind<RobotEventRow>({
   }),
 });
 
-/** The API form of an event. */
+/** The API form of an event; `late` is derived from the two times, not stored or logged. */
 export function toRobotEvent(row: RobotEventRow) {
   return {
     eventId: row.id,
@@ -51,6 +52,7 @@ export function toRobotEvent(row: RobotEventRow) {
     type: row.type,
     occurredAt: row.occurred_at.toISOString(),
     recordedAt: row.recorded_at.toISOString(),
+    late: isLateRecord(row.occurred_at, row.recorded_at),
     actorOrgId: row.actor_org_id,
     fromStatus: row.from_status,
     toStatus: row.to_status,
