@@ -1,5 +1,5 @@
 // Ledger record kinds of telemetry: an accepted batch's digest, an alert raised, an alert
-// acknowledged. Each entry is rebuilt from its stored row, so `roboledger audit` can recompute
+// acknowledged, a batch refused for reusing an accepted seq with other bytes. Each entry is rebuilt from its stored row, so `roboledger audit` can recompute
 // the leaf and name a row changed behind the platform's back.
 import {
   type AlertCondition,
@@ -107,5 +107,44 @@ export const telemetryAlertAckRecord = defineRecordKind<TelemetryAlertRow>({
     ackedByOrg: row.acked_by_org,
     ackedByKey: row.acked_by_key,
     note: row.ack_note,
+  }),
+});
+
+/** A batch that reused an accepted (robot, seq) with other bytes (refused, kept as an anomaly). */
+export interface TelemetrySeqConflictRow {
+  robot_uuid: string;
+  robot_id: string;
+  seq: number;
+  jws_sha256: Uint8Array;
+  accepted_jws_sha256: Uint8Array;
+  received_at: Date;
+  ledger_index: number;
+}
+
+/** `<robot uuid>:<seq>:<hex digest of the conflicting JWS>`. */
+export function seqConflictRecordId(row: Pick<TelemetrySeqConflictRow, 'robot_uuid' | 'seq' | 'jws_sha256'>) {
+  return `${row.robot_uuid}:${row.seq}:${hex(row.jws_sha256)}`;
+}
+
+export const telemetrySeqConflictRecord = defineRecordKind<TelemetrySeqConflictRow>({
+  kind: 'telemetry_seq_conflict',
+  async load(client, id) {
+    const match = /^([0-9a-f-]{36}):(\d{1,16}):([0-9a-f]{64})$/.exec(id);
+    if (!match) return null;
+    const { rows } = await client.query<TelemetrySeqConflictRow>(
+      'SELECT * FROM telemetry_seq_conflicts WHERE robot_uuid = $1 AND seq = $2 AND jws_sha256 = $3',
+      [match[1], Number(match[2]), Buffer.from(match[3]!, 'hex')],
+    );
+    return rows[0] ?? null;
+  },
+  entry: (row) => ({
+    kind: 'telemetry_seq_conflict',
+    id: seqConflictRecordId(row),
+    robot: row.robot_uuid,
+    robotId: row.robot_id.trim(),
+    seq: row.seq,
+    jwsSha256: hex(row.jws_sha256),
+    acceptedJwsSha256: hex(row.accepted_jws_sha256),
+    receivedAt: isoTime(row.received_at),
   }),
 });
