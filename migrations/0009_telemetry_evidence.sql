@@ -23,8 +23,9 @@ CREATE INDEX telemetry_batch_jws_robot_first ON telemetry_batch_jws (robot_uuid,
 
 -- A batch that reused an accepted (robot, seq) with other bytes: refused (409
 -- TELEMETRY_SEQ_CONFLICT), its samples not stored, but the attempt recorded and ledgered
--- (record kind telemetry_seq_conflict), once per distinct conflicting digest.
+-- (record kind telemetry_seq_conflict, its id the row's), once per distinct conflicting digest.
 CREATE TABLE telemetry_seq_conflicts (
+  id uuid PRIMARY KEY,
   robot_uuid uuid NOT NULL REFERENCES robots (id),
   robot_id char(29) NOT NULL,
   seq bigint NOT NULL CHECK (seq >= 0),
@@ -32,7 +33,7 @@ CREATE TABLE telemetry_seq_conflicts (
   accepted_jws_sha256 bytea NOT NULL CHECK (length(accepted_jws_sha256) = 32),
   received_at timestamptz NOT NULL,
   ledger_index bigint NOT NULL UNIQUE,
-  PRIMARY KEY (robot_uuid, seq, jws_sha256),
+  UNIQUE (robot_uuid, seq, jws_sha256),
   CHECK (jws_sha256 <> accepted_jws_sha256)
 );
 

@@ -6,6 +6,7 @@
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maintainPartitions } from '../../../src/server/features/telemetry/telemetry-runtime.js';
+import { auditLedger } from '../../../src/server/ledger/ledger-audit.js';
 import { ADMIN_TOKEN, createOrg, startTestPlatform, type TestPlatform } from '../../support/app.js';
 import { backend } from '../../support/database.js';
 import {
@@ -290,5 +291,17 @@ describe(`telemetry evidence (${backend})`, () => {
     } finally {
       nowMs -= 3 * DAY;
     }
+  });
+
+  it('leaves a ledger that audit rebuilds from the stored rows, new record kinds included', async () => {
+    // Runs last (vitest runs a file's tests in order): every record the tests above wrote.
+    const report = await auditLedger(p.ctx.db, { recordKinds: p.ctx.recordKinds });
+    expect(report.findings).toEqual([]);
+    const kinds = await p.ctx.db.query<{ kind: string }>(
+      'SELECT DISTINCT record_kind AS kind FROM ledger_entries',
+    );
+    expect(kinds.rows.map((r) => r.kind)).toEqual(
+      expect.arrayContaining(['telemetry_seq_conflict', 'telemetry_alert']),
+    );
   });
 });

@@ -107,6 +107,7 @@ export async function recordSeqConflicts(
     if (!recorded.has(recordKey)) {
       recorded.add(recordKey);
       const row: TelemetrySeqConflictRow = {
+        id: randomUUID(),
         robot_uuid: b.robot.robotUuid,
         robot_id: b.kid,
         seq: b.checked.seq,
@@ -115,12 +116,7 @@ export async function recordSeqConflicts(
         received_at: now,
         ledger_index: 0,
       };
-      row.ledger_index = appendRecord(
-        ledger,
-        telemetrySeqConflictRecord,
-        `${row.robot_uuid}:${row.seq}:${b.checked.jwsSha256}`,
-        row,
-      );
+      row.ledger_index = appendRecord(ledger, telemetrySeqConflictRecord, row.id, row);
       records.push(row);
     }
     if (!alerted.has(key)) {
@@ -139,9 +135,10 @@ export async function recordSeqConflicts(
   }
   if (records.length > 0) {
     await tx.query(
-      `INSERT INTO telemetry_seq_conflicts (robot_uuid, robot_id, seq, jws_sha256, accepted_jws_sha256, received_at, ledger_index)
-       SELECT r, k, s, d, a, $6::timestamptz, l
-         FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bytea[], $5::bytea[], $7::bigint[]) AS u(r, k, s, d, a, l)`,
+      `INSERT INTO telemetry_seq_conflicts (id, robot_uuid, robot_id, seq, jws_sha256, accepted_jws_sha256, received_at, ledger_index)
+       SELECT i, r, k, s, d, a, $6::timestamptz, l
+         FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bytea[], $5::bytea[], $7::bigint[], $8::uuid[])
+              AS u(r, k, s, d, a, l, i)`,
       [
         records.map((r) => r.robot_uuid),
         records.map((r) => r.robot_id),
@@ -150,6 +147,7 @@ export async function recordSeqConflicts(
         records.map((r) => r.accepted_jws_sha256),
         now,
         records.map((r) => r.ledger_index),
+        records.map((r) => r.id),
       ],
     );
   }

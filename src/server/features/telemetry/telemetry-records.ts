@@ -112,6 +112,7 @@ export const telemetryAlertAckRecord = defineRecordKind<TelemetryAlertRow>({
 
 /** A batch that reused an accepted (robot, seq) with other bytes (refused, kept as an anomaly). */
 export interface TelemetrySeqConflictRow {
+  id: string;
   robot_uuid: string;
   robot_id: string;
   seq: number;
@@ -121,25 +122,19 @@ export interface TelemetrySeqConflictRow {
   ledger_index: number;
 }
 
-/** `<robot uuid>:<seq>:<hex digest of the conflicting JWS>`. */
-export function seqConflictRecordId(row: Pick<TelemetrySeqConflictRow, 'robot_uuid' | 'seq' | 'jws_sha256'>) {
-  return `${row.robot_uuid}:${row.seq}:${hex(row.jws_sha256)}`;
-}
-
 export const telemetrySeqConflictRecord = defineRecordKind<TelemetrySeqConflictRow>({
   kind: 'telemetry_seq_conflict',
   async load(client, id) {
-    const match = /^([0-9a-f-]{36}):(\d{1,16}):([0-9a-f]{64})$/.exec(id);
-    if (!match) return null;
+    if (!/^[0-9a-f-]{36}$/.test(id)) return null;
     const { rows } = await client.query<TelemetrySeqConflictRow>(
-      'SELECT * FROM telemetry_seq_conflicts WHERE robot_uuid = $1 AND seq = $2 AND jws_sha256 = $3',
-      [match[1], Number(match[2]), Buffer.from(match[3]!, 'hex')],
+      'SELECT * FROM telemetry_seq_conflicts WHERE id = $1',
+      [id],
     );
     return rows[0] ?? null;
   },
   entry: (row) => ({
     kind: 'telemetry_seq_conflict',
-    id: seqConflictRecordId(row),
+    id: row.id,
     robot: row.robot_uuid,
     robotId: row.robot_id.trim(),
     seq: row.seq,
