@@ -4,6 +4,7 @@
 // was filled writes nothing in that statement and then only its fresh batches. Either way each
 // stored batch's row names the ledger leaf that holds its digest, and refused ones write nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TelemetrySample } from '../../../src/core/telemetry/index.js';
 import { rootFromLeafHashes } from '../../../src/ledger/index.js';
 import { checkBatch } from '../../../src/server/features/telemetry/batch-check.js';
 import { loadIngestRobot } from '../../../src/server/features/telemetry/robot-directory.js';
@@ -20,6 +21,7 @@ import { backend, itOnBackend } from '../../support/database.js';
 import { type RecordedStatement, recording } from '../../support/statements.js';
 import {
   fileTelemetryFleet,
+  healthySample,
   healthySamples,
   newDeviceKeyPair,
   signBatch,
@@ -43,13 +45,16 @@ describe(`telemetry group writer (${backend})`, () => {
   async function verified(
     robot: TelemetryRobot,
     seq: number,
-    samples: number,
+    samples: number | TelemetrySample[],
     endMs = Date.now(),
     rowFormat: 'text' | 'binary' = 'text',
   ) {
     const nowMs = Date.now();
     const ingestRobot = (await loadIngestRobot(p.ctx.db, robot.robotId, nowMs))!;
-    const jws = signBatch(robot, { seq, samples: healthySamples(JOINTS, samples, endMs) });
+    const jws = signBatch(robot, {
+      seq,
+      samples: Array.isArray(samples) ? samples : healthySamples(JOINTS, samples, endMs),
+    });
     const checked = checkBatch({
       jws,
       kid: robot.robotId,
@@ -260,6 +265,57 @@ describe(`telemetry group writer (${backend})`, () => {
     const outcomes = await write([fresh, again]);
     expect(outcomes.map((o) => o.status)).toEqual(['stored', 'duplicate']);
     expect((await sampleCount()) - before).toBe(3);
+  });
+
+  it('checks usage counters across the batches of one group, in sample-time order', async () => {
+    const [robot] = (
+      await fileTelemetryFleet(p, ADMIN_TOKEN, {
+        count: 1,
+        jointCount: JOINTS,
+        manufacturer: fleet.manufacturer,
+      })
+    ).robots;
+    const now = Date.now();
+    const at = (ms: number, hours: number) => healthySample(JOINTS, ms, { operatingHours: hours });
+    // Sent in the reverse of their time order, in one group: 100 h, then 50 h an hour later.
+    const later = await verified(robot!, 2, [at(now - 60_000, 50)]);
+    const earlier = await verified(robot!, 1, [at(now - 3_600_000, 100)]);
+    const statements: RecordedStatement[] = [];
+    const outcomes = await write([later, earlier], statements);
+    expect(outcomes.map((o) => o.status)).toEqual(['stored', 'stored']);
+    const { rows } = await p.ctx.db.query<{
+      seq: number;
+      condition: string;
+      detail: Record<string, unknown>;
+    }>(
+      `SELECT a.seq, a.condition, a.detail FROM telemetry_alerts a JOIN robots r ON r.id = a.robot_uuid
+        WHERE r.robot_id = $1`,
+      [robot!.robotId],
+    );
+    expect(rows).toEqual([
+      {
+        seq: 2,
+        condition: 'usage_counter_rollback',
+        detail: {
+          counter: 'operatingHours',
+          previous: 100,
+          value: 50,
+          previousSampleAt: new Date(now - 3_600_000).toISOString(),
+        },
+      },
+    ]);
+    // The last known counters are the later sample's, whatever order the batches came in.
+    const counters = await p.ctx.db.query<{ seq: number; operating_hours: number }>(
+      `SELECT u.seq, u.operating_hours FROM telemetry_usage_counters u JOIN robots r ON r.id = u.robot_uuid
+        WHERE r.robot_id = $1`,
+      [robot!.robotId],
+    );
+    expect(counters.rows).toEqual([{ seq: 2, operating_hours: 50 }]);
+    // A group with nothing going backwards costs no query for the check (its statement only).
+    const calm = await verified(robot!, 3, [at(now, 50.5)]);
+    const calmStatements: RecordedStatement[] = [];
+    await write([calm], calmStatements);
+    expect(calmStatements).toHaveLength(1);
   });
 
   it('a second group in its own transaction waits for the lock and logs after the first', async () => {
