@@ -15,9 +15,17 @@ CREATE TABLE telemetry_batch_jws (
   last_sample_at timestamptz NOT NULL,
   jws text NOT NULL
 ) PARTITION BY RANGE (last_sample_at);
--- Stored out of line without compression: the JWS is base64url, which compresses poorly, and
--- trying costs the ingest CPU per batch (partitions made later inherit the setting).
-ALTER TABLE telemetry_batch_jws ALTER COLUMN jws SET STORAGE EXTERNAL;
+-- Compressed with lz4 where the server has it (PostgreSQL built with lz4; PGlite may not: it then
+-- keeps the default, pglz). Measured on PostgreSQL, 600 batches of 50 samples of 32 joints (a
+-- second of ingest-http): uncompressed 270-400 ms of COPY and commit and 27.7 MB of WAL, pglz
+-- 380-395 ms and 7.2 MB, lz4 120-210 ms and 6.1 MB. Partitions made later inherit the method.
+DO $$
+BEGIN
+  ALTER TABLE telemetry_batch_jws ALTER COLUMN jws SET COMPRESSION lz4;
+EXCEPTION WHEN feature_not_supported OR invalid_parameter_value THEN
+  NULL;
+END
+$$;
 -- The batches route reads a robot's batches in first-sample order; the join key is in it.
 CREATE INDEX telemetry_batch_jws_robot_first ON telemetry_batch_jws (robot_uuid, first_sample_at, seq);
 
