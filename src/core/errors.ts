@@ -210,6 +210,10 @@ export const ERROR_CODES = {
     status: 422,
     doc: 'The batch passed the checks, but the database refused a value of it (or checking it failed); nothing was stored, and resending it cannot help.',
   },
+  TELEMETRY_SEQ_CONFLICT: {
+    status: 409,
+    doc: 'A batch with this (robotId, seq) was already accepted with other contents; nothing of this one is stored, the attempt is recorded and raises a seq_conflict alert.',
+  },
   TELEMETRY_QUEUE_FULL: { status: 429, doc: 'The ingest queue is full; retry after the Retry-After header.' },
   TELEMETRY_RANGE_INVALID: {
     status: 400,

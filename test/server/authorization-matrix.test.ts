@@ -465,6 +465,12 @@ describe(`authorization matrix (${backend})`, () => {
     },
     {
       method: 'GET',
+      route: '/v1/robots/:robotId/telemetry/batches',
+      call: () => ({ url: `/v1/robots/${robot.robotId}/telemetry/batches` }),
+      expect: '401 200 200 403 404 200 404 404 200 404 403 404 404',
+    },
+    {
+      method: 'GET',
       route: '/v1/robots/:robotId/telemetry/latest',
       call: () => ({ url: `/v1/robots/${robot.robotId}/telemetry/latest` }),
       expect: '401 200 200 403 404 200 404 404 200 404 403 404 404',

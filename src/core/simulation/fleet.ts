@@ -9,6 +9,12 @@ export interface SimulatedRobotSpec {
   jointCount: number;
   /** The next batch sequence number (continue where a previous run stopped). */
   nextSeq?: number;
+  /**
+   * The robot's usage counters where a previous run stopped: a robot's hours and battery cycles
+   * never run backwards (docs/telemetry.md "Usage counters"), so a continued run goes on from them.
+   */
+  operatingHours?: number;
+  cycles?: number;
 }
 
 export interface SimulatedRobot {
@@ -25,7 +31,14 @@ export interface FleetOptions {
 }
 
 export function simulateRobot(spec: SimulatedRobotSpec, random: Random, timeScale = 1): SimulatedRobot {
-  const state = initialRobotState({ jointCount: spec.jointCount }, random);
+  const state = initialRobotState(
+    {
+      jointCount: spec.jointCount,
+      ...(spec.operatingHours !== undefined ? { operatingHours: spec.operatingHours } : {}),
+      ...(spec.cycles !== undefined ? { cycles: spec.cycles } : {}),
+    },
+    random,
+  );
   let seq = spec.nextSeq ?? 0;
   return {
     robotId: spec.robotId,

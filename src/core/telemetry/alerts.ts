@@ -12,8 +12,15 @@ export interface ModelLimits {
 
 export const LIMIT_CONDITIONS = ['battery_soh_low', 'joint_wear_high', 'position_error_high'] as const;
 export type LimitCondition = (typeof LIMIT_CONDITIONS)[number];
-/** A limit condition, or `fault:<CODE>` for a reported fault code. */
-export type AlertCondition = LimitCondition | `fault:${string}`;
+/**
+ * Conditions that are events rather than states (docs/telemetry.md "Evidence"): a batch reusing
+ * an accepted seq with other bytes, a usage counter running backwards. They are raised and
+ * cleared at once, so no later batch has to show them gone.
+ */
+export const EVENT_CONDITIONS = ['seq_conflict', 'usage_counter_rollback'] as const;
+export type EventCondition = (typeof EVENT_CONDITIONS)[number];
+/** A limit condition, an event condition, or `fault:<CODE>` for a reported fault code. */
+export type AlertCondition = LimitCondition | EventCondition | `fault:${string}`;
 
 export const ALERT_STATES = ['open', 'acknowledged'] as const;
 export type AlertState = (typeof ALERT_STATES)[number];
@@ -167,6 +174,10 @@ export function describeCondition(
       return `joint ${o.detail.joint} wear ${o.value} exceeds the model maximum ${o.threshold}`;
     case 'position_error_high':
       return `position error ${o.value} mm exceeds the model maximum ${o.threshold} mm`;
+    case 'seq_conflict':
+      return `batch seq ${o.detail.seq} was sent again with other contents (JWS SHA-256 ${o.detail.jwsSha256}, accepted ${o.detail.acceptedJwsSha256})`;
+    case 'usage_counter_rollback':
+      return `${o.detail.counter} ran backwards from ${o.detail.previous} to ${o.detail.value} with no replacement recorded`;
     default:
       return `fault ${o.condition.slice('fault:'.length)} reported`;
   }

@@ -1,7 +1,8 @@
 // Telemetry domain rules: payload validation, the batch ledger record, rollup math, alert
-// rules and health grading. Pure and synchronous; no framework, no database.
+// rules, usage counters and health grading. Pure and synchronous; no framework, no database.
 export * from './alerts.js';
 export * from './batch-digest.js';
+export * from './counters.js';
 export * from './health.js';
 export * from './payload.js';
 export * from './rollups.js';

@@ -11,6 +11,7 @@ import {
   telemetryAlertAckRecord,
   telemetryAlertRecord,
   telemetryBatchRecord,
+  telemetrySeqConflictRecord,
 } from './telemetry/telemetry-records.js';
 import { transferDecisionRecord, transferRecord } from './transfers/transfer-records.js';
 
@@ -29,6 +30,7 @@ export const LEDGERED_RECORD_KINDS = [
   telemetryBatchRecord,
   telemetryAlertRecord,
   telemetryAlertAckRecord,
+  telemetrySeqConflictRecord,
   ledgerWitnessRecord,
 ] as const;
 

@@ -16,6 +16,9 @@ export interface FleetFileRobot {
   /** The device's private key as a JWK (keep the file private). */
   privateKeyJwk: Record<string, string>;
   nextSeq: number;
+  /** Usage counters at the end of the last run (absent before the first): the next run goes on from them. */
+  operatingHours?: number;
+  cycles?: number;
 }
 
 export interface FleetFile {
@@ -238,7 +241,13 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
     fleet.robots.map((r) => [r.robotId, createPrivateKey({ key: r.privateKeyJwk, format: 'jwk' })]),
   );
   const sims: SimulatedRobot[] = simulateFleet(
-    fleet.robots.map((r) => ({ robotId: r.robotId, jointCount: r.jointCount, nextSeq: r.nextSeq })),
+    fleet.robots.map((r) => ({
+      robotId: r.robotId,
+      jointCount: r.jointCount,
+      nextSeq: r.nextSeq,
+      ...(r.operatingHours !== undefined ? { operatingHours: r.operatingHours } : {}),
+      ...(r.cycles !== undefined ? { cycles: r.cycles } : {}),
+    })),
     { seed: options.seed, timeScale: options.timeScale },
   );
   // Every simulated robot waits on the signal at once.
@@ -307,7 +316,11 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
     clearInterval(report);
     await sender.close();
     summary.seconds = (Date.now() - started) / 1000;
-    // Continue the sequence numbers next time.
+    // Continue the sequence numbers, and the usage counters, next time.
+    sims.forEach((sim, i) => {
+      fleet.robots[i]!.operatingHours = sim.state.operatingHours;
+      fleet.robots[i]!.cycles = sim.state.cycles;
+    });
     const fleetPath = existsSync(options.token) ? options.token : options.fleetFile;
     writeFileSync(fleetPath, JSON.stringify(fleet, null, 2), { mode: 0o600 });
   }

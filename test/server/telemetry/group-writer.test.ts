@@ -4,16 +4,16 @@
 // was filled writes nothing in that statement and then only its fresh batches. Either way each
 // stored batch's row names the ledger leaf that holds its digest, and refused ones write nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TelemetrySample } from '../../../src/core/telemetry/index.js';
 import { rootFromLeafHashes } from '../../../src/ledger/index.js';
 import { checkBatch } from '../../../src/server/features/telemetry/batch-check.js';
 import { loadIngestRobot } from '../../../src/server/features/telemetry/robot-directory.js';
-import { insertSampleLines } from '../../../src/server/features/telemetry/sample-copy.js';
 import {
-  groupLines,
   INLINE_SAMPLE_BYTES,
   type VerifiedBatch,
   type WriteOutcome,
   writeCopiedGroup,
+  writeGroupSamples,
   writeTelemetryGroup,
 } from '../../../src/server/features/telemetry/telemetry-writer.js';
 import { ADMIN_TOKEN, startTestPlatform, type TestPlatform } from '../../support/app.js';
@@ -21,6 +21,7 @@ import { backend, itOnBackend } from '../../support/database.js';
 import { type RecordedStatement, recording } from '../../support/statements.js';
 import {
   fileTelemetryFleet,
+  healthySample,
   healthySamples,
   newDeviceKeyPair,
   signBatch,
@@ -44,13 +45,16 @@ describe(`telemetry group writer (${backend})`, () => {
   async function verified(
     robot: TelemetryRobot,
     seq: number,
-    samples: number,
+    samples: number | TelemetrySample[],
     endMs = Date.now(),
     rowFormat: 'text' | 'binary' = 'text',
   ) {
     const nowMs = Date.now();
     const ingestRobot = (await loadIngestRobot(p.ctx.db, robot.robotId, nowMs))!;
-    const jws = signBatch(robot, { seq, samples: healthySamples(JOINTS, samples, endMs) });
+    const jws = signBatch(robot, {
+      seq,
+      samples: Array.isArray(samples) ? samples : healthySamples(JOINTS, samples, endMs),
+    });
     const checked = checkBatch({
       jws,
       kid: robot.robotId,
@@ -65,7 +69,7 @@ describe(`telemetry group writer (${backend})`, () => {
     });
     if (!checked.ok) throw new Error(`${checked.code}: ${checked.message}`);
     await p.ctx.telemetryIngest.get().partitions.ensureRange(checked.firstMs, checked.lastMs);
-    return { robot: ingestRobot, kid: robot.robotId, checked } satisfies VerifiedBatch;
+    return { robot: ingestRobot, kid: robot.robotId, checked, jws } satisfies VerifiedBatch;
   }
 
   /** Writes a group as the ingest does; `statements`, if given, records what it sent. */
@@ -145,12 +149,14 @@ describe(`telemetry group writer (${backend})`, () => {
     const outcomes = await write(batches, statements);
     expect(outcomes.every((o) => o.status === 'stored')).toBe(true);
     // The group's statement without the samples, then the samples by a COPY of their own
-    // (SqlClient.copyFrom, on either backend).
-    expect(statements).toHaveLength(2);
+    // (SqlClient.copyFrom, on either backend), then the batches' JWS by another.
+    expect(statements).toHaveLength(3);
     expect(statements[0]!.text).toContain('INSERT INTO telemetry_batches');
     expect(statements[0]!.text).not.toContain('INSERT INTO telemetry_samples');
     expect(statements[1]!.method).toBe('copyFrom');
     expect(statements[1]!.text).toMatch(/^COPY "telemetry_samples" \(.*\) FROM STDIN/);
+    expect(statements[2]!.method).toBe('copyFrom');
+    expect(statements[2]!.text).toMatch(/^COPY "telemetry_batch_jws" \(.*\) FROM STDIN/);
     expectStored(outcomes, batches, await stored(batches));
   });
 
@@ -175,8 +181,9 @@ describe(`telemetry group writer (${backend})`, () => {
 
     const fresh1 = await verified(a, 301, 3);
     const fresh2 = await verified(b, 300, 2);
-    const twice = await verified(b, 300, 2);
-    const repeat = await verified(a, 300, 1);
+    // The same bytes again: duplicates (other bytes under an accepted seq conflict instead).
+    const twice = { ...fresh2 };
+    const repeat = { ...already };
     const group = [fresh1, repeat, retiredLate, fresh2, inactive, twice];
     const before = await p.ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM telemetry_samples');
     const outcomes = await write(group);
@@ -224,9 +231,7 @@ describe(`telemetry group writer (${backend})`, () => {
   // (LedgerWriter.runWithPrelude), then checked and logged under it.
   const writeCopied = (batches: VerifiedBatch[]) =>
     p.ctx.ledger.runWithPrelude(
-      async (tx) => {
-        await insertSampleLines(tx, groupLines(batches));
-      },
+      (tx) => writeGroupSamples(tx, batches),
       async (tx, ledger) => {
         const written = await writeCopiedGroup(tx, ledger, batches, new Date(), {
           robotsWithActiveAlerts: new Set(),
@@ -259,7 +264,7 @@ describe(`telemetry group writer (${backend})`, () => {
     const before = await sampleCount();
     const head = await p.ctx.ledger.head();
     const fresh = await verified(b, 500, 3);
-    const again = await verified(a, 500, 4);
+    const again = { ...first };
     await expect(writeCopied([fresh, again])).rejects.toThrow('redo');
     expect(await sampleCount()).toBe(before);
     expect((await p.ctx.ledger.head()).size).toBe(head.size);
@@ -268,6 +273,57 @@ describe(`telemetry group writer (${backend})`, () => {
     const outcomes = await write([fresh, again]);
     expect(outcomes.map((o) => o.status)).toEqual(['stored', 'duplicate']);
     expect((await sampleCount()) - before).toBe(3);
+  });
+
+  it('checks usage counters across the batches of one group, in sample-time order', async () => {
+    const [robot] = (
+      await fileTelemetryFleet(p, ADMIN_TOKEN, {
+        count: 1,
+        jointCount: JOINTS,
+        manufacturer: fleet.manufacturer,
+      })
+    ).robots;
+    const now = Date.now();
+    const at = (ms: number, hours: number) => healthySample(JOINTS, ms, { operatingHours: hours });
+    // Sent in the reverse of their time order, in one group: 100 h, then 50 h an hour later.
+    const later = await verified(robot!, 2, [at(now - 60_000, 50)]);
+    const earlier = await verified(robot!, 1, [at(now - 3_600_000, 100)]);
+    const statements: RecordedStatement[] = [];
+    const outcomes = await write([later, earlier], statements);
+    expect(outcomes.map((o) => o.status)).toEqual(['stored', 'stored']);
+    const { rows } = await p.ctx.db.query<{
+      seq: number;
+      condition: string;
+      detail: Record<string, unknown>;
+    }>(
+      `SELECT a.seq, a.condition, a.detail FROM telemetry_alerts a JOIN robots r ON r.id = a.robot_uuid
+        WHERE r.robot_id = $1`,
+      [robot!.robotId],
+    );
+    expect(rows).toEqual([
+      {
+        seq: 2,
+        condition: 'usage_counter_rollback',
+        detail: {
+          counter: 'operatingHours',
+          previous: 100,
+          value: 50,
+          previousSampleAt: new Date(now - 3_600_000).toISOString(),
+        },
+      },
+    ]);
+    // The last known counters are the later sample's, whatever order the batches came in.
+    const counters = await p.ctx.db.query<{ seq: number; operating_hours: number }>(
+      `SELECT u.seq, u.operating_hours FROM telemetry_usage_counters u JOIN robots r ON r.id = u.robot_uuid
+        WHERE r.robot_id = $1`,
+      [robot!.robotId],
+    );
+    expect(counters.rows).toEqual([{ seq: 2, operating_hours: 50 }]);
+    // A group with nothing going backwards costs no query for the check (its statement only).
+    const calm = await verified(robot!, 3, [at(now, 50.5)]);
+    const calmStatements: RecordedStatement[] = [];
+    await write([calm], calmStatements);
+    expect(calmStatements).toHaveLength(1);
   });
 
   it('a second group in its own transaction waits for the lock and logs after the first', async () => {

@@ -1,6 +1,6 @@
 // Telemetry over MQTT at QoS 1 through a real broker: the embedded aedes broker (no MQTT_URL) or
 // Mosquitto with a shared subscription (MQTT_URL set, as the second CI pass does).
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   startTelemetryRuntime,
@@ -109,6 +109,35 @@ describe(`telemetry over MQTT (${backend}, ${brokerName})`, { timeout: EFFECT_DE
     ]);
     expect(got[0]!.body.jwsSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(await storedBatches(b.robotId)).toBe(0);
+  });
+
+  it('refuses a different batch under an accepted seq on the rejected topic (acknowledged, not stored)', async () => {
+    const robot = fleet.robots[0]!;
+    const accepted = signBatch(robot, { seq: 60, samples: healthySamples(4, 2, Date.now()) });
+    await clientOf(robot).publishAsync(telemetryTopic(robot.robotId), accepted, { qos: 1 });
+    await eventually('the batch to be stored', async () =>
+      (await storedBatches(robot.robotId)) === 2 ? true : undefined,
+    );
+    const before = rejections().length;
+    const other = signBatch(robot, { seq: 60, samples: healthySamples(4, 3, Date.now()) });
+    // The PUBACK comes (the refusal is acknowledged) and the coded error follows on the rejected topic.
+    await clientOf(robot).publishAsync(telemetryTopic(robot.robotId), other, { qos: 1 });
+    const got = await eventually(
+      'the seq conflict refusal',
+      () =>
+        rejections()
+          .slice(before)
+          .find((r) => r.body.error.code === 'TELEMETRY_SEQ_CONFLICT'),
+      { seen: rejections },
+    );
+    expect(got.topic).toBe(rejectedTopic(robot.robotId));
+    expect(got.body.jwsSha256).toBe(createHash('sha256').update(other).digest('hex'));
+    expect(await storedBatches(robot.robotId)).toBe(2);
+    const { rows } = await p.ctx.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM telemetry_alerts WHERE robot_id = $1 AND condition = 'seq_conflict' AND seq = 60",
+      [robot.robotId],
+    );
+    expect(rows[0]!.n).toBe(1);
   });
 
   it('carries a stream from several robots, all stored exactly once', async () => {

@@ -285,8 +285,11 @@ describe(`telemetry queries and alerts (${backend})`, () => {
       await p.call('GET', `/v1/alerts?robotId=${robot.robotId}`, { token: fleet.manufacturer.apiKey })
     ).json();
     expect(all.items.filter((a: { condition: string }) => a.condition === 'battery_soh_low')).toHaveLength(1);
-    // Recovered (battery replaced), then below again: a new condition, a new alert.
-    const healthy = healthySample(4, start + 40_000);
+    // Recovered, then below again: a new condition, a new alert. (The same battery's cycles: a
+    // lower count without a recorded battery-pack replacement would raise usage_counter_rollback.)
+    const healthy = healthySample(4, start + 40_000, {
+      battery: { socPct: 87.5, sohPct: 96.2, cycles: 900, tempC: 31.2 },
+    });
     expect((await postBatch(p, signBatch(robot, { seq: 4, samples: [healthy] }))).statusCode).toBe(202);
     expect((await postBatch(p, signBatch(robot, { seq: 5, samples: [lowSoh(50)] }))).statusCode).toBe(202);
     const open = (await p.call('GET', `/v1/alerts?state=open`, { token: fleet.manufacturer.apiKey })).json();

@@ -196,6 +196,7 @@ describe(`roboledger sim (${backend})`, () => {
       const fleet = JSON.parse(readFileSync(fleetFile, 'utf8')) as FleetFile;
       expect(fleet.robots).toHaveLength(3);
       expect(fleet.robots.every((r) => r.nextSeq > 0)).toBe(true);
+      expect(fleet.robots.every((r) => (r.operatingHours ?? 0) > 0)).toBe(true);
 
       const overMqtt = await simulate({ ...base, token: fleetFile, transport: 'mqtt' }, http.accepted + 9);
       expect(overMqtt.failed).toBe(0);
@@ -209,6 +210,13 @@ describe(`roboledger sim (${backend})`, () => {
       // The MQTT run continued each robot's sequence: nothing was a duplicate, nothing refused.
       expect(stored).toBe(http.accepted + overMqtt.batches);
       expect(overMqtt.refused).toEqual({});
+      // ... and its usage counters: no robot's hours or cycles ran backwards between the runs.
+      const rollbacks = await p.ctx.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM telemetry_alerts a JOIN robots r ON r.id = a.robot_uuid
+          WHERE r.manufacturer_id = $1 AND a.condition = 'usage_counter_rollback'`,
+        [maker.id],
+      );
+      expect(rollbacks.rows[0]!.n).toBe(0);
     },
     3 * EFFECT_DEADLINE_MS + 60_000,
   );

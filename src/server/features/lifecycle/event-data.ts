@@ -7,6 +7,7 @@ import { type Static, type TSchema, Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { PlatformError } from '../../../core/errors.js';
 import { type EventType, MAINTENANCE_PHASES, SUSPENSION_REASONS } from '../../../core/lifecycle.js';
+import { REPLACEABLE_PARTS } from '../../../core/telemetry/index.js';
 import { parseTimestamp } from '../../../core/timestamp.js';
 import { withArticle } from '../../../core/wording.js';
 
@@ -49,6 +50,9 @@ export const EVENT_DATA_SCHEMAS = {
       phase: Type.Optional(Type.Enum(MAINTENANCE_PHASES)),
       description: Text(2000),
       parts: Type.Optional(Type.Array(Part, { maxItems: 200 })),
+      // A replaced controller starts operatingHours afresh, a replaced battery pack its cycles:
+      // telemetry's usage counters may then go down without a rollback alert (docs/telemetry.md).
+      replaced: Type.Optional(Type.Array(Type.Enum(REPLACEABLE_PARTS), { maxItems: 2, uniqueItems: true })),
     },
     strict,
   ),

@@ -66,6 +66,8 @@ export interface CheckedBatch {
   rows?: Uint8Array;
   minutePartials: RollupPartial[];
   observation: ConditionObservation;
+  /** Each sample's usage counters, [atMs, operatingHours, cycles] per sample in sample order (core/telemetry/counters.ts). */
+  counterReadings: Float64Array;
 }
 
 export interface RefusedBatch {
@@ -309,6 +311,7 @@ export function checkBatch(input: BatchCheckInput): BatchCheckResult {
   const partials = new Map<number, RollupPartial>();
   const values = new Array<number>(7);
   const metrics = { values, cycles: 0, operatingHours: 0, faults: 0 };
+  const counterReadings = new Float64Array(3 * n);
   for (let i = 0; i < n; i++) {
     const s = samples[i]!;
     const b = s.battery;
@@ -335,6 +338,9 @@ export function checkBatch(input: BatchCheckInput): BatchCheckResult {
     metrics.cycles = b.cycles;
     metrics.operatingHours = s.operatingHours;
     metrics.faults = s.faults.length;
+    counterReadings[3 * i] = times[i]!;
+    counterReadings[3 * i + 1] = s.operatingHours;
+    counterReadings[3 * i + 2] = b.cycles;
     const bucket = bucketStart(times[i]!, '1m');
     let partial = partials.get(bucket);
     if (!partial) {
@@ -385,5 +391,6 @@ export function checkBatch(input: BatchCheckInput): BatchCheckResult {
       : {}),
     minutePartials: [...partials.values()],
     observation,
+    counterReadings,
   };
 }

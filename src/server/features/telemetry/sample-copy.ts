@@ -6,6 +6,7 @@
 //   or, inside a group's single statement, split and cast by SQL (sampleSplitInsert).
 // The text is made by our own code from validated values (numbers, RFC 3339 times, fault codes
 // matching FAULT_CODE): it never contains a tab, newline, backslash or quote.
+// Each batch's JWS goes with its samples, by a COPY of its own (copyBatchJws) or inline.
 import type { SqlClient } from '../../db/sql-client.js';
 import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER } from './sample-binary.js';
 
@@ -56,3 +57,43 @@ export function copyBinarySampleRows(tx: SqlClient, rows: readonly Uint8Array[])
     data: Buffer.concat([BINARY_COPY_HEADER, ...rows, BINARY_COPY_TRAILER]),
   });
 }
+
+/** Columns of telemetry_batch_jws as the group writes them. */
+export const JWS_INSERT_COLUMNS = ['robot_uuid', 'seq', 'first_sample_at', 'last_sample_at', 'jws'] as const;
+
+/** What a batch's JWS row needs. */
+export interface JwsRow {
+  robotUuid: string;
+  seq: number;
+  firstMs: number;
+  lastMs: number;
+  /** The compact JWS as received: base64url segments and two dots, never a tab, newline or backslash. */
+  jws: string;
+}
+
+/**
+ * Inserts the JWS of `rows` into telemetry_batch_jws by one text COPY (the batch's evidence,
+ * kept as long as its samples: partitions.ts); returns the row count. Text, not binary: the
+ * JWS is most of the bytes and is ASCII that COPY takes as it is, with nothing to escape.
+ */
+export function copyBatchJws(tx: SqlClient, rows: readonly JwsRow[]): Promise<number> {
+  const parts: Buffer[] = [];
+  for (const r of rows) {
+    parts.push(
+      Buffer.from(
+        `${r.robotUuid}\t${r.seq}\t${new Date(r.firstMs).toISOString()}\t${new Date(r.lastMs).toISOString()}\t`,
+        'latin1',
+      ),
+      Buffer.from(r.jws, 'latin1'),
+      NEWLINE,
+    );
+  }
+  return tx.copyFrom({
+    table: 'telemetry_batch_jws',
+    columns: JWS_INSERT_COLUMNS,
+    format: 'text',
+    data: Buffer.concat(parts),
+  });
+}
+
+const NEWLINE = Buffer.from('\n', 'latin1');

@@ -94,6 +94,19 @@ export async function raiseAlerts(
   if (cleared.length > 0) {
     await tx.query('UPDATE telemetry_alerts SET cleared_at = $2 WHERE id = ANY($1::uuid[])', [cleared, now]);
   }
+  await insertAlerts(tx, raised, now);
+  for (const [robot, list] of active) {
+    if (list.length > 0) state.robotsWithActiveAlerts.add(robot);
+    else state.robotsWithActiveAlerts.delete(robot);
+  }
+}
+
+/** Inserts raised alert rows (their leaves already appended), in one statement. */
+export async function insertAlerts(
+  tx: SqlClient,
+  raised: readonly TelemetryAlertRow[],
+  now: Date,
+): Promise<void> {
   if (raised.length > 0) {
     await tx.query(
       `INSERT INTO telemetry_alerts (id, robot_uuid, robot_id, condition, sample_at, seq, value, threshold, detail,
@@ -116,9 +129,5 @@ export async function raiseAlerts(
         raised.map((r) => r.cleared_at),
       ],
     );
-  }
-  for (const [robot, list] of active) {
-    if (list.length > 0) state.robotsWithActiveAlerts.add(robot);
-    else state.robotsWithActiveAlerts.delete(robot);
   }
 }

@@ -1,7 +1,7 @@
 // The SQL of a telemetry group commit and its parameters (telemetry-writer.ts runs them): the
-// multi-row batch insert, the three rollup upserts, the per-batch checks under the ledger lock,
-// and the optimistic statement that checks and writes a group in one round trip. Arrays are
-// unnested server-side; the statements are built once, at load.
+// multi-row batch insert, the three rollup upserts, the robots' last known usage counters, the
+// per-batch checks under the ledger lock, and the optimistic statement that checks and writes a
+// group in one round trip. Arrays are unnested server-side; the statements are built once, at load.
 import { acceptsTelemetry, ROBOT_STATUSES } from '../../../core/lifecycle.js';
 import {
   foldPartials,
@@ -9,7 +9,7 @@ import {
   type RollupPartial,
   type RollupResolution,
 } from '../../../core/telemetry/index.js';
-import { sampleSplitInsert } from './sample-copy.js';
+import { JWS_INSERT_COLUMNS, sampleSplitInsert } from './sample-copy.js';
 import type { VerifiedBatch } from './telemetry-writer.js';
 
 /** Columns of a rollup row after robot and bucket, in table order. */
@@ -75,7 +75,8 @@ function rollupCtes(offset: number, guard: string): string {
  * Parameters of the group statements. Keys and digests are 32 bytes a batch, sent as ONE bytea
  * each and cut apart in SQL (a bytea[] parameter goes as escaped hex text, which costs more).
  * $1 robots, $2 seqs, $3 robot IDs, $4 digests, $5 first, $6 last sample times, $7 sample counts,
- * $8 received at, $9 keys, $10 ledger indices; then the three rollups' parameters.
+ * $8 received at, $9 keys, $10 ledger indices; then the three rollups' parameters; then the
+ * usage counters' (COUNTER_PARAM_COUNT).
  */
 const BATCH_PARAM_COUNT = 10;
 const BATCH_INSERT = `INSERT INTO telemetry_batches (robot_uuid, seq, robot_id, jws_sha256, first_sample_at, last_sample_at,
@@ -94,15 +95,36 @@ const BATCH_INSERT = `INSERT INTO telemetry_batches (robot_uuid, seq, robot_id, 
  */
 function checksSql(robots: string, seqs: string, keys: string): string {
   return `SELECT b.i, (SELECT r.status FROM robots r WHERE r.id = b.robot_uuid) AS status,
-            k.retired_at, k.known, s.stored IS NOT NULL AS stored
+            k.retired_at, k.known, s.stored_sha256 IS NOT NULL AS stored, s.stored_sha256,
+            u.sample_at AS counters_at, u.seq AS counters_seq, u.operating_hours AS counters_hours,
+            u.cycles AS counters_cycles
        FROM unnest(${robots}::uuid[], ${seqs}::bigint[]) WITH ORDINALITY AS b(robot_uuid, seq, i)
        LEFT JOIN LATERAL (SELECT d.retired_at, true AS known FROM device_keys d
                            WHERE d.robot_uuid = b.robot_uuid
                              AND d.public_key = substr(${keys}::bytea, (b.i::int - 1) * 32 + 1, 32)
                            LIMIT 1) k ON true
-       LEFT JOIN LATERAL (SELECT true AS stored FROM telemetry_batches t
-                           WHERE t.robot_uuid = b.robot_uuid AND t.seq = b.seq LIMIT 1) s ON true`;
+       LEFT JOIN LATERAL (SELECT t.jws_sha256 AS stored_sha256 FROM telemetry_batches t
+                           WHERE t.robot_uuid = b.robot_uuid AND t.seq = b.seq LIMIT 1) s ON true
+       LEFT JOIN LATERAL (SELECT * FROM telemetry_usage_counters c
+                           WHERE c.robot_uuid = b.robot_uuid LIMIT 1) u ON true`;
 }
+
+/**
+ * The robots' last known usage counters (core/telemetry/counters.ts): one row per robot of the
+ * group, its latest sample's, replacing the stored one only if that sample is later. The
+ * checks of the same statement read the counters as they were before the group.
+ * Parameters from `offset`: robots, sample times, seqs, operating hours, cycles.
+ */
+const COUNTER_PARAM_COUNT = 5;
+function countersUpsert(offset: number, guard: string): string {
+  return `INSERT INTO telemetry_usage_counters AS u (robot_uuid, sample_at, seq, operating_hours, cycles)
+     SELECT * FROM unnest($${offset + 1}::uuid[], $${offset + 2}::timestamptz[], $${offset + 3}::bigint[],
+                          $${offset + 4}::float8[], $${offset + 5}::integer[]) WHERE ${guard}
+     ON CONFLICT (robot_uuid) DO UPDATE SET sample_at = excluded.sample_at, seq = excluded.seq,
+       operating_hours = excluded.operating_hours, cycles = excluded.cycles
+     WHERE (excluded.sample_at, excluded.seq) > (u.sample_at, u.seq)`;
+}
+const COUNTERS_OFFSET = BATCH_PARAM_COUNT + 3 * ROLLUP_PARAM_COUNT;
 
 export const CHECK_SQL = `${checksSql('$1', '$2', '$3')} ORDER BY b.i`;
 
@@ -117,24 +139,35 @@ export const INACTIVE_STATUSES = ROBOT_STATUSES.filter((status) => !acceptsTelem
  * Returns the checks by batch, and `go`: whether the writes were made.
  */
 function optimisticSql(inlineSamples: boolean): string {
-  const statuses = BATCH_PARAM_COUNT + 3 * ROLLUP_PARAM_COUNT + 1;
+  const statuses = COUNTERS_OFFSET + COUNTER_PARAM_COUNT + 1;
   const guard = '(SELECT go FROM ok)';
+  // Inline, the batches' JWS go in here too (as the samples do), as a text[] after the samples.
+  const inline = inlineSamples
+    ? `samples AS (${sampleSplitInsert(`$${statuses + 1}::text`)} WHERE ${guard}),
+  jws AS (INSERT INTO telemetry_batch_jws (${JWS_INSERT_COLUMNS.join(', ')})
+            SELECT * FROM unnest($1::uuid[], $2::bigint[], $5::timestamptz[], $6::timestamptz[], $${statuses + 2}::text[])
+             WHERE ${guard}),`
+    : '';
   return `WITH c AS (${checksSql('$1', '$2', '$9')}),
   ok AS (SELECT NOT EXISTS (
            SELECT 1 FROM c
             WHERE c.stored OR c.status IS NULL OR c.status = ANY($${statuses}::text[]) OR c.known IS NOT TRUE
                OR (c.retired_at IS NOT NULL AND $8::timestamptz >= date_trunc('milliseconds', c.retired_at))) AS go),
   batches AS (${BATCH_INSERT} WHERE ${guard}),
-  ${inlineSamples ? `samples AS (${sampleSplitInsert(`$${statuses + 1}::text`)} WHERE ${guard}),` : ''}
+  ${inline}
+  counters AS (${countersUpsert(COUNTERS_OFFSET, guard)}),
   ${rollupCtes(BATCH_PARAM_COUNT, guard)}
-  SELECT c.status, c.retired_at, c.known, c.stored, (SELECT go FROM ok) AS go FROM c ORDER BY c.i`;
+  SELECT c.status, c.retired_at, c.known, c.stored, c.stored_sha256, c.counters_at, c.counters_seq,
+         c.counters_hours, c.counters_cycles, (SELECT go FROM ok) AS go FROM c ORDER BY c.i`;
 }
 
 export const OPTIMISTIC_INLINE_SQL = optimisticSql(true);
 export const OPTIMISTIC_COPY_SQL = optimisticSql(false);
 
 /** Batch rows and rollups of batches known to pass the checks. */
-export const GROUP_WRITE_SQL = `WITH batches AS (${BATCH_INSERT}), ${rollupCtes(BATCH_PARAM_COUNT, 'true')} SELECT 1 AS done`;
+export const GROUP_WRITE_SQL = `WITH batches AS (${BATCH_INSERT}),
+  counters AS (${countersUpsert(COUNTERS_OFFSET, 'true')}),
+  ${rollupCtes(BATCH_PARAM_COUNT, 'true')} SELECT 1 AS done`;
 
 function rollupParams(folded: Map<string, RollupPartial>): unknown[] {
   const keys = [...folded.keys()].sort();
@@ -164,6 +197,13 @@ export interface GroupCheck {
   retired_at: Date | null;
   known: boolean | null;
   stored: boolean;
+  /** The JWS digest of the batch already stored under this (robot, seq), if any. */
+  stored_sha256: Uint8Array | null;
+  /** The robot's last known usage counters before the group (null: none yet). */
+  counters_at: Date | null;
+  counters_seq: number | null;
+  counters_hours: number | null;
+  counters_cycles: number | null;
 }
 
 export const concat = (parts: readonly Uint8Array[]): Buffer => Buffer.concat(parts);
@@ -187,5 +227,29 @@ export function writeParams(batches: readonly VerifiedBatch[], now: Date, firstI
     concat(batches.map((b) => b.robot.keyBytes[b.checked.keyIndex]!)),
     batches.map((_, i) => firstIndex + i),
     ...folded.flat(),
+    ...counterParams(batches),
+  ];
+}
+
+/** Per robot of `batches`, its latest sample's counters (by time, then seq): the upsert's rows. */
+function counterParams(batches: readonly VerifiedBatch[]): unknown[] {
+  const latest = new Map<string, { atMs: number; seq: number; hours: number; cycles: number }>();
+  for (const b of batches) {
+    const r = b.checked.counterReadings;
+    for (let i = 0; i + 2 < r.length; i += 3) {
+      const seen = latest.get(b.robot.robotUuid);
+      const atMs = r[i]!;
+      if (seen && (seen.atMs > atMs || (seen.atMs === atMs && seen.seq >= b.checked.seq))) continue;
+      latest.set(b.robot.robotUuid, { atMs, seq: b.checked.seq, hours: r[i + 1]!, cycles: r[i + 2]! });
+    }
+  }
+  const robots = [...latest.keys()];
+  const rows = [...latest.values()];
+  return [
+    robots,
+    rows.map((x) => new Date(x.atMs)),
+    rows.map((x) => x.seq),
+    rows.map((x) => x.hours),
+    rows.map((x) => x.cycles),
   ];
 }

@@ -275,7 +275,7 @@ export class TelemetryIngest {
     if (!result.ok) throw platformError(result.code, result.message, result.details);
     await this.partitions.ensureRange(result.firstMs, result.lastMs);
     return new Promise<IngestAck>((resolve, reject) => {
-      this.#queue.push({ batch: { robot: robot!, kid, checked: result }, resolve, reject });
+      this.#queue.push({ batch: { robot: robot!, kid, checked: result, jws }, resolve, reject });
       this.#committing ??= this.#drain();
     });
   }
@@ -326,8 +326,11 @@ export class TelemetryIngest {
       } else if (outcome.status === 'failed') {
         q.reject(outcome.error);
       } else {
-        if (outcome.code !== 'TELEMETRY_UNPROCESSABLE') this.#directory.forget(q.batch.kid);
-        q.reject(new PlatformError(outcome.code, outcome.message));
+        // A refusal about the robot's state or keys: the cache may be stale, read it again.
+        if (outcome.code !== 'TELEMETRY_UNPROCESSABLE' && outcome.code !== 'TELEMETRY_SEQ_CONFLICT') {
+          this.#directory.forget(q.batch.kid);
+        }
+        q.reject(new PlatformError(outcome.code, outcome.message, outcome.details));
       }
     }
   }

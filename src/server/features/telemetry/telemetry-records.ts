@@ -1,5 +1,5 @@
 // Ledger record kinds of telemetry: an accepted batch's digest, an alert raised, an alert
-// acknowledged. Each entry is rebuilt from its stored row, so `roboledger audit` can recompute
+// acknowledged, a batch refused for reusing an accepted seq with other bytes. Each entry is rebuilt from its stored row, so `roboledger audit` can recompute
 // the leaf and name a row changed behind the platform's back.
 import {
   type AlertCondition,
@@ -113,5 +113,40 @@ export const telemetryAlertAckRecord = defineRecordKind<TelemetryAlertRow>({
     ackedByOrg: row.acked_by_org,
     ackedByKey: row.acked_by_key,
     note: row.ack_note,
+  }),
+});
+
+/** A batch that reused an accepted (robot, seq) with other bytes (refused, kept as an anomaly). */
+export interface TelemetrySeqConflictRow {
+  id: string;
+  robot_uuid: string;
+  robot_id: string;
+  seq: number;
+  jws_sha256: Uint8Array;
+  accepted_jws_sha256: Uint8Array;
+  received_at: Date;
+  ledger_index: number;
+}
+
+export const telemetrySeqConflictRecord = defineRecordKind<TelemetrySeqConflictRow>({
+  kind: 'telemetry_seq_conflict',
+  chain: 'records',
+  async load(client, id) {
+    if (!/^[0-9a-f-]{36}$/.test(id)) return null;
+    const { rows } = await client.query<TelemetrySeqConflictRow>(
+      'SELECT * FROM telemetry_seq_conflicts WHERE id = $1',
+      [id],
+    );
+    return rows[0] ?? null;
+  },
+  record: (row) => ({
+    kind: 'telemetry_seq_conflict',
+    id: row.id,
+    robot: row.robot_uuid,
+    robotId: row.robot_id.trim(),
+    seq: row.seq,
+    jwsSha256: hex(row.jws_sha256),
+    acceptedJwsSha256: hex(row.accepted_jws_sha256),
+    receivedAt: isoTime(row.received_at),
   }),
 });

@@ -5,7 +5,13 @@ import { ALERT_STATES, TELEMETRY_LIMITS, TELEMETRY_RESOLUTIONS } from '../../../
 import type { AppContext } from '../../app-context.js';
 import { actorOf } from '../../auth/authenticate.js';
 import { errorResponses, PageQuery, pageOf, RobotIdParam, Timestamp, Uuid } from '../../http/schemas.js';
-import { acknowledgeAlert, latestTelemetry, listAlerts, queryTelemetry } from './telemetry-service.js';
+import {
+  acknowledgeAlert,
+  latestTelemetry,
+  listAlerts,
+  listBatches,
+  queryTelemetry,
+} from './telemetry-service.js';
 
 const Metric = Type.Object({ min: Type.Number(), max: Type.Number(), avg: Type.Number() });
 
@@ -22,6 +28,21 @@ const RawSample = Type.Object({
   accuracy: Type.Object({ positionErrorMm: Type.Number(), taskSuccessRate: Type.Number() }),
   operatingHours: Type.Number(),
   faults: Type.Array(Type.String()),
+  counterRollback: Type.Optional(
+    Type.Literal(true, {
+      description:
+        'present on a sample whose operatingHours or battery cycles is below the sample before it, with no replacement recorded',
+    }),
+  ),
+});
+
+const BatchItem = Type.Object({
+  seq: Type.Integer(),
+  ledgerIndex: Type.Integer({ description: "the batch digest's ledger leaf" }),
+  jws: Type.String({ description: 'the compact JWS exactly as received' }),
+  receivedAt: Timestamp,
+  firstSampleAt: Timestamp,
+  lastSampleAt: Timestamp,
 });
 
 const RollupBucket = Type.Object({
@@ -38,7 +59,8 @@ const AlertSchema = Type.Object({
   alertId: Uuid,
   robotId: Type.String(),
   condition: Type.String({
-    description: 'battery_soh_low | joint_wear_high | position_error_high | fault:<CODE>',
+    description:
+      'battery_soh_low | joint_wear_high | position_error_high | seq_conflict | usage_counter_rollback | fault:<CODE>',
   }),
   state: Type.Enum(ALERT_STATES),
   message: Type.String(),
@@ -151,6 +173,25 @@ export function telemetryRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => queryTelemetry(ctx, actorOf(request), request.params.robotId, request.query),
+    );
+
+    app.get(
+      '/v1/robots/:robotId/telemetry/batches',
+      {
+        schema: {
+          tags: ['telemetry'],
+          summary:
+            "A robot's stored batches with their JWS exactly as received, by first sample time (those whose samples overlap [from, to))",
+          params: Type.Object({ robotId: RobotIdParam }),
+          querystring: Type.Object({
+            ...PageQuery,
+            from: Type.Optional(Timestamp),
+            to: Type.Optional(Timestamp),
+          }),
+          response: { 200: pageOf(BatchItem), ...errorResponses(400, 401, 403, 404) },
+        },
+      },
+      async (request) => listBatches(ctx, actorOf(request), request.params.robotId, request.query),
     );
 
     app.get(

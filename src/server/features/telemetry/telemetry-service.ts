@@ -42,6 +42,8 @@ interface SampleRow {
   task_success_rate: number;
   operating_hours: number;
   faults: string[];
+  /** Whether a usage counter of this sample ran backwards (telemetry_counter_rollbacks). */
+  counter_rollback?: boolean;
 }
 
 interface RollupRow {
@@ -99,6 +101,8 @@ function rawItem(r: SampleRow) {
     accuracy: { positionErrorMm: r.position_error_mm, taskSuccessRate: r.task_success_rate },
     operatingHours: r.operating_hours,
     faults: r.faults,
+    // Only on the samples concerned: a counter below the sample before it, with no replacement recorded.
+    ...(r.counter_rollback ? { counterRollback: true as const } : {}),
   };
 }
 
@@ -153,8 +157,10 @@ export async function queryTelemetry(ctx: AppContext, actor: Actor, robotIdInput
     }
     const { rows } = await ctx.db.query<SampleRow>(
       `SELECT seq, t, (extract(epoch FROM t) * 1000000)::bigint AS t_us, soc_pct, soh_pct, cycles, battery_temp_c,
-              joint_wear, joint_temp_c, position_error_mm, task_success_rate, operating_hours, faults
-         FROM telemetry_samples
+              joint_wear, joint_temp_c, position_error_mm, task_success_rate, operating_hours, faults,
+              EXISTS (SELECT 1 FROM telemetry_counter_rollbacks k
+                       WHERE k.robot_uuid = s.robot_uuid AND k.sample_at = s.t AND k.seq = s.seq) AS counter_rollback
+         FROM telemetry_samples s
         WHERE robot_uuid = $1 AND t >= $2 AND t < $3
           AND ($4::bigint IS NULL OR (t, seq) > (timestamptz 'epoch' + $4::bigint * interval '1 microsecond', $5::bigint))
         ORDER BY t, seq LIMIT $6`,
@@ -194,6 +200,99 @@ export async function queryTelemetry(ctx: AppContext, actor: Actor, robotIdInput
     ...base,
     items: page.map(rollupItem),
     nextCursor: rows.length > limit && last ? String(last.bucket.getTime()) : null,
+  };
+}
+
+export interface BatchQuery {
+  from?: string | undefined;
+  to?: string | undefined;
+  limit?: number | undefined;
+  cursor?: string | undefined;
+}
+
+/** A stored batch as the batches route answers it. */
+export interface BatchRow {
+  seq: number;
+  ledger_index: number;
+  jws: string;
+  received_at: Date;
+  first_sample_at: Date;
+  last_sample_at: Date;
+  first_us: number;
+}
+
+/**
+ * One page of a robot's stored batches whose samples overlap [fromMs, toMs), in first-sample
+ * then seq order, after `cursor`; `limit + 1` rows so the caller knows whether more follow.
+ * Only batches whose JWS is still kept (raw retention drops it with the samples). The data
+ * access of GET /v1/robots/{robotId}/telemetry/batches, kept apart so that what an item
+ * carries can grow (each row has the batch's identity: robot, seq and leaf).
+ */
+export async function readBatchPage(
+  db: AppContext['db'],
+  robotUuid: string,
+  range: { fromMs: number | undefined; toMs: number | undefined },
+  cursor: { firstUs: number; seq: number } | null,
+  limit: number,
+): Promise<BatchRow[]> {
+  const { rows } = await db.query<BatchRow>(
+    `SELECT j.seq, b.ledger_index, j.jws, b.received_at, j.first_sample_at, j.last_sample_at,
+            (extract(epoch FROM j.first_sample_at) * 1000000)::bigint AS first_us
+       FROM telemetry_batch_jws j
+       JOIN telemetry_batches b ON b.robot_uuid = j.robot_uuid AND b.seq = j.seq
+      WHERE j.robot_uuid = $1
+        AND ($2::timestamptz IS NULL OR j.last_sample_at >= $2)
+        AND ($3::timestamptz IS NULL OR j.first_sample_at < $3)
+        AND ($4::bigint IS NULL OR (j.first_sample_at, j.seq) >
+             (timestamptz 'epoch' + $4::bigint * interval '1 microsecond', $5::bigint))
+      ORDER BY j.first_sample_at, j.seq LIMIT $6`,
+    [
+      robotUuid,
+      range.fromMs === undefined ? null : new Date(range.fromMs),
+      range.toMs === undefined ? null : new Date(range.toMs),
+      cursor?.firstUs ?? null,
+      cursor?.seq ?? null,
+      limit + 1,
+    ],
+  );
+  return rows;
+}
+
+export function batchItem(r: BatchRow) {
+  return {
+    seq: r.seq,
+    ledgerIndex: r.ledger_index,
+    jws: r.jws,
+    receivedAt: r.received_at.toISOString(),
+    firstSampleAt: r.first_sample_at.toISOString(),
+    lastSampleAt: r.last_sample_at.toISOString(),
+  };
+}
+
+/**
+ * A robot's stored batches, each with its JWS exactly as received, for whoever may read its
+ * telemetry: the evidence that verifies with the robot's key and matches the ledger leaf's digest.
+ */
+export async function listBatches(ctx: AppContext, actor: Actor, robotIdInput: string, q: BatchQuery) {
+  const { robot } = await robotForAction(ctx.db, actor, robotIdInput, 'robot.telemetry.read', ctx.clock());
+  const fromMs = parseTime(q.from, 'from');
+  const toMs = parseTime(q.to, 'to');
+  if (fromMs !== undefined && toMs !== undefined && !(fromMs < toMs)) {
+    throw new PlatformError('TELEMETRY_RANGE_INVALID', '`from` must be before `to`');
+  }
+  let cursor: { firstUs: number; seq: number } | null = null;
+  if (q.cursor !== undefined) {
+    const m = /^(-?\d{1,17})\.(\d{1,16})$/.exec(q.cursor);
+    if (!m) throw new PlatformError('VALIDATION_FAILED', 'malformed cursor', { field: 'cursor' });
+    cursor = { firstUs: Number(m[1]), seq: Number(m[2]) };
+  }
+  const limit = q.limit ?? 50;
+  const rows = await readBatchPage(ctx.db, robot.id, { fromMs, toMs }, cursor, limit);
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map(batchItem),
+    nextCursor: rows.length > limit && last ? `${last.first_us}.${last.seq}` : null,
   };
 }
 

@@ -7,7 +7,8 @@
 // The ledger writer holds the head row lock for the transaction, so telemetry writers of
 // several processes take turns: the (robot, seq) duplicate check below cannot race.
 //
-// The SQL and its parameters are in telemetry-group-sql.ts, the alerts in telemetry-alert-writer.ts.
+// The SQL and its parameters are in telemetry-group-sql.ts, the alerts in telemetry-alert-writer.ts,
+// sequence conflicts and usage-counter rollbacks in telemetry-evidence-writer.ts.
 
 import { PlatformError } from '../../../core/errors.js';
 import { acceptsTelemetry } from '../../../core/lifecycle.js';
@@ -16,8 +17,9 @@ import type { LedgerAppender } from '../../ledger/ledger-writer.js';
 import { appendRecords } from '../../ledger/record-kinds.js';
 import type { CheckedBatch } from './batch-check.js';
 import type { IngestRobot } from './robot-directory.js';
-import { copyBinarySampleRows, insertSampleLines } from './sample-copy.js';
+import { copyBatchJws, copyBinarySampleRows, insertSampleLines } from './sample-copy.js';
 import { raiseAlerts } from './telemetry-alert-writer.js';
+import { recordCounterRollbacks, recordSeqConflicts, type SeqConflict } from './telemetry-evidence-writer.js';
 import {
   CHECK_SQL,
   concat,
@@ -35,6 +37,8 @@ export interface VerifiedBatch {
   robot: IngestRobot;
   kid: string;
   checked: CheckedBatch;
+  /** The compact JWS exactly as received: stored with the samples (telemetry_batch_jws). */
+  jws: string;
 }
 
 export type WriteOutcome =
@@ -47,8 +51,11 @@ export type WriteOutcome =
         | 'TELEMETRY_KEY_RETIRED'
         | 'TELEMETRY_KEY_UNKNOWN'
         /** Refused by the database when written alone (TelemetryIngest isolates it). */
-        | 'TELEMETRY_UNPROCESSABLE';
+        | 'TELEMETRY_UNPROCESSABLE'
+        /** Its (robot, seq) is stored with another digest: refused, the attempt recorded. */
+        | 'TELEMETRY_SEQ_CONFLICT';
       message: string;
+      details?: Record<string, unknown>;
     };
 
 /**
@@ -97,8 +104,22 @@ function settle(b: VerifiedBatch, check: GroupCheck, now: Date): WriteOutcome | 
       message: 'the batch is signed with a retired device key',
     };
   }
-  if (check.stored) return { status: 'duplicate', accepted: b.checked.sampleCount };
+  if (check.stored) {
+    const accepted = check.stored_sha256 ? Buffer.from(check.stored_sha256).toString('hex') : '';
+    if (accepted === b.checked.jwsSha256) return { status: 'duplicate', accepted: b.checked.sampleCount };
+    return seqConflict(b, accepted);
+  }
   return undefined;
+}
+
+/** The refusal of a batch whose (robot, seq) was accepted with the digest `accepted` (hex). */
+function seqConflict(b: VerifiedBatch, accepted: string): WriteOutcome {
+  return {
+    status: 'refused',
+    code: 'TELEMETRY_SEQ_CONFLICT',
+    message: `seq ${b.checked.seq} was already accepted with other contents; the batch is not stored`,
+    details: { seq: b.checked.seq, jwsSha256: b.checked.jwsSha256, acceptedJwsSha256: accepted },
+  };
 }
 
 /** The ledger leaves of stored batches, in order; their indices must be the ones written in their rows. */
@@ -156,13 +177,27 @@ export function samplesInline(batches: readonly VerifiedBatch[]): boolean {
   return length <= INLINE_SAMPLE_BYTES;
 }
 
-/** Writes the samples of `batches`: binary COPY for those checked as binary rows, text for the rest. */
+/**
+ * Writes the samples of `batches` (binary COPY for those checked as binary rows, text for the
+ * rest) and their JWS, kept as long as the samples (copyBatchJws).
+ */
 export async function writeGroupSamples(tx: SqlClient, batches: readonly VerifiedBatch[]): Promise<void> {
   const rows: Uint8Array[] = [];
   for (const b of batches) if (b.checked.rows) rows.push(b.checked.rows);
   if (rows.length > 0) await copyBinarySampleRows(tx, rows);
   const lines = groupLines(batches);
   if (lines.length > 0) await insertSampleLines(tx, lines);
+  if (batches.length > 0) await copyBatchJws(tx, batches.map(jwsRow));
+}
+
+function jwsRow(b: VerifiedBatch) {
+  return {
+    robotUuid: b.robot.robotUuid,
+    seq: b.checked.seq,
+    firstMs: b.checked.firstMs,
+    lastMs: b.checked.lastMs,
+    jws: b.jws,
+  };
 }
 
 /** Whether no (robot, seq) comes twice in the group. */
@@ -193,12 +228,13 @@ async function writeOptimistic(
     [
       ...writeParams(batches, now, firstIndex),
       INACTIVE_STATUSES,
-      ...(inlineLines !== undefined ? [inlineLines] : []),
+      ...(inlineLines !== undefined ? [inlineLines, batches.map((b) => b.jws)] : []),
     ],
   );
   if (!result.rows[0]?.go) return { checks: result.rows };
   await appendLeaves(tx, ledger, batches, now, firstIndex);
   await raiseAlerts(tx, ledger, batches, now, state);
+  await recordCounterRollbacks(tx, ledger, batches, result.rows, now);
   return {
     written: batches.map((b, i) => ({
       status: 'stored',
@@ -272,27 +308,44 @@ export async function writeTelemetryGroup(
   }
 
   // 2. Something to refuse or deduplicate: nothing is written yet; settle each batch.
-  const inGroup = new Set<string>();
+  /** The digest of the first fresh batch of each (robot, seq) in the group: the first wins. */
+  const inGroup = new Map<string, string>();
   const fresh: VerifiedBatch[] = [];
   const freshIndex: number[] = [];
+  const freshChecks: GroupCheck[] = [];
+  const conflicts: SeqConflict[] = [];
   for (let i = 0; i < batches.length; i++) {
     const b = batches[i]!;
     const settled = settle(b, checks[i]!, now);
     if (settled) {
       outcomes[i] = settled;
+      if (settled.status === 'refused' && settled.code === 'TELEMETRY_SEQ_CONFLICT') {
+        conflicts.push({ batch: b, acceptedSha256: String(settled.details?.acceptedJwsSha256) });
+      }
       continue;
     }
     const id = `${b.robot.robotUuid}|${b.checked.seq}`;
-    if (inGroup.has(id)) {
-      // Settled after the group is written: it shares the fate of the first copy.
-      outcomes[i] = { status: 'duplicate', accepted: b.checked.sampleCount };
+    const first = inGroup.get(id);
+    if (first !== undefined) {
+      // Settled after the group is written: a copy shares the fate of the first; other bytes
+      // under the same seq conflict with it, as they would once it is stored.
+      if (first === b.checked.jwsSha256) {
+        outcomes[i] = { status: 'duplicate', accepted: b.checked.sampleCount };
+      } else {
+        outcomes[i] = seqConflict(b, first);
+        conflicts.push({ batch: b, acceptedSha256: first });
+      }
       continue;
     }
-    inGroup.add(id);
+    inGroup.set(id, b.checked.jwsSha256);
     fresh.push(b);
     freshIndex.push(i);
+    freshChecks.push(checks[i]!);
   }
-  if (fresh.length === 0) return outcomes as WriteOutcome[];
+  if (fresh.length === 0) {
+    await recordSeqConflicts(tx, ledger, conflicts, now);
+    return outcomes as WriteOutcome[];
+  }
 
   // 3. The fresh batches: rows and rollups in one statement, then the samples, then alerts.
   const firstIndex = ledger.nextIndex;
@@ -300,6 +353,8 @@ export async function writeTelemetryGroup(
   await appendLeaves(tx, ledger, fresh, now, firstIndex);
   await writeGroupSamples(tx, fresh);
   await raiseAlerts(tx, ledger, fresh, now, state);
+  await recordCounterRollbacks(tx, ledger, fresh, freshChecks, now);
+  await recordSeqConflicts(tx, ledger, conflicts, now);
 
   for (let f = 0; f < fresh.length; f++) {
     outcomes[freshIndex[f]!] = {
