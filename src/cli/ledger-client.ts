@@ -136,7 +136,48 @@ export function parseHistoryDocument(json: unknown): HistoryDocument {
   };
 }
 
+/** A window of a robot's stored telemetry batches, each with its opening and inclusion proof. */
+export interface BatchesDocument {
+  robotId: string;
+  treeSize: number;
+  from: string | undefined;
+  to: string | undefined;
+  items: { seq: number; jws: string; opening: OpeningJson; proof: Uint8Array[] }[];
+}
+
+export function parseBatchesDocument(json: unknown): BatchesDocument {
+  const o = object(json, 'the telemetry batches');
+  if (typeof o.robotId !== 'string' || !Array.isArray(o.items)) {
+    throw failed('the telemetry batches have no robotId or items');
+  }
+  const time = (value: unknown, what: string) => {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'string') throw failed(`${what} is not a timestamp`);
+    return value;
+  };
+  return {
+    robotId: o.robotId,
+    treeSize: count(o.treeSize, 'treeSize'),
+    from: time(o.from, 'from'),
+    to: time(o.to, 'to'),
+    items: o.items.map((value, i) => {
+      const item = object(value, `batch ${i}`);
+      if (typeof item.jws !== 'string') throw failed(`batch ${i} has no jws`);
+      return {
+        seq: count(item.seq, `batch ${i} seq`),
+        jws: item.jws,
+        opening: item.opening as OpeningJson,
+        proof: hashes(item.proof, `batch ${i} proof`),
+      };
+    }),
+  };
+}
+
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+
+export function formatBatchesDocument(d: BatchesDocument): string {
+  return `${JSON.stringify({ ...d, items: d.items.map((i) => ({ ...i, proof: i.proof.map(b64) })) }, null, 2)}\n`;
+}
 
 export function formatEntryDocument(d: EntryDocument): string {
   return `${JSON.stringify({ index: d.index, entry: b64(d.entry), leafHash: b64(d.leafHash) }, null, 2)}\n`;
@@ -257,6 +298,31 @@ export class LedgerHttpClient {
         accessControlled: true,
       }),
     );
+  }
+
+  /** Every stored batch of the window logged below `treeSize`, page after page. */
+  async batches(
+    robotId: string,
+    window: { from?: string | undefined; to?: string | undefined; treeSize: number },
+  ): Promise<BatchesDocument> {
+    const items: BatchesDocument['items'] = [];
+    let cursor: string | null = null;
+    do {
+      const query = new URLSearchParams({ treeSize: String(window.treeSize), limit: '500' });
+      if (window.from) query.set('from', window.from);
+      if (window.to) query.set('to', window.to);
+      if (cursor) query.set('cursor', cursor);
+      const page = object(
+        await this.#getJson(`/v1/robots/${encodeURIComponent(robotId)}/telemetry/batches?${query}`, {
+          accessControlled: true,
+        }),
+        'a page of batches',
+      );
+      const parsed = parseBatchesDocument({ robotId, treeSize: window.treeSize, items: page.items });
+      items.push(...parsed.items);
+      cursor = typeof page.nextCursor === 'string' ? page.nextCursor : null;
+    } while (cursor);
+    return { robotId, treeSize: window.treeSize, from: window.from, to: window.to, items };
   }
 
   /** Submits a witness cosignature; resolves to the log's answer (status and body). */

@@ -4,6 +4,7 @@
 // root it signs. Exit 0 verified, 1 verification failed (the message names what), 2 usage,
 // 3 the log could not be reached.
 import type { Command } from 'commander';
+import { batchEvidenceProblem, deviceKeySpans } from '../core/telemetry/batch-evidence.js';
 import {
   type Checkpoint,
   cosignatureVerifier,
@@ -11,19 +12,24 @@ import {
   isRobotChainError,
   leafHash,
   noteVerifier,
+  type OpenedRecord,
   openCheckpoint,
   openRobotHead,
   parseCommitmentEntry,
   type RobotHead,
+  verifyChainSegment,
   verifyConsistency,
   verifyInclusion,
+  verifyOpening,
   verifyRobotHistory,
 } from '../ledger/index.js';
 import {
+  type BatchesDocument,
   type ConsistencyDocument,
   describeError,
   type EntryDocument,
   failed,
+  formatBatchesDocument,
   formatConsistencyDocument,
   formatEntryDocument,
   formatHistoryDocument,
@@ -33,6 +39,7 @@ import {
   keyArgument,
   LedgerHttpClient,
   LedgerToolError,
+  parseBatchesDocument,
   parseConsistencyDocument,
   parseEntryDocument,
   parseHistoryDocument,
@@ -312,6 +319,50 @@ export function registerVerifyCommands(program: Command): void {
       }),
     );
 
+  common(verify.command('telemetry'))
+    .description(
+      "re-check a window of a robot's stored telemetry: every batch's signature by the robot's own key, its ledger record and the batch chain",
+    )
+    .argument('<robotId>', 'the robot ID')
+    .option('--token <apiKey>', "an API key that may read the robot's telemetry (default: $ROBOLEDGER_TOKEN)")
+    .option('--from <time>', 'the window starts (RFC 3339; default: the first batch)')
+    .option('--to <time>', 'the window ends, exclusive (RFC 3339; default: now)')
+    .option('--history <file>', 'a saved history proof (default: fetched from --url)')
+    .option('--batches <file>', 'saved batches of the window (default: fetched from --url)')
+    .action(
+      async (
+        robotId: string,
+        options: CommonOptions & { from?: string; to?: string; history?: string; batches?: string },
+      ) =>
+        runVerification('telemetry', async () => {
+          const history: HistoryDocument = options.history
+            ? parseHistoryDocument(await readJsonFile(options.history, 'history'))
+            : await clientOf(options, "fetching the robot's history").history(robotId);
+          const batches: BatchesDocument = options.batches
+            ? parseBatchesDocument(await readJsonFile(options.batches, 'batches'))
+            : await clientOf(options, "fetching the robot's telemetry").batches(robotId, {
+                from: options.from,
+                to: options.to,
+                treeSize: history.treeSize,
+              });
+          const lines = checkTelemetry(history, batches, options);
+          if (options.save) {
+            await saveFile(
+              options.save,
+              `robot-${history.robotId}-${history.treeSize}.json`,
+              formatHistoryDocument(history),
+            );
+            await saveFile(
+              options.save,
+              `telemetry-${history.robotId}-${history.treeSize}.json`,
+              formatBatchesDocument(batches),
+            );
+            await saveKey(options);
+          }
+          return lines;
+        }),
+    );
+
   common(verify.command('robot'))
     .description(
       "check that a robot's history is complete: every record of its chain, opened and included, up to the signed robot head",
@@ -357,6 +408,18 @@ function describeEntry(entry: Uint8Array): string {
  * committed in its leaf and every leaf included), then the lifecycle read from the records.
  */
 function verifyHistory(history: HistoryDocument, options: CommonOptions): string[] {
+  return checkHistory(history, options).lines;
+}
+
+function checkHistory(
+  history: HistoryDocument,
+  options: CommonOptions,
+): {
+  lines: string[];
+  head: RobotHead;
+  checkpoint: Checkpoint;
+  verified: ReturnType<typeof verifyRobotHistory>;
+} {
   const checkpoint = openWithKeys(history.checkpoint, options, 'the checkpoint of the history');
   if (checkpoint.size !== history.treeSize) {
     throw failed(`the history says tree size ${history.treeSize}, its checkpoint ${checkpoint.size}`);
@@ -405,8 +468,78 @@ function verifyHistory(history: HistoryDocument, options: CommonOptions): string
   });
   const later = history.laterRecords > 0 ? `; ${history.laterRecords} later record(s) are not covered` : '';
   const batches = head.batches ? `; its telemetry batch chain ends at seq ${head.batches.seq}` : '';
+  return {
+    lines: [
+      `OK robot ${head.robotId}: ${verified.records.length} record(s), seq 0 … ${head.records.seq}, complete at checkpoint ${describeCheckpoint(checkpoint)}${batches}${later}`,
+      ...lines,
+    ],
+    head,
+    checkpoint,
+    verified,
+  };
+}
+
+/**
+ * A window of a robot's telemetry as evidence: the robot's history first (its device keys come
+ * from its own opened records), then every batch of the window: its opening gives its leaf,
+ * included at the history's checkpoint; it is this robot's batch record; the stored JWS is the
+ * one the record digests and verifies with the robot's device key live when it was received;
+ * and the batches are one unbroken run of the robot's batch chain (ending at the head's
+ * batch if the window reaches it).
+ */
+function checkTelemetry(
+  history: HistoryDocument,
+  batches: BatchesDocument,
+  options: CommonOptions,
+): string[] {
+  const { head, checkpoint, verified } = checkHistory(history, options);
+  if (batches.treeSize !== checkpoint.size) {
+    throw failed(`the batches are of tree size ${batches.treeSize}, the history of ${checkpoint.size}`);
+  }
+  const keys = deviceKeySpans(verified.records.map((r) => r.record));
+  if (keys.length === 0) throw failed(`the history of ${head.robotId} registers no device key`);
+  const opened = batches.items.map((item, position) => {
+    let record: OpenedRecord;
+    try {
+      record = verifyOpening(item.opening, checkpoint, item.proof);
+    } catch (error) {
+      throw failed(`batch seq ${item.seq} (item ${position}): ${describeError(error)}`, error);
+    }
+    const facts = record.record as Record<string, unknown>;
+    if (record.kind !== 'telemetry_batch' || facts.robot !== verified.robot || facts.seq !== item.seq) {
+      throw failed(
+        `batch seq ${item.seq} (ledger index ${record.index}): its record is not this robot's batch ${item.seq}`,
+      );
+    }
+    const problem = batchEvidenceProblem(item.jws, facts as never, keys);
+    if (problem) throw failed(`batch seq ${item.seq} (ledger index ${record.index}): ${problem}`);
+    return { ...record, proof: item.proof };
+  });
+  opened.sort((a, b) => chainSeqOf(a.record) - chainSeqOf(b.record));
+  try {
+    verifyChainSegment({ chain: 'batches', head, checkpoint, items: opened, robot: verified.robot });
+  } catch (error) {
+    if (isRobotChainError(error)) {
+      const at = error.index === undefined ? '' : ` (ledger index ${error.index})`;
+      throw failed(
+        `the telemetry of ${head.robotId}: batches chain seq ${error.seq}${at}: ${describeError(error)} (${error.code})`,
+        error,
+      );
+    }
+    throw error;
+  }
+  const first = opened[0];
+  const last = opened[opened.length - 1];
+  const run =
+    first && last
+      ? `, batch chain seq ${chainSeqOf(first.record)} … ${chainSeqOf(last.record)} unbroken`
+      : '';
   return [
-    `OK robot ${head.robotId}: ${verified.records.length} record(s), seq 0 … ${head.records.seq}, complete at checkpoint ${describeCheckpoint(checkpoint)}${batches}${later}`,
-    ...lines,
+    `OK telemetry ${head.robotId}: ${opened.length} batch(es) ${batches.from ?? 'from the start'} … ${batches.to ?? 'now'}${run}, each signed by the robot's device key and included in checkpoint ${describeCheckpoint(checkpoint)}`,
   ];
+}
+
+function chainSeqOf(record: unknown): number {
+  const link = (record as { batchChain?: { seq?: unknown } }).batchChain;
+  return typeof link?.seq === 'number' ? link.seq : -1;
 }

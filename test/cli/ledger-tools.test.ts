@@ -19,6 +19,7 @@ import {
 import { ADMIN_TOKEN, createOrg } from '../support/app.js';
 import { backend } from '../support/database.js';
 import { fileRobot, type OrgRef, recordEvent, SAMPLE_EVENT_DATA } from '../support/fleet.js';
+import { healthySamples, signBatch } from '../support/telemetry-fleet.js';
 import { expectExit, PROCESS_TEST_TIMEOUT_MS, roboledger } from './ledger-cli-support.js';
 
 // The writer's sequencing under test, not the platform's record kinds: any kind may be appended.
@@ -274,6 +275,87 @@ describe(`roboledger verify and witness, as processes (${backend})`, {
     expectExit(hidden, 3);
     expect(hidden.stderr).toContain('refused');
     expect(hidden.stderr).toContain('ROBOT_NOT_FOUND');
+  });
+
+  it("verify telemetry: a window's batches against the robot's own key, its records and the batch chain", async () => {
+    const { robotId: id, device } = await fileRobot(p, maker);
+    await recordEvent(p, id, maker, 'deployment', SAMPLE_EVENT_DATA.deployment);
+    const robot = { robotId: id, jointCount: 2, device };
+    const now = Date.now();
+    for (let seq = 1; seq <= 3; seq++) {
+      const sent = await p.call('POST', '/v1/telemetry', {
+        body: signBatch(robot, { seq, samples: healthySamples(2, 2, now - (4 - seq) * 10_000) }),
+        headers: { 'content-type': 'application/jose' },
+      });
+      expect(sent.statusCode, sent.body).toBe(202);
+    }
+    const saved = join(dir, 'telemetry');
+    const online = await roboledger([
+      'verify',
+      'telemetry',
+      id,
+      '--url',
+      url,
+      '--key',
+      p.verifierKey,
+      '--token',
+      maker.apiKey,
+      '--from',
+      new Date(now - 60_000).toISOString(),
+      '--save',
+      saved,
+    ]);
+    expect(online.stderr).toBe('');
+    expectExit(online, 0);
+    expect(online.stdout).toContain(`OK telemetry ${id}: 3 batch(es)`);
+    expect(online.stdout).toContain('batch chain seq 0 … 2 unbroken');
+    const size = Number(/size (\d+)/.exec(online.stdout)![1]);
+    const historyFile = join(saved, `robot-${id}-${size}.json`);
+    const batchesFile = join(saved, `telemetry-${id}-${size}.json`);
+    const offline = (batches: string) =>
+      roboledger([
+        'verify',
+        'telemetry',
+        id,
+        '--key',
+        p.verifierKey,
+        '--history',
+        historyFile,
+        '--batches',
+        batches,
+      ]);
+    expectExit(await offline(batchesFile), 0);
+
+    const batches = JSON.parse(await readFile(batchesFile, 'utf8'));
+    const edited = join(saved, 'edited.json');
+    // A batch left out of the window: the chain breaks at its seq.
+    await writeFile(edited, JSON.stringify({ ...batches, items: [batches.items[0], batches.items[2]] }));
+    const gap = await offline(edited);
+    expectExit(gap, 1);
+    expect(gap.stderr).toContain('batches chain seq 1');
+    // A stored JWS that is not what the robot signed and the log digested.
+    const forged = structuredClone(batches);
+    forged.items[1].jws = forged.items[0].jws;
+    await writeFile(edited, JSON.stringify(forged));
+    const swapped = await offline(edited);
+    expectExit(swapped, 1);
+    expect(swapped.stderr).toContain('batch seq 2');
+    expect(swapped.stderr).toContain('jwsSha256');
+
+    // No telemetry access: refused (exit 3).
+    const stranger = await createOrg(p, 'operator');
+    const hidden = await roboledger([
+      'verify',
+      'telemetry',
+      id,
+      '--url',
+      url,
+      '--key',
+      p.verifierKey,
+      '--token',
+      stranger.apiKey,
+    ]);
+    expectExit(hidden, 3);
   });
 
   it('witness: --init, cosigns consistent checkpoints, submits them, and refuses a rewritten ledger without moving', async () => {

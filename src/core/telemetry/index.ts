@@ -2,6 +2,7 @@
 // rules, usage counters and health grading. Pure and synchronous; no framework, no database.
 export * from './alerts.js';
 export * from './batch-digest.js';
+export * from './batch-evidence.js';
 export * from './counters.js';
 export * from './health.js';
 export * from './payload.js';

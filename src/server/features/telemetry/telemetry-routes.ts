@@ -4,7 +4,16 @@ import { PlatformError } from '../../../core/errors.js';
 import { ALERT_STATES, TELEMETRY_LIMITS, TELEMETRY_RESOLUTIONS } from '../../../core/telemetry/index.js';
 import type { AppContext } from '../../app-context.js';
 import { actorOf } from '../../auth/authenticate.js';
-import { errorResponses, PageQuery, pageOf, RobotIdParam, Timestamp, Uuid } from '../../http/schemas.js';
+import {
+  Base64,
+  errorResponses,
+  PageQuery,
+  pageOf,
+  RobotIdParam,
+  Timestamp,
+  TreeSize,
+  Uuid,
+} from '../../http/schemas.js';
 import {
   acknowledgeAlert,
   latestTelemetry,
@@ -43,6 +52,14 @@ const BatchItem = Type.Object({
   receivedAt: Timestamp,
   firstSampleAt: Timestamp,
   lastSampleAt: Timestamp,
+  opening: Type.Object(
+    { index: Type.Integer(), kind: Type.String(), salt: Base64, record: Base64 },
+    { description: "the opening of the batch's ledger record (it holds its batchChain link and jwsSha256)" },
+  ),
+  leafHash: Base64,
+  proof: Type.Optional(
+    Type.Array(Base64, { description: 'with treeSize: the inclusion proof of the leaf at that size' }),
+  ),
 });
 
 const RollupBucket = Type.Object({
@@ -187,6 +204,9 @@ export function telemetryRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
             ...PageQuery,
             from: Type.Optional(Timestamp),
             to: Type.Optional(Timestamp),
+            treeSize: Type.Optional(
+              TreeSize('a checkpointed size: only batches logged below it, each with its inclusion proof'),
+            ),
           }),
           response: { 200: pageOf(BatchItem), ...errorResponses(400, 401, 403, 404) },
         },

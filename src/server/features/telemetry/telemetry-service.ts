@@ -15,7 +15,10 @@ import {
   type TelemetryResolution,
 } from '../../../core/telemetry/index.js';
 import { parseTimestamp } from '../../../core/timestamp.js';
+import { formatOpening } from '../../../ledger/index.js';
 import type { AppContext } from '../../app-context.js';
+import { loadOpenings, type StoredOpening } from '../../ledger/ledger-openings.js';
+import { LedgerReader } from '../../ledger/ledger-reader.js';
 import { appendRecord } from '../../ledger/record-kinds.js';
 import { robotForAction } from '../robots/robot-access.js';
 import { type TelemetryAlertRow, telemetryAlertAckRecord } from './telemetry-records.js';
@@ -206,6 +209,7 @@ export async function queryTelemetry(ctx: AppContext, actor: Actor, robotIdInput
 export interface BatchQuery {
   from?: string | undefined;
   to?: string | undefined;
+  treeSize?: number | undefined;
   limit?: number | undefined;
   cursor?: string | undefined;
 }
@@ -231,7 +235,7 @@ export interface BatchRow {
 export async function readBatchPage(
   db: AppContext['db'],
   robotUuid: string,
-  range: { fromMs: number | undefined; toMs: number | undefined },
+  range: { fromMs: number | undefined; toMs: number | undefined; treeSize?: number | undefined },
   cursor: { firstUs: number; seq: number } | null,
   limit: number,
 ): Promise<BatchRow[]> {
@@ -245,6 +249,7 @@ export async function readBatchPage(
         AND ($3::timestamptz IS NULL OR j.first_sample_at < $3)
         AND ($4::bigint IS NULL OR (j.first_sample_at, j.seq) >
              (timestamptz 'epoch' + $4::bigint * interval '1 microsecond', $5::bigint))
+        AND ($7::bigint IS NULL OR b.ledger_index < $7)
       ORDER BY j.first_sample_at, j.seq LIMIT $6`,
     [
       robotUuid,
@@ -253,12 +258,13 @@ export async function readBatchPage(
       cursor?.firstUs ?? null,
       cursor?.seq ?? null,
       limit + 1,
+      range.treeSize ?? null,
     ],
   );
   return rows;
 }
 
-export function batchItem(r: BatchRow) {
+export function batchItem(r: BatchRow, opening: StoredOpening, proof: Uint8Array[] | undefined) {
   return {
     seq: r.seq,
     ledgerIndex: r.ledger_index,
@@ -266,6 +272,9 @@ export function batchItem(r: BatchRow) {
     receivedAt: r.received_at.toISOString(),
     firstSampleAt: r.first_sample_at.toISOString(),
     lastSampleAt: r.last_sample_at.toISOString(),
+    opening: formatOpening(opening),
+    leafHash: Buffer.from(opening.leafHash).toString('base64'),
+    ...(proof ? { proof: proof.map((h) => Buffer.from(h).toString('base64')) } : {}),
   };
 }
 
@@ -287,11 +296,34 @@ export async function listBatches(ctx: AppContext, actor: Actor, robotIdInput: s
     cursor = { firstUs: Number(m[1]), seq: Number(m[2]) };
   }
   const limit = q.limit ?? 50;
-  const rows = await readBatchPage(ctx.db, robot.id, { fromMs, toMs }, cursor, limit);
+  // Against a signed checkpoint, the batches it covers, each with its inclusion proof.
+  if (q.treeSize !== undefined && !(await ctx.checkpointer.at(q.treeSize))) {
+    throw new PlatformError(
+      'LEDGER_CHECKPOINT_NOT_FOUND',
+      `the log signed no checkpoint of size ${q.treeSize}`,
+    );
+  }
+  const rows = await readBatchPage(ctx.db, robot.id, { fromMs, toMs, treeSize: q.treeSize }, cursor, limit);
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
+  const indices = page.map((r) => r.ledger_index);
+  const [openings, proofs] = await Promise.all([
+    loadOpenings(ctx.db, indices),
+    q.treeSize !== undefined && indices.length > 0
+      ? new LedgerReader(ctx.db).inclusionProofs(indices, q.treeSize)
+      : Promise.resolve(undefined),
+  ]);
   return {
-    items: page.map(batchItem),
+    items: page.map((r, i) => {
+      const opening = openings.get(r.ledger_index);
+      if (!opening) {
+        throw new PlatformError(
+          'INTERNAL_INVARIANT',
+          `batch ${r.seq} (ledger index ${r.ledger_index}) has no opening`,
+        );
+      }
+      return batchItem(r, opening, proofs?.[i]?.proof);
+    }),
     nextCursor: rows.length > limit && last ? `${last.first_us}.${last.seq}` : null,
   };
 }
