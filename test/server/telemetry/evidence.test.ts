@@ -3,12 +3,15 @@
 // ledger leaf) until raw retention drops it; a different batch under an accepted seq refused
 // with an anomaly record and one alert; usage counters running backwards stored, alerted and
 // marked, unless a replacement of the part was recorded.
+
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openRecord } from '../../../src/ledger/index.js';
 import { maintainPartitions } from '../../../src/server/features/telemetry/telemetry-runtime.js';
 import { auditLedger } from '../../../src/server/ledger/ledger-audit.js';
 import { ADMIN_TOKEN, createOrg, startTestPlatform, type TestPlatform } from '../../support/app.js';
 import { backend } from '../../support/database.js';
+import { expectRecordRebuilds } from '../../support/ledger-records.js';
 import {
   fileTelemetryFleet,
   healthySample,
@@ -67,6 +70,13 @@ describe(`telemetry evidence (${backend})`, () => {
       receivedAt: new Date(nowMs).toISOString(),
       firstSampleAt: new Date(nowMs - HOUR - 2000).toISOString(),
       lastSampleAt: new Date(nowMs - HOUR).toISOString(),
+      opening: {
+        index: sent.json().ledgerIndex,
+        kind: 'telemetry_batch',
+        salt: expect.any(String),
+        record: expect.any(String),
+      },
+      leafHash: expect.any(String),
     });
     const [header, payload, signature] = (item.jws as string).split('.') as [string, string, string];
     const key = createPublicKey({
@@ -76,9 +86,13 @@ describe(`telemetry evidence (${backend})`, () => {
     expect(verify(null, Buffer.from(`${header}.${payload}`), key, Buffer.from(signature, 'base64url'))).toBe(
       true,
     );
+    // The opening served with it is of the logged leaf, and its record digests these very bytes.
+    const opened = openRecord(item.opening);
     const leaf = await p.call('GET', `/v1/ledger/entries/${item.ledgerIndex}`);
-    const entry = JSON.parse(Buffer.from(leaf.json().entry, 'base64').toString());
+    expect(Buffer.from(leaf.json().entry, 'base64')).toEqual(Buffer.from(opened.entry));
+    const entry = opened.record as { jwsSha256: string; batchChain: { seq: number } };
     expect(entry.jwsSha256).toBe(createHash('sha256').update(item.jws).digest('hex'));
+    expect(entry.batchChain.seq).toBe(0);
   });
 
   it('lists batches overlapping [from, to) by first sample then seq, page by page; others get 404', async () => {
@@ -150,8 +164,7 @@ describe(`telemetry evidence (${backend})`, () => {
     );
     expect(rows).toHaveLength(1);
     expect(Buffer.from(rows[0]!.accepted_jws_sha256).toString('hex')).toBe(sha(accepted));
-    const leaf = (await p.call('GET', `/v1/ledger/entries/${rows[0]!.ledger_index}`)).json();
-    expect(JSON.parse(Buffer.from(leaf.entry, 'base64').toString())).toMatchObject({
+    expect(await expectRecordRebuilds(p.ctx.db, p.ctx.recordKinds, rows[0]!.ledger_index)).toMatchObject({
       kind: 'telemetry_seq_conflict',
       seq: 9,
       jwsSha256: sha(forged),
@@ -208,8 +221,7 @@ describe(`telemetry evidence (${backend})`, () => {
       seq: 2,
       detail: { counter: 'operatingHours', previous: 3177.7, value: 1 },
     });
-    const leaf = (await p.call('GET', `/v1/ledger/entries/${alerts[0]!.ledgerIndex}`)).json();
-    expect(JSON.parse(Buffer.from(leaf.entry, 'base64').toString())).toMatchObject({
+    expect(await expectRecordRebuilds(p.ctx.db, p.ctx.recordKinds, alerts[0]!.ledgerIndex)).toMatchObject({
       kind: 'telemetry_alert',
       condition: 'usage_counter_rollback',
     });
