@@ -110,19 +110,36 @@ export class LedgerReader {
     return { index, treeSize, leafHash: hashes[0]!, proof: rehashProof(nodes, hashes.slice(1)) };
   }
 
-  /** Inclusion proofs of several leaves in one tree, all nodes fetched in one query. */
+  /**
+   * Inclusion proofs of several leaves in one tree (a robot's history: a thousand records
+   * spread over the log need some ten thousand distinct nodes), the nodes not in the node
+   * cache fetched in one query.
+   */
   async inclusionProofs(indices: readonly number[], treeSize: number): Promise<InclusionProof[]> {
     for (const index of indices) checkLeafIndex(index, treeSize);
     await this.requireSize(treeSize);
     const plans = indices.map((index) => ({ index, nodes: inclusionProofNodes(index, treeSize) }));
-    const ids = new Map<string, NodeId>();
+    const cache = nodeCacheOf(this.#client);
+    const byKey = new Map<string, Uint8Array>();
+    const missing = new Map<string, NodeId>();
+    const want = (id: NodeId) => {
+      const key = `${id.level}/${id.index}`;
+      if (byKey.has(key) || missing.has(key)) return;
+      const cached = cache.get(key);
+      if (cached) byKey.set(key, cached);
+      else missing.set(key, id);
+    };
     for (const { index, nodes } of plans) {
-      ids.set(`0/${index}`, { level: 0, index });
-      for (const id of nodes.ids) ids.set(`${id.level}/${id.index}`, id);
+      want({ level: 0, index });
+      for (const id of nodes.ids) want(id);
     }
-    const list = [...ids.values()];
-    const hashes = await fetchNodeHashes(this.#client, list);
-    const byKey = new Map(list.map((id, i) => [`${id.level}/${id.index}`, hashes[i]!]));
+    const list = [...missing.values()];
+    const hashes = list.length > 0 ? await fetchNodeHashes(this.#client, list) : [];
+    list.forEach((id, i) => {
+      const key = `${id.level}/${id.index}`;
+      byKey.set(key, hashes[i]!);
+      cache.set(key, hashes[i]!);
+    });
     const pick = (nodes: ProofNodes) => nodes.ids.map((id) => byKey.get(`${id.level}/${id.index}`)!);
     return plans.map(({ index, nodes }) => ({
       index,
@@ -214,4 +231,36 @@ function checkLeafIndex(index: number, treeSize: number): void {
       `index ${index} is not below treeSize ${treeSize}`,
     );
   }
+}
+
+/**
+ * Tree nodes already read, by `level/index`. A stored node never changes (the tables are
+ * append-only and a node exists only once its subtree is complete), so a node read once is
+ * good for every later proof: a robot's history asked again, by its owner, a buyer and a
+ * regulator, reads from the database only the nodes new leaves completed. Bounded: past
+ * MAX_CACHED_NODES (about 100 bytes each) it starts afresh. One cache per database handle.
+ */
+class NodeCache {
+  #nodes = new Map<string, Uint8Array>();
+
+  get(key: string): Uint8Array | undefined {
+    return this.#nodes.get(key);
+  }
+
+  set(key: string, hash: Uint8Array): void {
+    if (this.#nodes.size >= MAX_CACHED_NODES) this.#nodes = new Map();
+    this.#nodes.set(key, hash);
+  }
+}
+
+const MAX_CACHED_NODES = 250_000;
+const nodeCaches = new WeakMap<object, NodeCache>();
+
+function nodeCacheOf(client: object): NodeCache {
+  let cache = nodeCaches.get(client);
+  if (!cache) {
+    cache = new NodeCache();
+    nodeCaches.set(client, cache);
+  }
+  return cache;
 }
