@@ -39,7 +39,7 @@ export function deviceKeySpans(records: readonly unknown[]): DeviceKeySpan[] {
     const key =
       typeof record.data?.devicePublicKey === 'string' ? base64url(record.data.devicePublicKey) : undefined;
     const at = typeof record.recordedAt === 'string' ? Date.parse(record.recordedAt) : Number.NaN;
-    if (!key || key.length !== 32 || !Number.isFinite(at)) continue;
+    if (key?.length !== 32 || !Number.isFinite(at)) continue;
     const last = spans[spans.length - 1];
     if (last && last.untilMs === undefined) last.untilMs = at;
     spans.push({ publicKey: key, fromMs: at, untilMs: undefined });
@@ -89,7 +89,7 @@ export function batchEvidenceProblem(
     return `it is the batch of ${String(claims.robotId)} seq ${String(claims.seq)}, the record of ${record.robotId} seq ${record.seq}`;
   }
   const sig = base64url(signature);
-  if (!sig || sig.length !== 64) return 'its signature is not 64 bytes of base64url';
+  if (sig?.length !== 64) return 'its signature is not 64 bytes of base64url';
   const receivedMs = Date.parse(record.receivedAt);
   const signed = new TextEncoder().encode(`${header}.${payload}`);
   const live = keys.filter(

@@ -3,14 +3,13 @@ import {
   canonicalJsonBytes,
   commitRecord,
   generateCosignerKey,
-  leafHash,
   parseNote,
 } from '../../../src/ledger/index.js';
 import { type AuditReport, auditLedger } from '../../../src/server/ledger/ledger-audit.js';
 import { ADMIN_TOKEN, createOrg } from '../../support/app.js';
 import { backend } from '../../support/database.js';
 import { fileRobot, type OrgRef, recordEvent, SAMPLE_EVENT_DATA } from '../../support/fleet.js';
-import { asAttacker, type LedgerTestPlatform, rewriteLedger, startLedgerPlatform, utf8 } from './support.js';
+import { asAttacker, type LedgerTestPlatform, rewriteLedger, startLedgerPlatform } from './support.js';
 
 describe(`roboledger audit, in process (${backend})`, () => {
   let p: LedgerTestPlatform;
