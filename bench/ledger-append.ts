@@ -11,8 +11,9 @@
 import { randomUUID } from 'node:crypto';
 import {
   canonicalJsonBytes,
-  commitRecord,
+  formatCommitmentEntry,
   makeSalt,
+  recordCommitment,
   rootFromLeafHashes,
   rootFromNodeHashes,
   treeRootNodes,
@@ -70,7 +71,7 @@ async function appendThroughWriter(
     for (let i = next++; i < entries.length; i = next++) {
       const salt = makeSalt();
       const record = entries[i]!;
-      const { entry } = commitRecord('telemetry_batch', record, salt);
+      const entry = formatCommitmentEntry('telemetry_batch', recordCommitment(salt, record));
       await writer.appendEntries([
         { record: { kind: 'telemetry_batch', id: String(i) }, entry, opening: { salt, record } },
       ]);

@@ -190,8 +190,7 @@ export async function run(): Promise<void> {
     const indices = verified.records.map((r) => r.index);
     const byKey = () =>
       bench.db.query(
-        `SELECT e.idx, e.entry, e.leaf_hash, o.salt, o.record
-           FROM ledger_entries e JOIN ledger_openings o ON o.idx = e.idx WHERE e.idx = ANY($1::bigint[])`,
+        'SELECT idx, entry, leaf_hash, salt, record FROM ledger_entries WHERE idx = ANY($1::bigint[])',
         [indices],
       );
 

@@ -1,7 +1,7 @@
 -- Ledger version 2 (docs/ledger-formats.md "Version 2"): every leaf's entry is a commitment
 -- {"commitment","kind","v":2} to its record; the record and the salt that hides it (together:
--- the opening) are kept here, apart from the public entries, and handed only to callers the
--- access policy lets see the record. Every record about a robot is a link of one of the robot's
+-- the opening) are kept in the entry's row, beside the public entry bytes, and handed only to
+-- callers the access policy lets see the record. Every record about a robot is a link of one of the robot's
 -- two chains (records, telemetry batches), listed in robot_chain_links so that a robot's head
 -- at any tree size is one indexed read.
 
@@ -17,13 +17,14 @@ SELECT true, CASE WHEN EXISTS (SELECT 1 FROM ledger_entries) THEN 1 ELSE 2 END;
 CREATE TRIGGER ledger_format_append_only BEFORE UPDATE OR DELETE ON ledger_format
   FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();
 
--- The opening of entry idx: the 32-byte salt and the record's RFC 8785 bytes. Private: no
--- public route reads this table.
-CREATE TABLE ledger_openings (
-  idx bigint PRIMARY KEY CHECK (idx >= 0),
-  salt bytea NOT NULL CHECK (length(salt) = 32),
-  record bytea NOT NULL
-);
+-- The opening of each entry: the 32-byte salt and the record's RFC 8785 bytes. Private: public
+-- routes read entry and leaf_hash only (src/server/ledger/ledger-reader.ts). In the entry's own
+-- row, under its append-only triggers, rather than in a table of their own: one row and one
+-- index entry per append instead of two (bench/ledger-append.ts measured the difference).
+ALTER TABLE ledger_entries
+  ADD COLUMN salt bytea CHECK (length(salt) = 32),
+  ADD COLUMN record bytea,
+  ADD CONSTRAINT ledger_entries_opening_whole CHECK ((salt IS NULL) = (record IS NULL));
 
 -- One row per chained record: the robot (its stable internal id), the chain, the record's seq
 -- in it, and its leaf. The head of a chain at tree size n is its row of highest seq with
@@ -37,15 +38,11 @@ CREATE TABLE robot_chain_links (
   PRIMARY KEY (robot_uuid, chain, seq)
 );
 
-CREATE TRIGGER ledger_openings_append_only BEFORE UPDATE OR DELETE ON ledger_openings
-  FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();
-CREATE TRIGGER ledger_openings_no_truncate BEFORE TRUNCATE ON ledger_openings
-  FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change();
 CREATE TRIGGER robot_chain_links_append_only BEFORE UPDATE OR DELETE ON robot_chain_links
   FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();
 CREATE TRIGGER robot_chain_links_no_truncate BEFORE TRUNCATE ON robot_chain_links
   FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change();
-REVOKE UPDATE, DELETE, TRUNCATE ON ledger_format, ledger_openings, robot_chain_links FROM PUBLIC;
+REVOKE UPDATE, DELETE, TRUNCATE ON ledger_format, robot_chain_links FROM PUBLIC;
 
 -- ledger_append (migration 0007) with each leaf's opening and chain link. A leaf without an
 -- opening has record length -1 (the writer's own tests append bare entries); a leaf outside
@@ -87,14 +84,13 @@ BEGIN
   IF head_size IS DISTINCT FROM from_size OR head_root IS DISTINCT FROM from_root THEN
     RETURN false;
   END IF;
-  INSERT INTO ledger_entries (idx, entry, leaf_hash, record_kind, record_id, appended_at)
+  INSERT INTO ledger_entries (idx, entry, leaf_hash, record_kind, record_id, appended_at, salt, record)
   SELECT from_size + x.n - 1, substr(entries, x.off, x.len), substr(leaf_hashes, (x.n::int - 1) * 32 + 1, 32),
-         x.kind, x.id, ledger_append.appended_at
-    FROM unnest(entry_offsets, entry_lengths, record_kinds, record_ids) WITH ORDINALITY AS x(off, len, kind, id, n);
-  INSERT INTO ledger_openings (idx, salt, record)
-  SELECT from_size + x.n - 1, substr(salts, (x.n::int - 1) * 32 + 1, 32), substr(records, x.off, x.len)
-    FROM unnest(record_offsets, record_lengths) WITH ORDINALITY AS x(off, len, n)
-   WHERE x.len >= 0;
+         x.kind, x.id, ledger_append.appended_at,
+         CASE WHEN x.rlen >= 0 THEN substr(salts, (x.n::int - 1) * 32 + 1, 32) END,
+         CASE WHEN x.rlen >= 0 THEN substr(records, x.roff, x.rlen) END
+    FROM unnest(entry_offsets, entry_lengths, record_kinds, record_ids, record_offsets, record_lengths)
+         WITH ORDINALITY AS x(off, len, kind, id, roff, rlen, n);
   INSERT INTO robot_chain_links (robot_uuid, chain, seq, idx, leaf_hash)
   SELECT x.robot, x.chain, x.seq, from_size + x.n - 1, substr(leaf_hashes, (x.n::int - 1) * 32 + 1, 32)
     FROM unnest(chain_robots, chain_names, chain_seqs) WITH ORDINALITY AS x(robot, chain, seq, n)

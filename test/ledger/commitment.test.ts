@@ -40,6 +40,29 @@ describe('version 2 entries', () => {
     expect(parseCommitmentEntry(committed.entry)).toEqual({ kind: 'brand', commitment });
   });
 
+  it('are written exactly as the RFC 8785 writer writes them, for any kind and commitment', () => {
+    fc.assert(
+      fc.property(
+        fc.stringMatching(/^[a-z][a-z0-9_]{0,63}$/),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        (kind, commitment) => {
+          expect(formatCommitmentEntry(kind, commitment)).toEqual(
+            canonicalJsonBytes({ commitment: b64(commitment), kind, v: 2 }),
+          );
+        },
+      ),
+    );
+  });
+
+  it('take fresh salts that never share bytes, also across the CSPRNG blocks they are drawn in', () => {
+    const salts = Array.from({ length: 300 }, () => makeSalt());
+    expect(new Set(salts.map((s) => hex(s))).size).toBe(300);
+    // Each is its own 32 bytes, not a view that later salts overwrite.
+    const copies = salts.map((s) => Uint8Array.from(s));
+    Array.from({ length: 300 }, () => makeSalt());
+    expect(salts).toEqual(copies);
+  });
+
   it('hold nothing of the record: no robot ID, organisation or time', () => {
     const record = canonicalJsonBytes({
       robotId: 'CNB7K2B0A3T511000000000123455',

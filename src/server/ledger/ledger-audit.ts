@@ -231,11 +231,10 @@ class Audit {
         link_seq: number | null;
         link_leaf_hash: Uint8Array | null;
       }>(
-        `SELECT e.idx, e.entry, e.leaf_hash, e.record_kind, e.record_id, o.salt, o.record,
+        `SELECT e.idx, e.entry, e.leaf_hash, e.record_kind, e.record_id, e.salt, e.record,
                 l.robot_uuid::text AS link_robot, l.chain AS link_chain, l.seq AS link_seq,
                 l.leaf_hash AS link_leaf_hash
            FROM ledger_entries e
-           LEFT JOIN ledger_openings o ON o.idx = e.idx
            LEFT JOIN robot_chain_links l ON l.idx = e.idx
           WHERE e.idx >= $1 AND e.idx < $2 ORDER BY e.idx`,
         [begin, end],
@@ -566,9 +565,7 @@ class Audit {
       });
     }
     const extras = await this.#client.query<{ idx: number; what: string }>(
-      `(SELECT idx, 'an opening' AS what FROM ledger_openings WHERE idx >= $1 ORDER BY idx LIMIT 100)
-       UNION ALL
-       (SELECT idx, 'a robot chain link' AS what FROM robot_chain_links WHERE idx >= $1 ORDER BY idx LIMIT 100)`,
+      `SELECT idx, 'a robot chain link' AS what FROM robot_chain_links WHERE idx >= $1 ORDER BY idx LIMIT 100`,
       [size],
     );
     for (const { idx, what } of extras.rows) {

@@ -19,7 +19,7 @@ export interface PendingLeaf {
   entry: Uint8Array;
   leafHash: Uint8Array;
   record: LedgerRecordRef;
-  /** What opens the entry's commitment (ledger_openings); the writer's own tests go without. */
+  /** What opens the entry's commitment (stored in its row); the writer's own tests go without. */
   opening?: LeafOpening | undefined;
   /** The leaf's place in a robot's chain (robot_chain_links). */
   chain?: LeafChainLink | undefined;

@@ -24,9 +24,8 @@ export async function loadOpenings(
     salt: Uint8Array;
     record: Uint8Array;
   }>(
-    `SELECT e.idx, e.record_kind, e.record_id, e.leaf_hash, o.salt, o.record
-       FROM ledger_entries e JOIN ledger_openings o ON o.idx = e.idx
-      WHERE e.idx = ANY($1::bigint[])`,
+    `SELECT idx, record_kind, record_id, leaf_hash, salt, record
+       FROM ledger_entries WHERE idx = ANY($1::bigint[]) AND salt IS NOT NULL`,
     [indices],
   );
   return new Map(

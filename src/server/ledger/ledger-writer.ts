@@ -56,7 +56,7 @@ export interface LedgerAppender {
   readonly nextIndex: number;
   /**
    * Adds a leaf for `record` with the exact entry bytes, its opening and its place in a robot's
-   * chain (ledger-records.ts makes all three); returns its index.
+   * chain (record-kinds.ts makes all three); returns its index.
    */
   append(record: LedgerRecordRef, entry: Uint8Array, extras?: LeafExtras): number;
   /**

@@ -18,9 +18,10 @@ import {
   type ChainHeadLine,
   type ChainName,
   canonicalJsonBytes,
-  commitRecord,
   formatChainLink,
+  formatCommitmentEntry,
   makeSalt,
+  recordCommitment,
 } from '../../ledger/index.js';
 import type { SqlClient } from '../db/sql-client.js';
 import type { LedgerRecordJson } from './ledger-entry.js';
@@ -110,12 +111,13 @@ export async function appendRecords<Row>(
     }
     const bytes = canonicalJsonBytes(record);
     const salt = makeSalt();
-    const committed = commitRecord(kind.kind, bytes, salt);
-    const index = ledger.append({ kind: kind.kind, id }, committed.entry, {
+    // The leaf hash is the writer's to compute (once); the chain's next link reads it back.
+    const entry = formatCommitmentEntry(kind.kind, recordCommitment(salt, bytes));
+    const index = ledger.append({ kind: kind.kind, id }, entry, {
       opening: { salt, record: bytes },
       chain: link,
     });
-    if (link) heads!.set(link.robot, { seq: link.seq, index, leafHash: committed.leafHash });
+    if (link) heads!.set(link.robot, ledger.knownChainHead(link.robot, link.chain)!);
     return index;
   });
 }

@@ -148,7 +148,7 @@ describe(`the public log and public routes disclose no private record (${backend
 
   it('the marker did reach the stored records (so the search below can find it)', async () => {
     const { rows } = await p.ctx.db.query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM ledger_openings WHERE position($1::bytea in record) > 0',
+      'SELECT count(*)::int AS n FROM ledger_entries WHERE position($1::bytea in record) > 0',
       [Buffer.from(MARKER)],
     );
     // 3 organisation names, hardware revision, site, API key label, deployment, maintenance,
