@@ -107,6 +107,27 @@ describe(`a robot's history with proofs (${backend})`, () => {
     }
   });
 
+  it("the seller's story: a history with its suspension and reinstatement cut out no longer verifies", async () => {
+    const id = (await fileRobot(p, maker)).robotId;
+    await recordEvent(p, id, maker, 'deployment', SAMPLE_EVENT_DATA.deployment);
+    await recordEvent(p, id, maker, 'suspension', { reason: 'incident', note: 'worker bruised' });
+    await recordEvent(p, id, maker, 'reinstatement', { note: 'cleared' });
+    await recordEvent(p, id, maker, 'maintenance', SAMPLE_EVENT_DATA.maintenance);
+    const body = (await p.call('GET', `/v1/robots/${id}/history-proof`, { token: maker.apiKey })).json();
+    const types = verified(body).records.map((r) => (r.record as { type: string }).type);
+    expect(types).toEqual(['filing', 'deployment', 'suspension', 'reinstatement', 'maintenance']);
+    // The pair removed: the lifecycle still reads in_service → in_service, but the chain breaks.
+    const cut = { ...body, records: body.records.filter((_: unknown, i: number) => i !== 2 && i !== 3) };
+    let failure: unknown;
+    try {
+      verified(cut);
+    } catch (error) {
+      failure = error;
+    }
+    expect(isRobotChainError(failure)).toBe(true);
+    expect(failure).toMatchObject({ chain: 'records', seq: 2 });
+  });
+
   it('can be asked against an older checkpoint, and says how many records came after', async () => {
     const older = await p.ctx.checkpointer.checkpointNow();
     await recordEvent(p, robotId, maker, 'software_update', SAMPLE_EVENT_DATA.software_update);
