@@ -25,12 +25,13 @@ describe(`startPlatform and close (${backend})`, () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  async function configFor() {
+  /** A fresh store; `migrate: false` leaves a PostgreSQL database empty (PGlite's always is). */
+  async function configFor(options: { migrate?: boolean } = {}) {
     const dataDir = mkdtempSync(join(tmpdir(), 'rl-platform-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
     let databaseUrl: string | undefined;
     if (backend === 'postgres') {
-      const database = await openTestDatabase();
+      const database = await openTestDatabase({ migrate: options.migrate ?? true });
       await database.db.close();
       databaseUrl = database.url;
       // Drops the database after the test (openTestDatabase's close closes the handle first: closed already).
@@ -48,7 +49,7 @@ describe(`startPlatform and close (${backend})`, () => {
   }
 
   it('refuses a store whose log is version 1, in one line naming the way out, and writes nothing to it', async () => {
-    const config = await configFor();
+    const config = await configFor({ migrate: false });
     // A store as a release before ledger version 2 left it: migrated to 0007, one record logged
     // in the clear (its canonical JSON as the entry).
     const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
