@@ -4,7 +4,7 @@
 // hash, proofs and checkpoints are those of RFC 9162 and C2SP, unchanged.
 // See docs/ledger-formats.md "Version 2".
 
-import { canonicalJson, parseCanonicalJson } from './canonical-json.js';
+import { parseCanonicalJson } from './canonical-json.js';
 import { randomBytesFromCsprng, sha256 } from './crypto.js';
 import { bytesEqual, decodeBase64, decodeUtf8, encodeBase64, isSafeCount, utf8 } from './encoding.js';
 import { LedgerError, type LedgerErrorCode } from './errors.js';

@@ -19,6 +19,12 @@ export interface FleetFileRobot {
   /** Usage counters at the end of the last run (absent before the first): the next run goes on from them. */
   operatingHours?: number;
   cycles?: number;
+  /**
+   * The last sample time sent (absent before the first run): the next run's samples start after
+   * it, as a real robot's would. Samples overlapping the last run's, with counters gone on from
+   * where it stopped, would read as a meter running backwards (docs/telemetry.md "Usage counters").
+   */
+  lastSampleAt?: string;
 }
 
 export interface FleetFile {
@@ -284,7 +290,9 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
         // Robots start spread over one batch interval, like a real fleet.
         // Every wait ends at --duration at the latest, however long the batch interval.
         const until = (at: number) => sleep(Math.max(0, Math.min(at, stopAt) - Date.now()), options.signal);
-        await until(Date.now() + (i * batchEveryMs) / sims.length);
+        const lastSent = fleet.robots[i]!.lastSampleAt;
+        const resumeAt = lastSent === undefined ? 0 : Date.parse(lastSent) + batchEveryMs;
+        await until(Math.max(Date.now() + (i * batchEveryMs) / sims.length, resumeAt));
         let next = Date.now();
         while (Date.now() < stopAt && !options.signal?.aborted) {
           const payload = sim.nextBatch(options.samplesPerBatch, intervalMs, Date.now());
@@ -305,6 +313,7 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
             }
           }
           fleet.robots[i]!.nextSeq = payload.seq + 1;
+          fleet.robots[i]!.lastSampleAt = payload.samples[payload.samples.length - 1]?.t;
           next += batchEveryMs;
           // A timer may wake a millisecond before --duration ends: the next batch would be past it.
           if (next >= stopAt) break;
