@@ -1,6 +1,6 @@
-// The preliminary attribution of an incident (docs/incidents.md "Analysis rules (the pure
-// core)"): documented, versioned rules that read the frozen evidence and point indicators at
-// the parties, each citing the evidence items it rests on. It is a starting point for the
+// The preliminary attribution of an incident: documented, versioned rules that read the frozen
+// evidence and point indicators at the parties, each citing the evidence items it rests on
+// (docs/incidents.md "Analysis rules (the pure core)"). It is a starting point for the
 // investigators, not a verdict: findings are theirs to make.
 //
 // Pure: the evidence comes in already read from the incident's items, the analysis comes out;

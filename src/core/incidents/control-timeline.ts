@@ -1,9 +1,9 @@
 // Who or what was in control of the robot, as intervals over an incident's evidence window,
-// built from the `control` field of its signed telemetry samples (docs/incidents.md "Control
-// timeline"). A sample says what held at its instant; the reading is taken to hold until the
-// next sample, but for at most MAX_READING_GAP_MS: a robot samples several times a second, so
-// a longer silence is a gap in the evidence, and the timeline says so with an interval of mode
-// `unknown` instead of stretching the last reading over it.
+// built from the `control` field of its signed telemetry samples
+// (docs/incidents.md "Control timeline"). A sample says what held at its instant; the reading
+// is taken to hold until the next sample, but for at most MAX_READING_GAP_MS: a robot samples
+// several times a second, so a longer silence is a gap in the evidence, and the timeline says
+// so with an interval of mode `unknown` instead of stretching the last reading over it.
 
 import type { TimeWindow } from './incident.js';
 
