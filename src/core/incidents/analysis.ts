@@ -7,7 +7,7 @@
 // the same evidence under the same RULES_VERSION always gives the same analysis, in the same
 // order, so an analysis can be recomputed and compared years later.
 
-import { type ControlInterval, intervalAt, UNKNOWN_MODE } from './control-timeline.js';
+import { type ControlInterval, intervalAt, type TimelineMode, UNKNOWN_MODE } from './control-timeline.js';
 import { HOUR_MS, inWindow, type TimeWindow } from './incident.js';
 
 /**
@@ -38,7 +38,11 @@ export const RECENT_CHANGE_MS = 72 * HOUR_MS;
 export const UNACKNOWLEDGED_ALERT_MS = 24 * HOUR_MS;
 
 /** The control modes in which a person, not the robot's own software, commanded the robot. */
-export const HUMAN_CONTROL_MODES: readonly string[] = ['teleoperated', 'operator_commanded', 'hand_guided'];
+export const HUMAN_CONTROL_MODES: readonly TimelineMode[] = [
+  'teleoperated',
+  'operator_commanded',
+  'hand_guided',
+];
 
 export interface Party {
   role: PartyRole;
@@ -278,7 +282,8 @@ export function analyseIncident(evidence: IncidentEvidence): IncidentAnalysis {
       against(operator, {
         rule: 'outside-limits',
         summary: `At the incident the robot was beyond its model's limits (${evidence.limits.conditions.join(', ')}).`,
-        evidence: [...evidence.limits.itemIds],
+        // The limits are the model's, stated in the configuration: cited even when nothing else is.
+        evidence: [configId, ...evidence.limits.itemIds],
       });
     }
     for (const alert of evidence.alerts?.alerts ?? []) {

@@ -223,6 +223,16 @@ const CASES: [string, Change[], string[], string[]][] = [
     [],
   ],
   [
+    'beyond the limits with no item named for it: cites the configuration that states them',
+    [
+      (e) => {
+        e.limits = { beyondAtOccurredAt: true, conditions: ['battery_soh_low'], itemIds: [] };
+      },
+    ],
+    ['operator org-owner outside-limits [cfg]'],
+    [],
+  ],
+  [
     'an alert open unacknowledged for more than 24 h: operator',
     [alert(T - 24 * H - 1, null)],
     ['operator org-owner outside-limits [alr]'],
