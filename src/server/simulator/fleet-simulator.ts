@@ -294,8 +294,13 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
         const resumeAt = lastSent === undefined ? 0 : Date.parse(lastSent) + batchEveryMs;
         await until(Math.max(Date.now() + (i * batchEveryMs) / sims.length, resumeAt));
         let next = Date.now();
+        // A robot's sample times only go forward: a batch sent late (a busy machine delays the
+        // timer, the answer comes back quickly) still starts after the last one ended.
+        let lastSampleMs = resumeAt - batchEveryMs;
         while (Date.now() < stopAt && !options.signal?.aborted) {
-          const payload = sim.nextBatch(options.samplesPerBatch, intervalMs, Date.now());
+          const endMs = Math.max(Date.now(), lastSampleMs + batchEveryMs);
+          lastSampleMs = endMs;
+          const payload = sim.nextBatch(options.samplesPerBatch, intervalMs, endMs);
           const jws = signTelemetryBatch(payload, keys.get(sim.robotId)!);
           summary.batches++;
           summary.samples += payload.samples.length;
