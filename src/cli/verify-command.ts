@@ -463,7 +463,17 @@ function checkHistory(
       if (typeof record.toStatus === 'string') status = record.toStatus;
     }
     const what = record.kind === 'robot_event' ? `robot_event ${String(record.type)}` : String(record.kind);
-    const when = String(record.occurredAt ?? record.createdAt ?? record.raisedAt ?? record.recordedAt ?? '');
+    const when = String(
+      record.occurredAt ??
+        record.createdAt ??
+        record.decidedAt ??
+        record.revokedAt ??
+        record.raisedAt ??
+        record.ackedAt ??
+        record.receivedAt ??
+        record.recordedAt ??
+        '',
+    );
     lines.push(`  ${seq}\t${opened.index}\t${what}\t${when}\t${String(record.id ?? '')}`);
   });
   const later = history.laterRecords > 0 ? `; ${history.laterRecords} later record(s) are not covered` : '';
