@@ -55,27 +55,15 @@ export async function raiseAlerts(
       list = list.filter((a) => !gone.has(a.id));
     }
     for (const o of decision.raise) {
-      const row: TelemetryAlertRow = {
-        id: randomUUID(),
-        robot_uuid: robot,
-        robot_id: b.kid,
+      const row = newAlertRow(b, {
         condition: o.condition,
-        sample_at: new Date(o.atMs),
-        seq: b.checked.seq,
+        atMs: o.atMs,
         value: o.value,
         threshold: o.threshold,
         detail: o.detail,
-        raised_at: now,
-        ledger_index: 0,
-        state: 'open',
-        acked_at: null,
-        acked_by_org: null,
-        acked_by_key: null,
-        ack_note: null,
-        ack_ledger_index: null,
-        ack_robot_id: null,
-        cleared_at: o.clearedAtEnd ? now : null,
-      };
+        now,
+        cleared: o.clearedAtEnd,
+      });
       raised.push(row);
       if (!o.clearedAtEnd) list.push({ id: row.id, condition: o.condition, raisedAtMs: o.atMs });
     }
@@ -130,4 +118,45 @@ export async function insertAlerts(
       ],
     );
   }
+}
+
+/**
+ * The row of an alert raised now from batch `b`: open, unacknowledged, its ledger index set
+ * when its record is appended; `cleared` for an event raised and cleared at once.
+ */
+export function newAlertRow(
+  b: VerifiedBatch,
+  alert: {
+    condition: AlertCondition;
+    atMs: number;
+    /** The batch it is about, when not `b` itself (a late batch's rollback marks an earlier one). */
+    seq?: number;
+    value: number | null;
+    threshold: number | null;
+    detail: Record<string, unknown>;
+    now: Date;
+    cleared: boolean;
+  },
+): TelemetryAlertRow {
+  return {
+    id: randomUUID(),
+    robot_uuid: b.robot.robotUuid,
+    robot_id: b.kid,
+    condition: alert.condition,
+    sample_at: new Date(alert.atMs),
+    seq: alert.seq ?? b.checked.seq,
+    value: alert.value,
+    threshold: alert.threshold,
+    detail: alert.detail,
+    raised_at: alert.now,
+    ledger_index: 0,
+    state: 'open',
+    acked_at: null,
+    acked_by_org: null,
+    acked_by_key: null,
+    ack_note: null,
+    ack_ledger_index: null,
+    ack_robot_id: null,
+    cleared_at: alert.cleared ? alert.now : null,
+  };
 }

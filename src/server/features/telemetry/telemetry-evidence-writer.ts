@@ -19,7 +19,7 @@ import {
 import type { SqlClient } from '../../db/sql-client.js';
 import type { LedgerAppender } from '../../ledger/ledger-writer.js';
 import { appendRecord } from '../../ledger/record-kinds.js';
-import { insertAlerts } from './telemetry-alert-writer.js';
+import { insertAlerts, newAlertRow } from './telemetry-alert-writer.js';
 import type { GroupCheck } from './telemetry-group-sql.js';
 import {
   type TelemetryAlertRow,
@@ -43,32 +43,12 @@ const hex = (bytes: Uint8Array) =>
 function eventAlert(
   b: VerifiedBatch,
   condition: 'seq_conflict' | 'usage_counter_rollback',
-  sampleAtMs: number,
+  atMs: number,
   seq: number,
   detail: Record<string, unknown>,
   now: Date,
 ): TelemetryAlertRow {
-  return {
-    id: randomUUID(),
-    robot_uuid: b.robot.robotUuid,
-    robot_id: b.kid,
-    condition,
-    sample_at: new Date(sampleAtMs),
-    seq,
-    value: null,
-    threshold: null,
-    detail,
-    raised_at: now,
-    ledger_index: 0,
-    state: 'open',
-    acked_at: null,
-    acked_by_org: null,
-    acked_by_key: null,
-    ack_note: null,
-    ack_ledger_index: null,
-    ack_robot_id: null,
-    cleared_at: now,
-  };
+  return newAlertRow(b, { condition, atMs, seq, value: null, threshold: null, detail, now, cleared: true });
 }
 
 /**
