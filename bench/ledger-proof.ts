@@ -10,7 +10,7 @@ import { leafHash, MerkleFrontier, type NodeRecord, verifyInclusion } from '../s
 import type { Database } from '../src/server/db/sql-client.js';
 import { INSERT_NODE_RUNS, nodeRuns } from '../src/server/ledger/ledger-nodes.js';
 import { LedgerReader } from '../src/server/ledger/ledger-reader.js';
-import { freshPostgres, isMain, printBench } from './support.js';
+import { freshPostgres, isMain, percentile, printBench, timeEach } from './support.js';
 
 const SIZE = Number(process.env.BENCH_SIZE ?? 1_000_000);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 5_000);
@@ -65,20 +65,6 @@ async function buildTree(db: Database, size: number): Promise<Uint8Array> {
   return root;
 }
 
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-async function time(samples: number, work: (i: number) => Promise<unknown>): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < samples; i++) {
-    const started = performance.now();
-    await work(i);
-    times.push(performance.now() - started);
-  }
-  return times.sort((a, b) => a - b);
-}
-
 export async function run(): Promise<void> {
   const bench = await freshPostgres(4);
   try {
@@ -97,8 +83,8 @@ export async function run(): Promise<void> {
       verifyInclusion(proof.leafHash, index, SIZE, proof.proof, root);
       await lookup(random());
     }
-    const proofTimes = await time(SAMPLES, () => reader.inclusionProof(random(), SIZE));
-    const lookupTimes = await time(SAMPLES, () => lookup(random()));
+    const proofTimes = await timeEach(SAMPLES, () => reader.inclusionProof(random(), SIZE));
+    const lookupTimes = await timeEach(SAMPLES, () => lookup(random()));
     const p99 = percentile(proofTimes, 99);
     const baseline = percentile(lookupTimes, 99);
     process.stdout.write(

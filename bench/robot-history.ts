@@ -29,27 +29,13 @@ import {
   writeLedgerGroup,
 } from '../src/server/ledger/ledger-group-write.js';
 import { fetchNodeHashes } from '../src/server/ledger/ledger-nodes.js';
-import { freshPostgres, isMain, printBench } from './support.js';
+import { freshPostgres, isMain, percentile, printBench, timeEach } from './support.js';
 
 const SIZE = Number(process.env.BENCH_SIZE ?? 1_000_000);
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200);
 const CHUNK = 20_000;
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-async function time(samples: number, work: () => Promise<unknown>): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < samples; i++) {
-    const started = performance.now();
-    await work();
-    times.push(performance.now() - started);
-  }
-  return times.sort((a, b) => a - b);
-}
 
 export async function run(): Promise<void> {
   const bench = await freshPostgres(8);
@@ -198,8 +184,8 @@ export async function run(): Promise<void> {
       await history();
       await byKey();
     }
-    const historyTimes = await time(SAMPLES, history);
-    const keyTimes = await time(SAMPLES, byKey);
+    const historyTimes = await timeEach(SAMPLES, history);
+    const keyTimes = await timeEach(SAMPLES, byKey);
     const p99 = percentile(historyTimes, 99);
     const baseline = percentile(keyTimes, 99);
     process.stdout.write(

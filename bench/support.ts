@@ -56,3 +56,19 @@ export async function freshPostgres(maxConnections = 20): Promise<BenchDatabase>
     },
   };
 }
+
+/** The p-th percentile of sorted latencies (nearest rank). */
+export function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Runs `work` `samples` times one after another; the latencies in ms, sorted. */
+export async function timeEach(samples: number, work: (i: number) => Promise<unknown>): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const started = performance.now();
+    await work(i);
+    times.push(performance.now() - started);
+  }
+  return times.sort((a, b) => a - b);
+}
