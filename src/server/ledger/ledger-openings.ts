@@ -43,16 +43,13 @@ export async function loadOpenings(
   );
 }
 
-/** One link of a robot's chain, as robot_chain_links lists it. */
-export interface StoredChainLink extends ChainHeadLine {}
-
 /** The last link of a robot's chain among the first `treeSize` leaves; undefined if none. */
 export async function chainHeadAt(
   client: SqlClient,
   robotUuid: string,
   chain: ChainName,
   treeSize: number,
-): Promise<StoredChainLink | undefined> {
+): Promise<ChainHeadLine | undefined> {
   const { rows } = await client.query<{ seq: number; idx: number; leaf_hash: Uint8Array }>(
     `SELECT seq, idx, leaf_hash FROM robot_chain_links
       WHERE robot_uuid = $1 AND chain = $2 AND idx < $3 ORDER BY seq DESC LIMIT 1`,
@@ -62,13 +59,13 @@ export async function chainHeadAt(
   return row ? { seq: row.seq, index: row.idx, leafHash: row.leaf_hash } : undefined;
 }
 
-/** The links of a robot's chain among the first `treeSize` leaves, in seq order. */
+/** The links of a robot's chain (among the first `treeSize` leaves, if given), in seq order. */
 export async function chainLinks(
   client: SqlClient,
   robotUuid: string,
   chain: ChainName,
-  treeSize: number,
-): Promise<StoredChainLink[]> {
+  treeSize: number = Number.MAX_SAFE_INTEGER,
+): Promise<ChainHeadLine[]> {
   const { rows } = await client.query<{ seq: number; idx: number; leaf_hash: Uint8Array }>(
     `SELECT seq, idx, leaf_hash FROM robot_chain_links
       WHERE robot_uuid = $1 AND chain = $2 AND idx < $3 ORDER BY seq`,

@@ -9,14 +9,8 @@ import type { RobotAction } from '../../../core/access-policy.js';
 import { PlatformError } from '../../../core/errors.js';
 import type { Actor } from '../../../core/organisation.js';
 import { isLateRecord } from '../../../core/record-time.js';
-import {
-  type ChainHeadLine,
-  parseCanonicalJson,
-  type RobotHead,
-  signRobotHead,
-} from '../../../ledger/index.js';
+import { type ChainHeadLine, type RobotHead, signRobotHead } from '../../../ledger/index.js';
 import type { AppContext } from '../../app-context.js';
-import type { SqlClient } from '../../db/sql-client.js';
 import { noteWithCosignatures, type StoredCheckpoint } from '../../ledger/checkpointer.js';
 import { chainHeadAt, chainLinks, loadOpenings, type StoredOpening } from '../../ledger/ledger-openings.js';
 import type { LedgerReader } from '../../ledger/ledger-reader.js';
@@ -30,13 +24,11 @@ export interface ProvenRecord {
   late: boolean;
 }
 
-/** Whether an opened record is late: it has both times, more than 24 h apart. */
-function lateRecord(recordBytes: Uint8Array): boolean {
-  const record = parseCanonicalJson(recordBytes) as { occurredAt?: unknown; recordedAt?: unknown };
+/** Whether a record is late: it has both times, more than 24 h apart. */
+function isLate(record: { occurredAt?: unknown; recordedAt?: unknown }): boolean {
   if (typeof record.occurredAt !== 'string' || typeof record.recordedAt !== 'string') return false;
   return isLateRecord(new Date(record.occurredAt), new Date(record.recordedAt));
 }
-
 export interface RobotHistoryProof {
   robotId: string;
   treeSize: number;
@@ -81,46 +73,44 @@ async function checkpointFor(
   return checkpoint;
 }
 
-/** The robot head at `treeSize`, and its records chain's last opening. */
-async function headAt(
+function notInTree(treeSize: number): PlatformError {
+  return new PlatformError(
+    'ROBOT_NOT_IN_TREE',
+    `the robot has no record among the first ${treeSize} leaves of the log`,
+    { treeSize },
+  );
+}
+
+/**
+ * A stored record's fields. Plain JSON.parse: these are the platform's own stored bytes, and
+ * whoever verifies them checks their canonical form (src/ledger); here only fields are read.
+ */
+function recordFields(bytes: Uint8Array): { robotId?: unknown; occurredAt?: unknown; recordedAt?: unknown } {
+  return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+}
+
+/** The signed robot head, its records line naming a record that names the robot as `robotId`. */
+function signedHead(
   ctx: AppContext,
-  client: SqlClient,
-  robot: RobotRow,
+  robotId: unknown,
   treeSize: number,
-): Promise<{ head: RobotHead; note: string }> {
-  const [records, batches] = await Promise.all([
-    chainHeadAt(client, robot.id, 'records', treeSize),
-    chainHeadAt(client, robot.id, 'batches', treeSize),
-  ]);
-  if (!records) {
+  records: ChainHeadLine,
+  batches: ChainHeadLine | undefined,
+): { head: RobotHead; note: string } {
+  if (typeof robotId !== 'string') {
     throw new PlatformError(
-      'ROBOT_NOT_IN_TREE',
-      `the robot has no record among the first ${treeSize} leaves of the log`,
-      { treeSize },
+      'INTERNAL_INVARIANT',
+      `the record at ledger index ${records.index} names no robot ID`,
     );
   }
   const head: RobotHead = {
     origin: ctx.checkpointer.origin,
-    robotId: await robotIdOf(client, records),
+    robotId,
     treeSize,
     records,
     ...(batches ? { batches } : {}),
   };
   return { head, note: signRobotHead(head, ctx.checkpointer.key.signer) };
-}
-
-/** The robot ID a chain's record names (a robot re-coded since is named as it was then). */
-async function robotIdOf(client: SqlClient, link: ChainHeadLine): Promise<string> {
-  const opening = (await loadOpenings(client, [link.index])).get(link.index);
-  const record = opening ? parseCanonicalJson(opening.record) : undefined;
-  const robotId = (record as { robotId?: unknown } | undefined)?.robotId;
-  if (typeof robotId !== 'string') {
-    throw new PlatformError(
-      'INTERNAL_INVARIANT',
-      `the record at ledger index ${link.index} names no robot ID`,
-    );
-  }
-  return robotId;
 }
 
 /** GET /v1/robots/{robotId}/head: the signed robot head at a checkpointed tree size. */
@@ -131,8 +121,15 @@ export async function robotHead(
   treeSize: number | undefined,
 ): Promise<string> {
   const { robot } = await robotForAction(ctx.db, actor, robotIdInput, 'robot.read', ctx.clock());
-  const checkpoint = await checkpointFor(ctx, robot, treeSize);
-  return (await headAt(ctx, ctx.db, robot, checkpoint.size)).note;
+  const size = (await checkpointFor(ctx, robot, treeSize)).size;
+  const [records, batches] = await Promise.all([
+    chainHeadAt(ctx.db, robot.id, 'records', size),
+    chainHeadAt(ctx.db, robot.id, 'batches', size),
+  ]);
+  if (!records) throw notInTree(size);
+  const opening = (await loadOpenings(ctx.db, [records.index])).get(records.index);
+  const robotId = opening ? recordFields(opening.record).robotId : undefined;
+  return signedHead(ctx, robotId, size, records, batches).note;
 }
 
 /** GET /v1/robots/{robotId}/history-proof. */
@@ -147,35 +144,39 @@ export async function robotHistoryProof(
   const { robot } = await robotForAction(ctx.db, actor, robotIdInput, action, ctx.clock());
   const checkpoint = await checkpointFor(ctx, robot, treeSize);
   const size = checkpoint.size;
-  const [{ head, note }, links, later, lines] = await Promise.all([
-    headAt(ctx, ctx.db, robot, size),
-    chainLinks(ctx.db, robot.id, 'records', size),
-    ctx.db.query<{ n: number }>(
-      "SELECT count(*)::int AS n FROM robot_chain_links WHERE robot_uuid = $1 AND chain = 'records' AND idx >= $2",
-      [robot.id, size],
-    ),
+  // Every link of the chain in one read: those below the checkpoint are the history, the rest
+  // are counted as later records; the head's records line is the history's last link.
+  const [chain, batches, lines] = await Promise.all([
+    chainLinks(ctx.db, robot.id, 'records'),
+    chainHeadAt(ctx.db, robot.id, 'batches', size),
     cosignatureLines(ctx.db, size),
   ]);
+  const links = chain.filter((link) => link.index < size);
+  const last = links[links.length - 1];
+  if (!last) throw notInTree(size);
   const indices = links.map((l) => l.index);
   const [openings, proofs] = await Promise.all([
     loadOpenings(ctx.db, indices),
-    indices.length > 0 ? reader.inclusionProofs(indices, size) : Promise.resolve([]),
+    reader.inclusionProofs(indices, size),
   ]);
+  const records = links.map((link, i) => {
+    const opening = openings.get(link.index);
+    if (!opening) {
+      throw new PlatformError(
+        'INTERNAL_INVARIANT',
+        `seq ${link.seq} of the robot's records chain (ledger index ${link.index}) has no opening`,
+      );
+    }
+    const fields = recordFields(opening.record);
+    return { opening, proof: proofs[i]!.proof, late: isLate(fields), robotId: fields.robotId };
+  });
+  const { head, note } = signedHead(ctx, records[records.length - 1]!.robotId, size, last, batches);
   return {
     robotId: head.robotId,
     treeSize: size,
     checkpoint: noteWithCosignatures(checkpoint.note, lines),
     head: note,
-    records: links.map((link, i) => {
-      const opening = openings.get(link.index);
-      if (!opening) {
-        throw new PlatformError(
-          'INTERNAL_INVARIANT',
-          `seq ${link.seq} of the robot's records chain (ledger index ${link.index}) has no opening`,
-        );
-      }
-      return { opening, proof: proofs[i]!.proof, late: lateRecord(opening.record) };
-    }),
-    laterRecords: later.rows[0]?.n ?? 0,
+    records: records.map(({ opening, proof, late }) => ({ opening, proof, late })),
+    laterRecords: chain.length - links.length,
   };
 }
