@@ -110,6 +110,21 @@ export const ERROR_CODES = {
   },
   TRANSFER_PENDING: { status: 409, doc: 'The robot already has an open transfer offer; details name it.' },
   TRANSFER_NOT_PENDING: { status: 409, doc: 'The transfer was already accepted, rejected or cancelled.' },
+
+  // Incidents (docs/incidents.md)
+  INCIDENT_NOT_FOUND: {
+    status: 404,
+    doc: 'No incident has this id, or the caller is not an authority, one of its parties or its reporter.',
+  },
+  INCIDENT_ITEM_NOT_FOUND: { status: 404, doc: 'The incident has no evidence item with this id.' },
+  INCIDENT_HOLD: {
+    status: 409,
+    doc: 'An incident holds the robot: software updates, key rotations, decommissioning, recycling and ownership offers and acceptances wait until an authority releases the hold; details.incidentId names it.',
+  },
+  INCIDENT_STATUS_INVALID: {
+    status: 409,
+    doc: 'The investigation moves forward only (investigating, preliminary_report, final_report, closed), and findings need it started; details name from and to.',
+  },
   GRANT_SCOPE_NOT_ALLOWED: {
     status: 422,
     doc: 'The grantee’s kind cannot receive these scopes; details list the refused ones.',

@@ -4,6 +4,7 @@ import type { AppContext } from '../app-context.js';
 import { ledgerRoutes } from '../ledger/ledger-routes.js';
 import { catalogueRoutes } from './catalogue/catalogue-routes.js';
 import { grantRoutes } from './grants/grant-routes.js';
+import { incidentRoutes } from './incidents/incident-routes.js';
 import { lifecycleRoutes } from './lifecycle/lifecycle-routes.js';
 import { orgRoutes } from './orgs/org-routes.js';
 import { publicRoutes } from './public/public-routes.js';
@@ -23,4 +24,5 @@ export async function registerFeatureRoutes(app: FastifyInstance, ctx: AppContex
   await app.register(transferRoutes(ctx));
   await app.register(grantRoutes(ctx));
   await app.register(telemetryRoutes(ctx));
+  await app.register(incidentRoutes(ctx));
 }

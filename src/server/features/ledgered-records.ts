@@ -5,6 +5,13 @@ import { RecordKinds } from '../ledger/record-kinds.js';
 import { ledgerWitnessRecord } from '../ledger/witness-service.js';
 import { hardwareRevisionRecord, modelRecord, siteRecord } from './catalogue/catalogue-records.js';
 import { grantRecord, grantRevocationRecord } from './grants/grant-records.js';
+import {
+  incidentEvidenceRecord,
+  incidentFindingsRecord,
+  incidentHoldRecord,
+  incidentInvestigationRecord,
+  incidentRecord,
+} from './incidents/incident-records.js';
 import { apiKeyRecord, apiKeyRevocationRecord, organisationRecord } from './orgs/org-records.js';
 import { robotEventRecord } from './robots/robot-records.js';
 import {
@@ -31,6 +38,11 @@ export const LEDGERED_RECORD_KINDS = [
   telemetryAlertRecord,
   telemetryAlertAckRecord,
   telemetrySeqConflictRecord,
+  incidentRecord,
+  incidentEvidenceRecord,
+  incidentHoldRecord,
+  incidentInvestigationRecord,
+  incidentFindingsRecord,
   ledgerWitnessRecord,
 ] as const;
 

@@ -62,6 +62,10 @@ export const EVENT_DATA_SCHEMAS = {
       fromVersion: Type.Optional(Text(100)),
       toVersion: Text(100),
       provider: Type.Optional(Text(200)),
+      // The organisation that provides the component: an incident's software_provider party
+      // (docs/incidents.md "Parties"). Without it, whoever recorded the update if that is a
+      // software provider, else the manufacturer.
+      providerOrgId: Type.Optional(Type.String({ format: 'uuid' })),
     },
     strict,
   ),

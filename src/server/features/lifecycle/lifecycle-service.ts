@@ -9,6 +9,7 @@ import { checkOccurredAfterProduction } from '../../../core/record-time.js';
 import { parseTimestamp } from '../../../core/timestamp.js';
 import type { AppContext } from '../../app-context.js';
 import type { SqlClient } from '../../db/sql-client.js';
+import { assertNoIncidentHold } from '../incidents/incident-service.js';
 import { enforce } from '../policy-enforcement.js';
 import { devicePublicKeyBytes } from '../robots/device-key.js';
 import { type RobotRow, robotForAction } from '../robots/robot-access.js';
@@ -26,6 +27,9 @@ export interface NewLifecycleEvent {
   occurredAt?: string | undefined;
   data?: Record<string, unknown> | undefined;
 }
+
+/** The event types an incident's hold refuses: each could alter what the evidence shows. */
+const HELD_EVENT_TYPES: readonly EventType[] = ['software_update', 'key_rotation', 'decommission', 'recycling'];
 
 /** Every type `GET .../events?type=` can filter on. */
 export const LISTED_EVENT_TYPES = [...EVENT_TYPES, ...SYSTEM_EVENT_TYPES] as const;
@@ -130,6 +134,9 @@ export async function recordLifecycleEvent(
       [robot.id],
     );
     checkOccurredAfterProduction(occurredAt, produced.rows[0]!.production_date);
+    // An incident's hold keeps the robot as it was (docs/incidents.md "Hold"); checked under
+    // the robot's row lock, which the report takes too.
+    if (HELD_EVENT_TYPES.includes(event.type)) await assertNoIncidentHold(tx, robot.id, event.type.replace('_', ' '));
     if (event.type === 'suspension') enforce(decideSuspensionReason(actor, event.data.reason, relation));
     const decision = decideTransition(
       { status: robot.status, statusBeforeSuspension: robot.status_before_suspension },
@@ -140,6 +147,15 @@ export async function recordLifecycleEvent(
         from: decision.from,
         type: event.type,
       });
+    }
+    if (event.type === 'software_update' && event.data.providerOrgId !== undefined) {
+      const provider = await tx.query('SELECT 1 FROM organisations WHERE id = $1', [event.data.providerOrgId]);
+      if (provider.rows.length === 0) {
+        throw new PlatformError('ORG_NOT_FOUND', 'no such organisation', {
+          orgId: event.data.providerOrgId,
+          field: '/data/providerOrgId',
+        });
+      }
     }
     let data: Record<string, unknown> = event.data;
     if (event.type === 'key_rotation' && deviceKey) {

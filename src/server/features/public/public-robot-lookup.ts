@@ -12,6 +12,8 @@ export interface PublicRobotAnswer {
   manufacturer: { name: string; country: string } | null;
   model: { name: string } | null;
   filedAt: string | null;
+  /** How many incidents were reported on it, and how many of them fatal or serious. */
+  incidents: { count: number; serious: number } | null;
   /** The robot's current ID, when `robotId` was superseded by a re-coding. */
   supersededBy?: string;
 }
@@ -25,17 +27,24 @@ interface PublicRobotRow {
   manufacturer_name: string;
   manufacturer_country: string;
   model_name: string;
+  incident_count: string | number;
+  serious_count: string | number;
 }
 
 /** Robot IDs are char(29): compared as such so that the primary key index of robot_ids is used. */
 const LOOKUP_SQL = `
 SELECT i.robot_id AS requested_id, r.robot_id AS current_id, r.status,
        to_char(r.filed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS filed_at,
-       o.name AS manufacturer_name, o.country AS manufacturer_country, m.name AS model_name
+       o.name AS manufacturer_name, o.country AS manufacturer_country, m.name AS model_name,
+       n.incident_count, n.serious_count
   FROM robot_ids i
   JOIN robots r ON r.id = i.robot_uuid
   JOIN organisations o ON o.id = r.manufacturer_id
   JOIN models m ON m.id = r.model_id
+  CROSS JOIN LATERAL (
+    SELECT count(*) AS incident_count,
+           count(*) FILTER (WHERE severity IN ('fatal', 'serious')) AS serious_count
+      FROM incidents WHERE robot_uuid = r.id) n
  WHERE i.robot_id = ANY($1::bpchar[])`;
 
 export function unregistered(robotId: string): PublicRobotAnswer {
@@ -47,6 +56,7 @@ export function unregistered(robotId: string): PublicRobotAnswer {
     manufacturer: null,
     model: null,
     filedAt: null,
+    incidents: null,
   };
 }
 
@@ -59,6 +69,7 @@ function toAnswer(row: PublicRobotRow): PublicRobotAnswer {
     manufacturer: { name: row.manufacturer_name, country: row.manufacturer_country },
     model: { name: row.model_name },
     filedAt: row.filed_at,
+    incidents: { count: Number(row.incident_count), serious: Number(row.serious_count) },
     ...(row.current_id === row.requested_id ? {} : { supersededBy: row.current_id }),
   };
 }

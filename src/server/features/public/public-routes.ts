@@ -22,6 +22,15 @@ const PublicRobotSchema = Type.Object({
   manufacturer: Nullable(Type.Object({ name: Type.String(), country: Type.String() })),
   model: Nullable(Type.Object({ name: Type.String() })),
   filedAt: Nullable(Timestamp),
+  incidents: Nullable(
+    Type.Object(
+      {
+        count: Type.Integer({ description: 'incidents reported on the robot' }),
+        serious: Type.Integer({ description: 'of which fatal or serious' }),
+      },
+      { description: 'counts only: what happened and who was involved is for the incident’s parties' },
+    ),
+  ),
   supersededBy: Type.Optional(Type.String({ description: 'the current ID, when this one was re-coded' })),
 });
 

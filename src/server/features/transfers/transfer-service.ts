@@ -11,6 +11,7 @@ import { SQLSTATE, type SqlClient, sqlState } from '../../db/sql-client.js';
 import type { LedgerAppender } from '../../ledger/ledger-writer.js';
 import { appendRecord } from '../../ledger/record-kinds.js';
 import { revokeLiveGrants } from '../grants/grant-service.js';
+import { assertNoIncidentHold } from '../incidents/incident-service.js';
 import { organisationRecord } from '../orgs/org-records.js';
 import { canonicalRobotId, findRobot, type RobotRow, robotForAction } from '../robots/robot-access.js';
 import { insertRobotEvent } from '../robots/robot-event-writer.js';
@@ -97,6 +98,7 @@ export async function offerTransfer(
           type: 'ownership_transfer',
         });
       }
+      await assertNoIncidentHold(tx, robot.id, 'ownership offer');
       const open = await tx.query<{ id: string }>(
         "SELECT id FROM transfers WHERE robot_uuid = $1 AND status = 'pending'",
         [robot.id],
@@ -214,6 +216,7 @@ export async function decideTransfer(
       if (robot.owner_id !== transfer.from_org_id) {
         throw new PlatformError('CONFLICT', 'the robot no longer belongs to the offering organisation');
       }
+      await assertNoIncidentHold(tx, robot.id, 'change of owner');
     }
     const { rows } = await tx.query<TransferRow>(
       `UPDATE transfers SET status = $2, decided_at = $3, decided_by = $4, decision_ledger_index = $5,
