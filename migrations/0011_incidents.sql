@@ -41,8 +41,8 @@ CREATE INDEX incidents_reported ON incidents (reported_at, id);
 -- The hold check of every guarded write reads this.
 CREATE INDEX incidents_held ON incidents (robot_uuid) WHERE hold_active;
 
--- Evidence items. Items frozen at the report carry the incident's ledger index (its record
--- lists them); items added later (late telemetry, attachments) their own record's.
+-- Evidence items. Items frozen at the report have no ledger index of their own: the incident's
+-- record lists them. Items added later (late telemetry, attachments) have their own record.
 -- `content` is the canonical JSON of a JSON item (its sha256 digests exactly these bytes),
 -- `jws` a telemetry batch exactly as the robot signed it, `bytes` an attachment's.
 CREATE TABLE incident_items (
@@ -63,7 +63,7 @@ CREATE TABLE incident_items (
   robot_id char(29) NOT NULL,
   added_at timestamptz NOT NULL,
   added_by uuid NOT NULL REFERENCES organisations (id),
-  ledger_index bigint NOT NULL,
+  ledger_index bigint UNIQUE,
   UNIQUE (incident_id, position),
   CHECK ((kind = 'telemetry') = (jws IS NOT NULL AND batch_seq IS NOT NULL)),
   CHECK ((kind = 'attachment') = (bytes IS NOT NULL)),

@@ -48,7 +48,7 @@ export async function incidentBundle(ctx: AppContext, reader: LedgerReader, acto
     ...new Set(
       [
         row.ledger_index,
-        ...items.map((i) => i.ledger_index),
+        ...items.flatMap((i) => (i.ledger_index === null ? [] : [i.ledger_index])),
         ...findings.map((f) => f.ledger_index),
         ...changes.map((c) => c.ledger_index),
         ...batches.map((b) => b.ledger_index),
@@ -79,7 +79,12 @@ export async function incidentBundle(ctx: AppContext, reader: LedgerReader, acto
     checkpoint: noteWithCosignatures(checkpoint.note, lines),
     records,
     items: items.map((i) => {
-      const base = { itemId: i.id, kind: i.kind, sha256: hex(i.sha256), ledgerIndex: Number(i.ledger_index) };
+      const base = {
+        itemId: i.id,
+        kind: i.kind,
+        sha256: hex(i.sha256),
+        ledgerIndex: Number(i.ledger_index ?? row.ledger_index),
+      };
       if (i.kind === 'telemetry') return { ...base, jws: i.jws! };
       if (i.kind === 'attachment') {
         return {

@@ -70,7 +70,8 @@ export interface IncidentItemRow {
   robot_id: string;
   added_at: Date;
   added_by: string;
-  ledger_index: number;
+  /** The item's own record; null for an item the incident's record froze. */
+  ledger_index: number | null;
 }
 
 /** The item columns without the (possibly large) bytes of an attachment. */
@@ -97,8 +98,8 @@ async function loadIncidentWithItems(client: SqlClient, id: string) {
   const incident = await loadIncident(client, id);
   if (!incident) return null;
   const { rows } = await client.query<IncidentItemRow>(
-    `SELECT ${ITEM_COLUMNS} FROM incident_items WHERE incident_id = $1 AND ledger_index = $2 ORDER BY position`,
-    [id, incident.ledger_index],
+    `SELECT ${ITEM_COLUMNS} FROM incident_items WHERE incident_id = $1 AND ledger_index IS NULL ORDER BY position`,
+    [id],
   );
   return { incident, items: rows };
 }

@@ -144,12 +144,13 @@ export interface IncidentItemJson {
   filename?: string;
 }
 
-function itemJson(i: IncidentItemRow): IncidentItemJson {
+/** An item as the API shows it; its ledger index is its own record's, else the incident's. */
+export function itemJson(i: IncidentItemRow, incidentIndex: number): IncidentItemJson {
   return {
     itemId: i.id,
     kind: i.kind,
     sha256: hex(i.sha256),
-    ledgerIndex: Number(i.ledger_index),
+    ledgerIndex: Number(i.ledger_index ?? incidentIndex),
     ...(i.kind === 'attachment'
       ? { size: Number(i.size), mediaType: i.media_type!, filename: i.filename! }
       : {}),
@@ -194,7 +195,7 @@ export function toIncident(row: IncidentRow, items: IncidentItemRow[], findings:
     parties: row.parties,
     evidence: {
       window: { from: row.window_from.toISOString(), to: row.window_to.toISOString() },
-      items: items.map(itemJson),
+      items: items.map((i) => itemJson(i, Number(row.ledger_index))),
     },
     investigation: {
       preliminaryReportDue: new Date(preliminaryReportDue(row.reported_at.getTime())).toISOString(),
@@ -235,7 +236,7 @@ async function insertItems(
   items: readonly NewItem[],
   addedAt: Date,
   addedBy: string,
-  ledgerIndex: (i: number) => number,
+  ledgerIndex: (i: number) => number | null,
 ): Promise<void> {
   // One statement for the lot: a window holds dozens of batches.
   const values: unknown[] = [];
@@ -324,7 +325,7 @@ export async function reportIncident(ctx: AppContext, actor: Actor, input: Repor
         index,
       ],
     );
-    await insertItems(tx, id, robot.robot_id, 0, items, now, actor.orgId, () => index);
+    await insertItems(tx, id, robot.robot_id, 0, items, now, actor.orgId, () => null);
     const loaded = await incidentRecord.load(tx, id);
     await appendRecord(tx, ledger, incidentRecord, id, loaded!);
     return incidentView(tx, rows[0]!, now);
@@ -580,7 +581,7 @@ export async function addAttachment(
     );
     await appendRecord(tx, ledger, incidentEvidenceRecord, id, (await incidentEvidenceRecord.load(tx, id))!);
     await logCustody(tx, ctx, actor, row.id, id, 'add');
-    return itemJson(rows[0]!);
+    return itemJson(rows[0]!, Number(row.ledger_index));
   });
 }
 
@@ -606,11 +607,12 @@ export async function readEvidence(
   }
   await logCustody(ctx.db, ctx, actor, row.id, item.id, 'read');
   await logAccess(ctx.db, ctx, actor, row.robot_uuid, 'incident_evidence');
-  if (item.kind === 'attachment') return { kind: 'attachment', item: itemJson(item), bytes: item.bytes! };
+  const incidentIndex = Number(row.ledger_index);
+  if (item.kind === 'attachment') return { kind: 'attachment', item: itemJson(item, incidentIndex), bytes: item.bytes! };
   return {
     kind: 'json',
     item: {
-      ...itemJson(item),
+      ...itemJson(item, incidentIndex),
       ...(item.kind === 'telemetry' ? { jws: item.jws! } : { content: JSON.parse(item.content!) }),
     },
   };
