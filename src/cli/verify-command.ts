@@ -49,6 +49,7 @@ import {
   saveFile,
   usage,
 } from './ledger-client.js';
+import { registerVerifyBundleCommand } from './verify-bundle-command.js';
 
 interface CommonOptions {
   url?: string;
@@ -391,6 +392,8 @@ export function registerVerifyCommands(program: Command): void {
         return lines;
       }),
     );
+
+  registerVerifyBundleCommand(verify);
 }
 
 /** What an entry says about itself: a version 2 entry names only its record kind. */
