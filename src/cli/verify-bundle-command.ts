@@ -92,7 +92,9 @@ export function describeBundle(v: BundleVerification): string[] {
   const lines = [
     `OK incident bundle ${v.incidentId}: every check holds`,
     `  incident       ${v.incidentId} of robot ${v.robotId}: ${v.kind}, ${v.severity}, occurred ${v.occurredAt} (ledger index ${v.ledgerIndex})`,
-    `  window         ${v.window.from} … ${v.window.to}`,
+    `  window         ${v.window.from} … ${v.window.to}${
+      v.windowIsRule ? '' : ' (NOT the rule window, occurredAt − 30 min … + 10 min)'
+    }`,
     `  checkpoint     ${v.origin} size ${v.treeSize} root ${v.rootHash}, signed by the log key${
       v.otherSignatures.length ? `; other signatures, not checked: ${v.otherSignatures.join(', ')}` : ''
     }`,

@@ -70,6 +70,8 @@ export interface BundleOptions {
   attachment?: boolean;
   /** Records of no interest before and after the incident's (default: 5). */
   noise?: number;
+  /** The evidence window recorded and shown (default: the rule's, WINDOW). */
+  window?: { from: string; to: string };
 }
 
 export interface IncidentBundleFixture {
@@ -220,7 +222,7 @@ export function buildIncidentBundle(options: BundleOptions = {}): IncidentBundle
     reportedAt,
     reportedBy: 'org-owner',
     widespread: false,
-    window: WINDOW,
+    window: options.window ?? WINDOW,
     parties: PARTIES,
     items: frozen.map((i) => ({ itemId: i.itemId, kind: i.kind, sha256: i.sha256 })),
   });
@@ -347,7 +349,7 @@ export function buildIncidentBundle(options: BundleOptions = {}): IncidentBundle
       hold: { active: true, placedAt: reportedAt },
       parties: PARTIES,
       evidence: {
-        window: WINDOW,
+        window: options.window ?? WINDOW,
         items: items.map((i) => ({
           itemId: i.itemId,
           kind: i.kind,

@@ -20,7 +20,7 @@ import {
 import { batchEvidenceProblem, deviceKeySpans } from '../telemetry/batch-evidence.js';
 import { parseTimestamp } from '../timestamp.js';
 import { MAX_READING_GAP_MS } from './control-timeline.js';
-import { inWindow, type TimeWindow } from './incident.js';
+import { evidenceWindow, inWindow, type TimeWindow } from './incident.js';
 
 export const INCIDENT_BUNDLE_FORMAT = 'roboledger-incident-bundle/1';
 
@@ -93,6 +93,8 @@ export interface BundleVerification {
   severity: string;
   occurredAt: string;
   window: { from: string; to: string };
+  /** Whether the window is the rule's, occurredAt − 30 min to + 10 min (reported, not checked). */
+  windowIsRule: boolean;
   /** The ledger index of the incident record. */
   ledgerIndex: number;
   origin: string;
@@ -691,13 +693,16 @@ export function verifyIncidentBundle(bundle: unknown, verifierKey: string): Bund
   const recordKinds: Record<string, number> = {};
   for (const r of proven) recordKinds[r.kind] = (recordKinds[r.kind] ?? 0) + 1;
   const body = incidentRecord.body;
+  const occurredMs = instant(body.occurredAt)!;
+  const rule = evidenceWindow(occurredMs);
   return {
     incidentId: parsed.incidentId,
     robotId: body.robotId as string,
     kind: body.incidentKind as string,
     severity: body.severity as string,
-    occurredAt: iso(instant(body.occurredAt)!),
+    occurredAt: iso(occurredMs),
     window: { from: iso(window.from), to: iso(window.to) },
+    windowIsRule: rule.from === window.from && rule.to === window.to,
     ledgerIndex: incidentRecord.index,
     origin: checkpoint.origin,
     treeSize: checkpoint.size,

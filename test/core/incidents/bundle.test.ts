@@ -75,6 +75,7 @@ describe('verifying an incident bundle offline', () => {
       severity: 'serious',
       occurredAt: '2026-11-03T14:00:00.000Z',
       window: { from: '2026-11-03T13:30:00.000Z', to: '2026-11-03T14:10:00.000Z' },
+      windowIsRule: true,
       ledgerIndex: good.incidentIndex,
       origin: BUNDLE_ORIGIN,
       treeSize: good.log.size,
@@ -126,6 +127,18 @@ describe('verifying an incident bundle offline', () => {
     const { coverage } = verifyIncidentBundle(fixture.bundle, fixture.verifierKey);
     expect(coverage.gaps[0]).toEqual({ from: '2026-11-03T13:30:05.000Z', to: '2026-11-03T13:30:10.001Z' });
     expect(coverage.gaps).toHaveLength(2);
+  });
+
+  it('a window other than the rule one is reported, not refused', () => {
+    const fixture = buildIncidentBundle({
+      window: { from: '2026-11-03T13:50:00.000Z', to: '2026-11-03T14:10:00.000Z' },
+    });
+    const result = verifyIncidentBundle(fixture.bundle, fixture.verifierKey);
+    expect(result.windowIsRule).toBe(false);
+    expect(result.coverage.gaps[0]).toEqual({
+      from: '2026-11-03T13:50:00.000Z',
+      to: '2026-11-03T13:59:30.000Z',
+    });
   });
 
   it('a bundle without telemetry holds, and says so: missingTelemetry, the whole window a gap', () => {
