@@ -513,12 +513,13 @@ function checkItems(items: readonly BundleItem[], committed: Map<string, Commitm
       );
     }
     const c = committed.get(item.itemId);
-    if (c === undefined)
+    if (c === undefined) {
       throw new BundleError(
         'BUNDLE_ITEM_UNCOMMITTED',
         subject,
         'no record of the incident commits this item',
       );
+    }
     if (c.kind !== item.kind || c.sha256 !== item.sha256) {
       throw new BundleError(
         'BUNDLE_ITEM_UNCOMMITTED',
@@ -533,7 +534,8 @@ function checkItems(items: readonly BundleItem[], committed: Map<string, Commitm
         `its ledgerIndex is ${item.ledgerIndex}, the record that commits it is at ${c.index}`,
       );
     }
-    if (item.kind === 'attachment') {
+    // An attachment added later: its incident_evidence record also names its size, type and name.
+    if (item.kind === 'attachment' && c.record.kind === 'incident_evidence') {
       for (const field of ['size', 'mediaType', 'filename'] as const) {
         if (field in c.record.body && c.record.body[field] !== item.raw[field]) {
           throw new BundleError(
