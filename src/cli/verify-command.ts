@@ -1,5 +1,6 @@
 // `roboledger verify`: checks what the log says against its verifier key alone, online
-// (--url) or offline on saved files (--save DIR, then --checkpoint/--entry/--proof/--history).
+// (--url) or offline on saved files (--save DIR, then --checkpoint/--entry/--proof/--history);
+// `verify bundle` (verify-bundle-command.ts) checks an incident bundle file offline.
 // Trust comes only from the key: the checkpoint's signature, then RFC 9162 proofs against the
 // root it signs. Exit 0 verified, 1 verification failed (the message names what), 2 usage,
 // 3 the log could not be reached.
@@ -49,6 +50,7 @@ import {
   saveFile,
   usage,
 } from './ledger-client.js';
+import { registerVerifyBundleCommand } from './verify-bundle-command.js';
 
 interface CommonOptions {
   url?: string;
@@ -186,7 +188,9 @@ function ledgerCheck(what: string, check: () => void): void {
 export function registerVerifyCommands(program: Command): void {
   const verify = program
     .command('verify')
-    .description("check the ledger's checkpoints, inclusion and consistency proofs, and robot histories")
+    .description(
+      "check the ledger's checkpoints, inclusion and consistency proofs, robot histories and incident bundles",
+    )
     .addHelpText('after', EXIT_HELP);
 
   common(verify.command('checkpoint'))
@@ -391,6 +395,8 @@ export function registerVerifyCommands(program: Command): void {
         return lines;
       }),
     );
+
+  registerVerifyBundleCommand(verify);
 }
 
 /** What an entry says about itself: a version 2 entry names only its record kind. */
