@@ -4,6 +4,7 @@
 // analysis naming parties with evidence; and the whole thing passing audit.
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyIncidentBundle } from '../../../../src/core/incidents/bundle.js';
 import { noteVerifier, openCheckpoint, verifyOpening } from '../../../../src/ledger/index.js';
 import { auditLedger } from '../../../../src/server/ledger/ledger-audit.js';
 import { joinLateTelemetry } from '../../../../src/server/features/incidents/incident-service.js';
@@ -400,6 +401,15 @@ describe(`incidents (${backend})`, () => {
     );
     const telemetry = bundle.items.filter((i: { kind: string }) => i.kind === 'telemetry');
     expect(telemetry).toHaveLength(windowSeqs.length + 1);
+    // What a court runs offline with the log's key alone.
+    const verified = verifyIncidentBundle(bundle, p.verifierKey);
+    expect(verified).toMatchObject({ incidentId: incident.incidentId, robotId: s.robot.robotId });
+    expect(verified.coverage.missingTelemetry).toBe(false);
+    // One byte of one signed batch changed, and the bundle no longer holds.
+    const forged = structuredClone(bundle);
+    const jws: string = forged.items.find((i: { kind: string }) => i.kind === 'telemetry').jws;
+    forged.items.find((i: { kind: string }) => i.kind === 'telemetry').jws = `${jws.slice(0, 40)}${jws[40] === 'A' ? 'B' : 'A'}${jws.slice(41)}`;
+    expect(() => verifyIncidentBundle(forged, p.verifierKey)).toThrow(expect.objectContaining({ code: 'BUNDLE_ITEM_DIGEST' }));
     const custody = await get(`/v1/incidents/${incident.incidentId}/custody`, s.regulator.apiKey);
     expect(custody.json().items).toEqual(
       expect.arrayContaining([expect.objectContaining({ orgId: s.maintainer.id, itemId: null, action: 'export' })]),
