@@ -79,6 +79,7 @@ describe(`authorization matrix (${backend})`, () => {
   const orgs = {} as Record<Exclude<Role, 'anonymous' | 'registry'>, OrgRef>;
   let robot: FiledRobot;
   let pendingTransferId: string;
+  let incidentId: string;
   let checkpointSize: number;
   let telemetrySeq = 1;
   let codeCounter = 0;
@@ -127,6 +128,34 @@ describe(`authorization matrix (${backend})`, () => {
     return alertId;
   }
 
+  /** An incident the owner reports now on a fresh scene: its parties are maker, owner and maintainer. */
+  async function reportedIncident(): Promise<string> {
+    const r = await scene({ deployed: true });
+    const res = await p.call('POST', '/v1/incidents', {
+      token: orgs.owner.apiKey,
+      body: {
+        robotId: r.robotId,
+        occurredAt: p.ctx.clock().toISOString(),
+        kind: 'collision',
+        severity: 'minor',
+        description: 'bumped a shelf',
+      },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json().incidentId;
+  }
+
+  /** A fresh incident whose investigation an authority has started. */
+  async function investigatedIncident(): Promise<string> {
+    const id = await reportedIncident();
+    const res = await p.call('POST', `/v1/incidents/${id}/investigation`, {
+      token: ADMIN_TOKEN,
+      body: { status: 'investigating' },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    return id;
+  }
+
   /** A fresh 2-character model code (the fleet fixture's own model is 0A). */
   const nextModelCode = () => {
     const n = 40 + codeCounter++;
@@ -158,6 +187,7 @@ describe(`authorization matrix (${backend})`, () => {
       body: { toOrgId: orgs.buyer.id },
     });
     pendingTransferId = offer.json().transferId;
+    incidentId = await reportedIncident();
     checkpointSize = (await p.ctx.checkpointer.checkpointNow()).size;
   });
   afterAll(async () => {
@@ -168,6 +198,10 @@ describe(`authorization matrix (${backend})`, () => {
   const VISIBLE_READ = /*   */ '401 200  200  200  404  200  404  404  200  404  200  404  404';
   const AUTHENTICATED = /*  */ '401 200  200  200  200  200  200  200  200  200  200  200  200';
   const OWNER_WRITES = /*   */ '401 403  403  403  404  201  404  404  403  404  403  404  404';
+  // An incident reported by the owner on a robot of `maker` with `maintainer` under grant: its
+  // parties (maker, owner, maintainer) and authorities see it; everyone else is told it does not exist.
+  const INCIDENT_READ = /*  */ '401 200  200  200  404  200  404  404  200  404  404  404  404';
+  const INCIDENT_GOVERN = /**/ '401 200  200  403  404  403  404  404  403  404  404  404  404';
 
   const ROWS: Row[] = [
     // Operational and documentation routes: public.
@@ -488,6 +522,95 @@ describe(`authorization matrix (${backend})`, () => {
       route: '/v1/alerts/:alertId/ack',
       call: async () => ({ url: `/v1/alerts/${await openAlert()}/ack`, body: { note: 'seen' } }),
       expect: '401 403 403 403 404 200 404 404 200 404 403 404 404',
+    },
+
+    // Incidents (docs/incidents.md "Who sees what").
+    {
+      method: 'POST',
+      route: '/v1/incidents',
+      call: () => ({
+        url: '/v1/incidents',
+        body: {
+          robotId: robot.robotId,
+          occurredAt: p.ctx.clock().toISOString(),
+          kind: 'near_miss',
+          severity: 'near_miss',
+          description: 'nearly hit a cart',
+        },
+      }),
+      // Whoever sees the robot reports; the assessor under grant too.
+      expect: '401 201 201 201 404 201 404 404 201 404 201 404 404',
+    },
+    { method: 'GET', route: '/v1/incidents', call: () => ({ url: '/v1/incidents' }), expect: AUTHENTICATED },
+    {
+      method: 'GET',
+      route: '/v1/incidents/:incidentId',
+      call: () => ({ url: `/v1/incidents/${incidentId}` }),
+      expect: INCIDENT_READ,
+    },
+    {
+      method: 'GET',
+      route: '/v1/incidents/:incidentId/analysis',
+      call: () => ({ url: `/v1/incidents/${incidentId}/analysis` }),
+      expect: INCIDENT_READ,
+    },
+    {
+      method: 'GET',
+      route: '/v1/incidents/:incidentId/custody',
+      call: () => ({ url: `/v1/incidents/${incidentId}/custody` }),
+      expect: INCIDENT_READ,
+    },
+    {
+      method: 'GET',
+      route: '/v1/incidents/:incidentId/bundle',
+      call: () => ({ url: `/v1/incidents/${incidentId}/bundle` }),
+      expect: INCIDENT_READ,
+    },
+    {
+      method: 'GET',
+      route: '/v1/incidents/:incidentId/evidence/:itemId',
+      async call() {
+        const res = await p.call('GET', `/v1/incidents/${incidentId}`, { token: ADMIN_TOKEN });
+        return { url: `/v1/incidents/${incidentId}/evidence/${res.json().evidence.items[0].itemId}` };
+      },
+      expect: INCIDENT_READ,
+    },
+    {
+      method: 'POST',
+      route: '/v1/incidents/:incidentId/attachments',
+      call: () => ({
+        url: `/v1/incidents/${incidentId}/attachments`,
+        body: 'photo bytes',
+        headers: { 'content-type': 'image/jpeg', 'x-filename': 'shelf.jpg' },
+      }),
+      expect: '401 201 201 201 404 201 404 404 201 404 404 404 404',
+    },
+    {
+      method: 'POST',
+      route: '/v1/incidents/:incidentId/hold',
+      call: () => ({ url: `/v1/incidents/${incidentId}/hold`, body: { active: false } }),
+      expect: INCIDENT_GOVERN,
+    },
+    {
+      method: 'POST',
+      route: '/v1/incidents/:incidentId/investigation',
+      call: async () => ({
+        url: `/v1/incidents/${await reportedIncident()}/investigation`,
+        body: { status: 'investigating' },
+      }),
+      expect: INCIDENT_GOVERN,
+    },
+    {
+      method: 'POST',
+      route: '/v1/incidents/:incidentId/findings',
+      call: async () => ({
+        url: `/v1/incidents/${await investigatedIncident()}/findings`,
+        body: {
+          parties: [{ role: 'operator', orgId: orgs.owner.id, responsibility: 'none', basis: [] }],
+          conclusion: 'no fault found',
+        },
+      }),
+      expect: INCIDENT_GOVERN.replace(/200/g, '201'),
     },
 
     // Ledger: reads are public; witnesses are registered by authorities and authenticate by signature.
