@@ -123,6 +123,43 @@ describe(`the public log and public routes disclose no private record (${backend
       ).statusCode,
     ).toBe(200);
 
+    // An incident with free text everywhere it takes some: only digests of it reach the log.
+    const regulator = await org('regulator');
+    const reported = await p.call('POST', '/v1/incidents', {
+      token: operator.apiKey,
+      body: {
+        robotId,
+        occurredAt: new Date(now).toISOString(),
+        kind: 'data_breach',
+        severity: 'minor',
+        description: `leak ${MARKER}`,
+        location: `Room ${MARKER}`,
+      },
+    });
+    expect(reported.statusCode, reported.body).toBe(201);
+    const incidentUrl = `/v1/incidents/${reported.json().incidentId}`;
+    const attached = await p.call('POST', `${incidentUrl}/attachments`, {
+      token: operator.apiKey,
+      body: `log ${MARKER}`,
+      headers: { 'content-type': 'text/plain', 'x-filename': `${MARKER}.txt` },
+    });
+    expect(attached.statusCode, attached.body).toBe(201);
+    for (const [path, body] of [
+      ['hold', { active: true, note: `hold ${MARKER}` }],
+      ['hold', { active: false, note: `release ${MARKER}` }],
+      ['investigation', { status: 'investigating', summary: `opened ${MARKER}` }],
+      [
+        'findings',
+        {
+          parties: [{ role: 'operator', orgId: operator.id, responsibility: 'primary', basis: [], note: MARKER }],
+          conclusion: `found ${MARKER}`,
+        },
+      ],
+    ] as const) {
+      const res = await p.call('POST', `${incidentUrl}/${path}`, { token: regulator.apiKey, body });
+      expect(res.statusCode, res.body).toBeLessThan(300);
+    }
+
     // An offer still pending, to a second operator.
     expect(
       (
