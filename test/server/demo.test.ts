@@ -49,6 +49,34 @@ describe(`the demo fleet of npm start (${backend})`, () => {
     expect(res.json().status).toBe('in_service');
   });
 
+  it('carries incidents at three stages, each showing what it is there to show', async () => {
+    const regulator = fleet.organisations.find((o) => o.kind === 'regulator')!;
+    const provider = fleet.organisations.find((o) => o.kind === 'software_provider')!;
+    const list = await p.call('GET', '/v1/incidents', { token: regulator.apiKey });
+    expect(list.statusCode).toBe(200);
+    // biome-ignore lint/suspicious/noExplicitAny: the API's answers, read field by field
+    const byKind = new Map<string, any>(list.json().items.map((i: { kind: string }) => [i.kind, i]));
+    const fall = byKind.get('fall');
+    expect(fall).toMatchObject({ severity: 'serious', status: 'investigating', hold: { active: true } });
+    const analysis = async (id: string) =>
+      (await p.call('GET', `/v1/incidents/${id}/analysis`, { token: regulator.apiKey })).json();
+    const fallAnalysis = await analysis(fall.incidentId);
+    const blamed = fallAnalysis.parties.find(
+      (x: { orgId: string; component?: string }) => x.orgId === provider.id && x.component === 'locomotion',
+    );
+    expect(blamed.indicators.map((i: { rule: string }) => i.rule)).toEqual(['software-fault-code', 'recent-software-update']);
+    const nearMiss = await analysis(byKind.get('near_miss').incidentId);
+    const operator = nearMiss.parties.find((x: { role: string }) => x.role === 'operator');
+    expect(operator.indicators.map((i: { rule: string }) => i.rule)).toEqual(['human-control']);
+    const breach = byKind.get('data_breach');
+    const accessItem = breach.evidence.items.find((i: { kind: string }) => i.kind === 'access_log');
+    const accessLog = await p.call('GET', `/v1/incidents/${breach.incidentId}/evidence/${accessItem.itemId}`, {
+      token: regulator.apiKey,
+    });
+    expect(accessLog.json().content.items.length).toBeGreaterThanOrEqual(3);
+    expect(breach.reportingDeadline).not.toBeNull();
+  });
+
   it('wrote everything to the ledger with gapless indices', async () => {
     const { rows } = await p.ctx.db.query<{ n: number; max: number }>(
       'SELECT count(*)::int AS n, max(idx)::int AS max FROM ledger_entries',

@@ -4,6 +4,7 @@
 // same validation, policy and ledger as any client, and stays true as the API evolves.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { App } from '../app.js';
+import { seedDemoIncidents } from './demo-incidents.js';
 
 export interface DemoRobot {
   robotId: string;
@@ -13,6 +14,8 @@ export interface DemoRobot {
   privateKeyJwk: Record<string, string>;
   status: string;
   jointCount: number;
+  /** The next telemetry seq of a robot the demo already sent telemetry for (its incidents). */
+  nextSeq?: number;
 }
 
 export interface DemoFleet {
@@ -71,9 +74,9 @@ export async function seedDemoFleet(app: App, adminToken: string): Promise<DemoF
   ];
   const maintainer = await org('Precision Joint Service', 'maintainer', 'CN');
   const assessor = await org('National Robot Test Centre', 'assessor', 'CN');
-  await org('Cortex Software Ltd.', 'software_provider', 'CN');
+  const softwareProvider = await org('Cortex Software Ltd.', 'software_provider', 'CN');
   const recycler = await org('GreenLoop Recycling', 'recycler', 'CN');
-  await org('Industry Regulator', 'regulator', 'CN');
+  const regulator = await org('Industry Regulator', 'regulator', 'CN');
 
   const designs = [
     { modelCode: '0A', category: 'B', name: 'Walker A1', jointCount: 32 },
@@ -181,5 +184,12 @@ export async function seedDemoFleet(app: App, adminToken: string): Promise<DemoF
       });
     }
   }
+  // Incidents at three stages, on in-service robots of three different makers.
+  const inService = (m: number) => robots.filter((r) => r.status === 'in_service')[m * 7]!;
+  await seedDemoIncidents(app, call, [inService(0), inService(1), inService(2)], {
+    softwareProvider,
+    regulator,
+    maintainer,
+  }, Date.now());
   return { organisations, robots };
 }

@@ -73,7 +73,7 @@ export async function streamDemoTelemetry(
         robotId: r.robotId,
         jointCount: r.jointCount,
         privateKeyJwk: r.privateKeyJwk,
-        nextSeq: 1,
+        nextSeq: r.nextSeq ?? 1,
       }));
     await writeFile(file, JSON.stringify({ url, robots }, null, 2), { mode: 0o600 });
   }
