@@ -416,6 +416,19 @@ describe(`incidents (${backend})`, () => {
     );
   });
 
+  it('keeps its evidence when retention has dropped the raw batches', async () => {
+    // What retention does to the raw store: the window's batches are gone from it.
+    await p.ctx.db.query(
+      'DELETE FROM telemetry_batch_jws WHERE robot_uuid = (SELECT robot_uuid FROM robot_ids WHERE robot_id = $1)',
+      [s.robot.robotId],
+    );
+    const res = await get(`/v1/incidents/${incident.incidentId}/bundle`, s.regulator.apiKey);
+    expect(res.statusCode).toBe(200);
+    const bundle = res.json();
+    expect(bundle.items.filter((i: { kind: string }) => i.kind === 'telemetry')).toHaveLength(windowSeqs.length + 1);
+    expect(verifyIncidentBundle(bundle, p.verifierKey).incidentId).toBe(incident.incidentId);
+  });
+
   it('counts incidents on the public check, without saying more', async () => {
     const res = await p.call('GET', `/v1/public/robots/${s.robot.robotId}`);
     expect(res.statusCode).toBe(200);
