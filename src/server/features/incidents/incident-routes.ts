@@ -114,6 +114,9 @@ const IncidentParams = Type.Object({ incidentId: Uuid });
 
 const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength });
 
+/** A media type as RFC 9110 writes one: type/subtype, parameters allowed. */
+const MEDIA_TYPE = /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(\s*;[\x20-\x7e]*)?$/;
+
 /** A file name as sent in X-Filename: printable, no path. */
 function filenameOf(header: unknown): string {
   if (header === undefined) return 'attachment';
@@ -274,7 +277,12 @@ export function incidentRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         async (request, reply) => {
           const body = request.body;
           const bytes = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
-          const mediaType = (request.headers['content-type'] ?? 'application/octet-stream').slice(0, 200);
+          const mediaType = request.headers['content-type'] ?? 'application/octet-stream';
+          if (mediaType.length > 200 || !MEDIA_TYPE.test(mediaType)) {
+            throw new PlatformError('VALIDATION_FAILED', 'Content-Type is not a media type (type/subtype)', {
+              field: 'Content-Type',
+            });
+          }
           const { incidentId } = request.params as { incidentId: string };
           const item = await addAttachment(ctx, actorOf(request), incidentId, {
             bytes,
@@ -323,6 +331,8 @@ export function incidentRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           .header('repr-digest', `sha-256=:${digest}:`)
           .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(read.item.filename ?? 'attachment')}`)
           .header('x-content-type-options', 'nosniff')
+          // Evidence is whatever a party uploaded: never run it in the API's origin.
+          .header('content-security-policy', "default-src 'none'; sandbox")
           .send(Buffer.from(read.bytes) as never);
       },
     );

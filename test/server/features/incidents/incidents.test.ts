@@ -254,6 +254,7 @@ describe(`incidents (${backend})`, () => {
     expect(read.statusCode).toBe(200);
     expect(read.headers['content-type']).toBe('image/png');
     expect(read.rawPayload.equals(bytes)).toBe(true);
+    expect(read.headers['content-security-policy']).toContain('sandbox');
     expect(read.headers['repr-digest']).toBe(`sha-256=:${createHash('sha256').update(bytes).digest('base64')}:`);
     const custody = await get(`/v1/incidents/${incident.incidentId}/custody`, s.regulator.apiKey);
     expect(custody.statusCode).toBe(200);
@@ -277,6 +278,13 @@ describe(`incidents (${backend})`, () => {
     expect((await attach(s.stranger.apiKey, bytes)).statusCode).toBe(404);
     expect((await attach(s.operator.apiKey, Buffer.alloc(0))).statusCode).toBe(400);
     expect((await attach(s.operator.apiKey, bytes, '../etc/passwd')).statusCode).toBe(400);
+    const badType = await p.app.inject({
+      method: 'POST',
+      url: `/v1/incidents/${incident.incidentId}/attachments`,
+      headers: { authorization: `Bearer ${s.operator.apiKey}`, 'content-type': 'not a type' },
+      payload: bytes,
+    });
+    expect(badType.statusCode).toBe(400);
     const big = await attach(s.operator.apiKey, Buffer.alloc(20 * 1024 * 1024 + 1));
     expect(big.statusCode).toBe(413);
     expect(big.json().error.code).toBe('PAYLOAD_TOO_LARGE');
