@@ -284,7 +284,8 @@ describe(`incidents (${backend})`, () => {
       headers: { authorization: `Bearer ${s.operator.apiKey}`, 'content-type': 'not a type' },
       payload: bytes,
     });
-    expect(badType.statusCode).toBe(400);
+    expect(badType.statusCode).toBe(415);
+    expect(badType.json().error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
     const big = await attach(s.operator.apiKey, Buffer.alloc(20 * 1024 * 1024 + 1));
     expect(big.statusCode).toBe(413);
     expect(big.json().error.code).toBe('PAYLOAD_TOO_LARGE');
