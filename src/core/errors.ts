@@ -111,6 +111,20 @@ export const ERROR_CODES = {
   TRANSFER_PENDING: { status: 409, doc: 'The robot already has an open transfer offer; details name it.' },
   TRANSFER_NOT_PENDING: { status: 409, doc: 'The transfer was already accepted, rejected or cancelled.' },
 
+  // End of life (docs/end-of-life.md)
+  STORAGE_MEDIUM_CONFLICT: {
+    status: 409,
+    doc: 'The model already declares this storage medium with another definition; a medium is never changed (`details.mediaId`).',
+  },
+  SANITIZATION_INCOMPLETE: {
+    status: 409,
+    doc: 'Recycling needs a passed sanitization of every storage medium the model declares, recorded since the last change of owner (`details.missing` lists the media without one).',
+  },
+  CREDIT_CODE_INVALID: {
+    status: 400,
+    doc: 'Not a unified social credit code (GB 32100-2015): 18 characters of its alphabet with the right check character (`details.field`, `details.reason`).',
+  },
+
   // Incidents (docs/incidents.md)
   INCIDENT_NOT_FOUND: {
     status: 404,

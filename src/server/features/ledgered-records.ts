@@ -4,6 +4,7 @@
 import { RecordKinds } from '../ledger/record-kinds.js';
 import { ledgerWitnessRecord } from '../ledger/witness-service.js';
 import { hardwareRevisionRecord, modelRecord, siteRecord } from './catalogue/catalogue-records.js';
+import { storageMediumRecord } from './end-of-life/end-of-life-records.js';
 import { grantRecord, grantRevocationRecord } from './grants/grant-records.js';
 import {
   incidentEvidenceRecord,
@@ -43,6 +44,7 @@ export const LEDGERED_RECORD_KINDS = [
   incidentHoldRecord,
   incidentInvestigationRecord,
   incidentFindingsRecord,
+  storageMediumRecord,
   ledgerWitnessRecord,
 ] as const;
 
