@@ -67,6 +67,7 @@ export type RobotAction =
   | 'robot.grants.read'
   | 'robot.alerts.read'
   | 'robot.alerts.ack'
+  | 'robot.alerts.ack_retired_id'
   | `robot.event.${EventType}`;
 
 export type Decision =
@@ -117,6 +118,12 @@ export function decideRobotAccess(actor: Actor, action: RobotAction, rel: RobotR
       if (rel.isOwner) return allow('the owner acknowledges its alerts');
       if (rel.grantScopes.includes('maintenance')) return allow('a live maintenance grant');
       return deny('alerts are acknowledged by the owner or its maintainer');
+    case 'robot.alerts.ack_retired_id':
+      // A recycled robot's identity still reporting is a cloned identity: the authorities'
+      // matter (docs/end-of-life.md), not something its last owner may wave away.
+      return authority
+        ? allow(`${actor.kind} acknowledges a retired identity reporting`)
+        : deny('a retired identity reporting is acknowledged by the registry or a regulator');
     case 'robot.transfer.offer':
       return rel.isOwner ? allow('the owner transfers') : deny('only the owner can transfer a robot');
     case 'robot.grants.manage':
@@ -158,6 +165,12 @@ export function decideRobotAccess(actor: Actor, action: RobotAction, rel: RobotR
         : deny('only the owner decommissions');
     case 'robot.event.recycling':
       return byOwnerOrScope(rel, 'recycling', 'recycling');
+    case 'robot.event.sanitization':
+      // Wiping storage media before recycling: the recycler's work, or a maintainer's.
+      if (rel.isOwner) return allow('the owner records sanitization');
+      return rel.grantScopes.includes('recycling') || rel.grantScopes.includes('maintenance')
+        ? allow('a live grant with scope recycling or maintenance')
+        : deny('sanitization needs the owner or a live grant with scope recycling or maintenance');
   }
 }
 

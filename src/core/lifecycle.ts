@@ -26,6 +26,7 @@ export const EVENT_TYPES = [
   'decommission',
   'recycling',
   'key_rotation',
+  'sanitization',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -118,6 +119,12 @@ export function decideTransition(state: LifecycleState, event: LifecycleEventInp
       return NOT_FINAL.includes(status)
         ? move(state, 'decommissioned', null)
         : refuse(status, `${withArticle(status)} robot cannot be decommissioned`);
+    case 'sanitization':
+      // Wiping a robot's storage media (docs/end-of-life.md): in any status but recycled,
+      // typically after decommissioning; the status does not change.
+      return status !== 'recycled'
+        ? move(state, status)
+        : refuse(status, 'a recycled robot is sanitized no more');
     case 'recycling':
       return status === 'decommissioned'
         ? move(state, 'recycled')

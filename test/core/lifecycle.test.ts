@@ -23,19 +23,20 @@ const EVENTS = [
   'decommission',
   'recycling',
   'key_rotation',
+  'sanitization',
 ] as const;
 
 const S = 'suspended';
 const D = 'decommissioned';
 // biome-ignore format: the table reads as a table
 const TABLE: Record<RobotStatus, (RobotStatus | '-')[]> = {
-  //               deploy        m:start        m:complete    m:performed    sw_update      evaluation     certification  suspension reinstate     decommission recycling   key_rotation
-  filed:          ['in_service', 'maintenance', '-',          'filed',       'filed',       'filed',       'filed',       S,         '-',          D,           '-',        'filed'],
-  in_service:     ['in_service', 'maintenance', '-',          'in_service',  'in_service',  'in_service',  'in_service',  S,         '-',          D,           '-',        'in_service'],
-  maintenance:    ['in_service', '-',           'in_service', 'maintenance', 'maintenance', 'maintenance', 'maintenance', S,         '-',          D,           '-',        'maintenance'],
-  suspended:      ['-',          '-',           '-',          S,             S,             S,             S,             '-',       'in_service', D,           '-',        S],
-  decommissioned: ['-',          '-',           '-',          '-',           '-',           '-',           '-',           '-',       '-',          '-',         'recycled', '-'],
-  recycled:       ['-',          '-',           '-',          '-',           '-',           '-',           '-',           '-',       '-',          '-',         '-',        '-'],
+  //               deploy        m:start        m:complete    m:performed    sw_update      evaluation     certification  suspension reinstate     decommission recycling   key_rotation   sanitization
+  filed:          ['in_service', 'maintenance', '-',          'filed',       'filed',       'filed',       'filed',       S,         '-',          D,           '-',        'filed', 'filed'],
+  in_service:     ['in_service', 'maintenance', '-',          'in_service',  'in_service',  'in_service',  'in_service',  S,         '-',          D,           '-',        'in_service', 'in_service'],
+  maintenance:    ['in_service', '-',           'in_service', 'maintenance', 'maintenance', 'maintenance', 'maintenance', S,         '-',          D,           '-',        'maintenance', 'maintenance'],
+  suspended:      ['-',          '-',           '-',          S,             S,             S,             S,             '-',       'in_service', D,           '-',        S, S],
+  decommissioned: ['-',          '-',           '-',          '-',           '-',           '-',           '-',           '-',       '-',          '-',         'recycled', '-', D],
+  recycled:       ['-',          '-',           '-',          '-',           '-',           '-',           '-',           '-',       '-',          '-',         '-',        '-', '-'],
 };
 
 function eventOf(name: (typeof EVENTS)[number]): LifecycleEventInput {

@@ -36,6 +36,38 @@ const DateOrTimestamp = Type.String({
   pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|[+-]\\d{2}:\\d{2}))?$',
 });
 
+/** An RFC 3339 timestamp; its meaning is checked by hand (parseTimestamp). */
+const Timestamp = Type.String({
+  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|[+-]\\d{2}:\\d{2})$',
+});
+
+/** What a recycler does with what it received (docs/end-of-life.md "Recycling"). */
+export const RECYCLING_TREATMENTS = ['reuse', 'repurpose', 'material_recovery', 'disposal'] as const;
+
+/** A part handed over with the robot. */
+const HandoverItem = Type.Object(
+  { partNumber: Text(100), serial: Type.Optional(Text(100)), kind: Text(100) },
+  strict,
+);
+
+/** NIST SP 800-88 sanitization methods, and a medium's outcome. */
+export const SANITIZATION_METHODS = ['clear', 'purge', 'destroy'] as const;
+export const SANITIZATION_RESULTS = ['passed', 'failed'] as const;
+
+/** One medium's sanitization certificate (NIST SP 800-88 style). */
+const SanitizedMedium = Type.Object(
+  {
+    mediaId: Text(100),
+    serial: Type.Optional(Text(100)),
+    method: Type.Enum(SANITIZATION_METHODS),
+    technique: Text(500),
+    tool: Type.Optional(Text(200)),
+    verification: Text(500),
+    result: Type.Enum(SANITIZATION_RESULTS),
+  },
+  strict,
+);
+
 export const EVENT_DATA_SCHEMAS = {
   deployment: Type.Object(
     {
@@ -85,10 +117,27 @@ export const EVENT_DATA_SCHEMAS = {
   reinstatement: Type.Object({ note: Note }, strict),
   decommission: Type.Object({ reason: Text(2000) }, strict),
   recycling: Type.Object(
-    { recycler: Type.Optional(Text(200)), certificate: Type.Optional(Text(200)) },
+    {
+      recycler: Type.Optional(Text(200)),
+      certificate: Type.Optional(Text(200)),
+      // The handover record (docs/end-of-life.md "Recycling"): required for a robot whose model
+      // declares storage media; receiverCreditCode, handoverAt and treatment come together.
+      receiverOrgId: Type.Optional(Type.String({ format: 'uuid' })),
+      receiverCreditCode: Type.Optional(Type.String({ minLength: 1, maxLength: 18 })),
+      handoverAt: Type.Optional(Timestamp),
+      items: Type.Optional(Type.Array(HandoverItem, { maxItems: 500 })),
+      treatment: Type.Optional(Type.Enum(RECYCLING_TREATMENTS)),
+    },
     strict,
   ),
   key_rotation: Type.Object({ devicePublicKey: Type.String({ maxLength: 100 }) }, strict),
+  sanitization: Type.Object(
+    {
+      media: Type.Array(SanitizedMedium, { minItems: 1, maxItems: 64 }),
+      credentialsRevoked: Type.Optional(Type.Boolean()),
+    },
+    strict,
+  ),
 } as const satisfies Record<EventType, TSchema>;
 
 export type EventData<T extends EventType> = Static<(typeof EVENT_DATA_SCHEMAS)[T]>;

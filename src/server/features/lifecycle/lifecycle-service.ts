@@ -9,6 +9,13 @@ import { checkOccurredAfterProduction } from '../../../core/record-time.js';
 import { parseTimestamp } from '../../../core/timestamp.js';
 import type { AppContext } from '../../app-context.js';
 import type { SqlClient } from '../../db/sql-client.js';
+import {
+  checkRecyclingData,
+  checkRecyclingFacts,
+  checkSanitizedMedia,
+  endRobotAccess,
+  storeSanitizedMedia,
+} from '../end-of-life/end-of-life-rules.js';
 import { assertNoIncidentHold } from '../incidents/incident-service.js';
 import { enforce } from '../policy-enforcement.js';
 import { devicePublicKeyBytes } from '../robots/device-key.js';
@@ -28,8 +35,15 @@ export interface NewLifecycleEvent {
   data?: Record<string, unknown> | undefined;
 }
 
-/** The event types an incident's hold refuses: each could alter what the evidence shows. */
-const HELD_EVENT_TYPES: readonly EventType[] = ['software_update', 'key_rotation', 'decommission', 'recycling'];
+/** The event types an incident's hold refuses: each could alter what the evidence shows (a
+ *  sanitization wipes the robot's storage). */
+const HELD_EVENT_TYPES: readonly EventType[] = [
+  'software_update',
+  'key_rotation',
+  'decommission',
+  'recycling',
+  'sanitization',
+];
 
 /** Every type `GET .../events?type=` can filter on. */
 export const LISTED_EVENT_TYPES = [...EVENT_TYPES, ...SYSTEM_EVENT_TYPES] as const;
@@ -73,6 +87,7 @@ function checkInput(
       });
     }
   }
+  if (event.type === 'recycling') checkRecyclingData(event.data);
   if (event.type === 'maintenance') {
     // The phase decides the transition; the ledger records the one that was applied.
     return { event: { type: event.type, data: { ...event.data, phase: event.data.phase ?? 'started' } } };
@@ -136,7 +151,8 @@ export async function recordLifecycleEvent(
     checkOccurredAfterProduction(occurredAt, produced.rows[0]!.production_date);
     // An incident's hold keeps the robot as it was (docs/incidents.md "Hold"); checked under
     // the robot's row lock, which the report takes too.
-    if (HELD_EVENT_TYPES.includes(event.type)) await assertNoIncidentHold(tx, robot.id, event.type.replace('_', ' '));
+    if (HELD_EVENT_TYPES.includes(event.type))
+      await assertNoIncidentHold(tx, robot.id, event.type.replace('_', ' '));
     if (event.type === 'suspension') enforce(decideSuspensionReason(actor, event.data.reason, relation));
     const decision = decideTransition(
       { status: robot.status, statusBeforeSuspension: robot.status_before_suspension },
@@ -149,7 +165,9 @@ export async function recordLifecycleEvent(
       });
     }
     if (event.type === 'software_update' && event.data.providerOrgId !== undefined) {
-      const provider = await tx.query('SELECT 1 FROM organisations WHERE id = $1', [event.data.providerOrgId]);
+      const provider = await tx.query('SELECT 1 FROM organisations WHERE id = $1', [
+        event.data.providerOrgId,
+      ]);
       if (provider.rows.length === 0) {
         throw new PlatformError('ORG_NOT_FOUND', 'no such organisation', {
           orgId: event.data.providerOrgId,
@@ -157,6 +175,8 @@ export async function recordLifecycleEvent(
         });
       }
     }
+    if (event.type === 'sanitization') await checkSanitizedMedia(tx, robot, event.data);
+    if (event.type === 'recycling') await checkRecyclingFacts(tx, robot, event.data);
     let data: Record<string, unknown> = event.data;
     if (event.type === 'key_rotation' && deviceKey) {
       const retiredPublicKey = await rotateDeviceKey(tx, robot, deviceKey, now);
@@ -186,6 +206,10 @@ export async function recordLifecycleEvent(
       toStatus: decision.to,
       data,
     });
+    if (event.type === 'sanitization') await storeSanitizedMedia(tx, robot, row.id, event.data);
+    // The end of its working life: no grant outlives it, no key signs for it (docs/end-of-life.md).
+    if (event.type === 'decommission' || event.type === 'recycling')
+      await endRobotAccess(tx, ledger, robot, now);
     return toRobotEvent(row);
   });
 }
