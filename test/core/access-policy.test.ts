@@ -50,6 +50,7 @@ const MATRIX: Record<RobotAction, string> = {
   'robot.telemetry.read':       'AADAACCAC ADDDC',
   'robot.alerts.read':          'AADAACCAC ADDDC',
   'robot.alerts.ack':           'DDDAACCAC DDDDC',
+  'robot.alerts.ack_retired_id':'AADDDCCDC DDDDC',
   'robot.transfer.offer':       'DDDAACCDC DDDDC',
   'robot.grants.manage':        'DDDAACCDC DDDDC',
   'robot.grants.read':          'AADAACCDC DDDDC',
@@ -63,6 +64,7 @@ const MATRIX: Record<RobotAction, string> = {
   'robot.event.decommission':   'AADAACCDC DDDDC',
   'robot.event.recycling':      'DDDAACCDC DDDAC',
   'robot.event.key_rotation':   'DDDAACCDC DDDDC',
+  'robot.event.sanitization':   'DDDAACCAC DDDAC',
 };
 
 function actorOf(kind: OrgKind): Actor {

@@ -14,10 +14,11 @@ export const LIMIT_CONDITIONS = ['battery_soh_low', 'joint_wear_high', 'position
 export type LimitCondition = (typeof LIMIT_CONDITIONS)[number];
 /**
  * Conditions that are events rather than states (docs/telemetry.md "Evidence"): a batch reusing
- * an accepted seq with other bytes, a usage counter running backwards. They are raised and
+ * an accepted seq with other bytes, a usage counter running backwards, a recycled robot's
+ * identity still signing telemetry (docs/end-of-life.md). They are raised and
  * cleared at once, so no later batch has to show them gone.
  */
-export const EVENT_CONDITIONS = ['seq_conflict', 'usage_counter_rollback'] as const;
+export const EVENT_CONDITIONS = ['seq_conflict', 'usage_counter_rollback', 'retired_id_reporting'] as const;
 export type EventCondition = (typeof EVENT_CONDITIONS)[number];
 /** A limit condition, an event condition, or `fault:<CODE>` for a reported fault code. */
 export type AlertCondition = LimitCondition | EventCondition | `fault:${string}`;
@@ -178,6 +179,8 @@ export function describeCondition(
       return `batch seq ${o.detail.seq} was sent again with other contents (JWS SHA-256 ${o.detail.jwsSha256}, accepted ${o.detail.acceptedJwsSha256})`;
     case 'usage_counter_rollback':
       return `${o.detail.counter} ran backwards from ${o.detail.previous} to ${o.detail.value} with no replacement recorded`;
+    case 'retired_id_reporting':
+      return `telemetry signed with a key of this recycled robot arrived (batch seq ${o.detail.seq}): its identity is still in use`;
     default:
       return `fault ${o.condition.slice('fault:'.length)} reported`;
   }

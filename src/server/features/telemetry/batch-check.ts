@@ -40,6 +40,12 @@ export interface BatchCheckInput {
   nowMs: number;
   oldestMs: number;
   /**
+   * The robot is recycled (docs/end-of-life.md): its batches are refused whatever they hold, but
+   * one its keys sign is evidence that its identity is still in use. Only the signature is
+   * checked; a signed batch is refused with `details.retiredIdentity` for ingest to alert on.
+   */
+  identityRetired?: boolean;
+  /**
    * How the sample rows are wanted: `binary` COPY rows (sample-binary.ts), what PostgreSQL
    * stores fastest, or `text` lines (COPY text, split by SQL on PGlite). Default text.
    */
@@ -170,6 +176,29 @@ function rawJointArrays(
   return wear.length === samples && tempC.length === samples ? { wear, tempC } : undefined;
 }
 
+/** A recycled robot's batch that its key signed: refused, with what ingest's alert records. */
+function retiredIdentityRefusal(input: BatchCheckInput, keyIndex: number, jwsBytes: Buffer): RefusedBatch {
+  let seq: number | null = null;
+  try {
+    const payload: unknown = JSON.parse(utf8.decode(Buffer.from(input.jws.split('.')[1]!, 'base64url')));
+    const claimed = (payload as { seq?: unknown } | null)?.seq;
+    if (Number.isSafeInteger(claimed) && (claimed as number) >= 0) seq = claimed as number;
+  } catch {
+    // The signature is the evidence; a payload that is not JSON leaves the seq unknown.
+  }
+  return refuse(
+    'TELEMETRY_ROBOT_INACTIVE',
+    `the robot ${input.kid} is recycled and sends no more telemetry`,
+    {
+      retiredIdentity: {
+        publicKey: input.keys[keyIndex]!.publicKey,
+        seq,
+        jwsSha256: createHash('sha256').update(jwsBytes).digest('hex'),
+      },
+    },
+  );
+}
+
 export function checkBatch(input: BatchCheckInput): BatchCheckResult {
   const { jws } = input;
   const first = jws.indexOf('.');
@@ -258,6 +287,7 @@ export function checkBatch(input: BatchCheckInput): BatchCheckResult {
   }
 
   // Signed: from here on the bytes are the robot's.
+  if (input.identityRetired) return retiredIdentityRefusal(input, keyIndex, jwsBytes);
   let decoded: unknown;
   let payloadText: string;
   try {

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { type ActiveAlert, type AlertCondition, decideAlerts } from '../../../core/telemetry/index.js';
 import type { SqlClient } from '../../db/sql-client.js';
 import type { LedgerAppender } from '../../ledger/ledger-writer.js';
-import { appendRecords } from '../../ledger/record-kinds.js';
+import { appendRecord, appendRecords } from '../../ledger/record-kinds.js';
 import { type TelemetryAlertRow, telemetryAlertRecord } from './telemetry-records.js';
 import type { TelemetryWriterState, VerifiedBatch } from './telemetry-writer.js';
 
@@ -159,4 +159,58 @@ export function newAlertRow(
     ack_robot_id: null,
     cleared_at: alert.cleared ? alert.now : null,
   };
+}
+
+/** What a recycled robot's signed batch showed (batch-check.ts `retiredIdentity`). */
+export interface RetiredIdentityEvidence {
+  /** The robot's key (base64url) the batch verified with. */
+  publicKey: string;
+  /** The batch's seq, if its payload named one. */
+  seq: number | null;
+  jwsSha256: string;
+}
+
+/**
+ * Raises a `retired_id_reporting` alert for a recycled robot whose key signed a batch
+ * (docs/end-of-life.md): an event (raised and cleared at once), at most one unacknowledged per
+ * robot, so a clone that keeps reporting raises it again only after an authority acknowledged
+ * it. Returns the new alert's id, or null when an unacknowledged one exists.
+ */
+export async function raiseRetiredIdAlert(
+  tx: SqlClient,
+  ledger: LedgerAppender,
+  robot: { robotUuid: string; robotId: string },
+  evidence: RetiredIdentityEvidence,
+  now: Date,
+): Promise<string | null> {
+  const open = await tx.query(
+    `SELECT 1 FROM telemetry_alerts WHERE robot_uuid = $1 AND condition = 'retired_id_reporting' AND state = 'open'`,
+    [robot.robotUuid],
+  );
+  if (open.rows.length > 0) return null;
+  const row: TelemetryAlertRow = {
+    id: randomUUID(),
+    robot_uuid: robot.robotUuid,
+    robot_id: robot.robotId,
+    condition: 'retired_id_reporting',
+    // Nothing of the batch is trusted but its signature: the alert is dated by its arrival.
+    sample_at: now,
+    seq: evidence.seq ?? 0,
+    value: null,
+    threshold: null,
+    detail: { seq: evidence.seq, publicKey: evidence.publicKey, jwsSha256: evidence.jwsSha256 },
+    raised_at: now,
+    ledger_index: 0,
+    state: 'open',
+    acked_at: null,
+    acked_by_org: null,
+    acked_by_key: null,
+    ack_note: null,
+    ack_ledger_index: null,
+    ack_robot_id: null,
+    cleared_at: now,
+  };
+  row.ledger_index = await appendRecord(tx, ledger, telemetryAlertRecord, row.id, row);
+  await insertAlerts(tx, [row], now);
+  return row.id;
 }

@@ -8,9 +8,10 @@ import { TELEMETRY_LIMITS } from '../../../core/telemetry/index.js';
 import { validateRobotId } from '../../../robot-id/index.js';
 import type { AppContext } from '../../app-context.js';
 import { sqlState } from '../../db/sql-client.js';
-import { peekJwsHeader } from './batch-check.js';
+import { type BatchCheckInput, peekJwsHeader } from './batch-check.js';
 import { DAY_MS, dayStart, PartitionManager } from './partitions.js';
-import { RobotDirectory } from './robot-directory.js';
+import { type IngestRobot, RobotDirectory } from './robot-directory.js';
+import { type RetiredIdentityEvidence, raiseRetiredIdAlert } from './telemetry-alert-writer.js';
 import {
   samplesInline,
   type TelemetryWriterState,
@@ -238,6 +239,9 @@ export class TelemetryIngest {
     const nowMs = this.#ctx.clock().getTime();
     const check = async () => {
       if (!acceptsTelemetry(robot!.status)) {
+        // A recycled robot's key still signing: its identity lives on elsewhere (a clone).
+        if (robot!.status === 'recycled')
+          await this.#alertRetiredIdentity(robot!, { jws, kid, topicRobotId: source.topicRobotId, nowMs });
         throw new PlatformError(
           'TELEMETRY_ROBOT_INACTIVE',
           `the robot is ${robot!.status} and sends no more telemetry`,
@@ -278,6 +282,44 @@ export class TelemetryIngest {
       this.#queue.push({ batch: { robot: robot!, kid, checked: result, jws }, resolve, reject });
       this.#committing ??= this.#drain();
     });
+  }
+
+  /**
+   * For a batch naming a recycled robot: if one of its keys (all retired) signed it, raise the
+   * `retired_id_reporting` alert (docs/end-of-life.md), at most one unacknowledged per robot.
+   * The batch is refused all the same; an unsigned one raises nothing (anyone can name a robot).
+   */
+  async #alertRetiredIdentity(
+    robot: IngestRobot,
+    batch: Pick<BatchCheckInput, 'jws' | 'kid' | 'topicRobotId' | 'nowMs'>,
+  ): Promise<void> {
+    const result = await this.#verifier.check({
+      ...batch,
+      robotUuid: robot.robotUuid,
+      keys: robot.keys,
+      jointCount: robot.jointCount,
+      limits: robot.limits,
+      oldestMs: this.oldestAcceptedMs(batch.nowMs),
+      identityRetired: true,
+    });
+    const evidence = result.ok
+      ? undefined
+      : (result.details?.retiredIdentity as RetiredIdentityEvidence | undefined);
+    if (!evidence) return;
+    const open = await this.#ctx.db.query(
+      `SELECT 1 FROM telemetry_alerts WHERE robot_uuid = $1 AND condition = 'retired_id_reporting' AND state = 'open'`,
+      [robot.robotUuid],
+    );
+    if (open.rows.length > 0) return; // the common case of a clone that keeps sending: no unit of work
+    await this.#ctx.ledger.run((tx, ledger) =>
+      raiseRetiredIdAlert(
+        tx,
+        ledger,
+        { robotUuid: robot.robotUuid, robotId: batch.kid },
+        evidence,
+        this.#ctx.clock(),
+      ),
+    );
   }
 
   /**

@@ -77,7 +77,7 @@ const AlertSchema = Type.Object({
   robotId: Type.String(),
   condition: Type.String({
     description:
-      'battery_soh_low | joint_wear_high | position_error_high | seq_conflict | usage_counter_rollback | fault:<CODE>',
+      'battery_soh_low | joint_wear_high | position_error_high | seq_conflict | usage_counter_rollback | retired_id_reporting | fault:<CODE>',
   }),
   state: Type.Enum(ALERT_STATES),
   message: Type.String(),
@@ -253,6 +253,12 @@ export function telemetryRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
             ...PageQuery,
             robotId: Type.Optional(RobotIdParam),
             state: Type.Optional(Type.Enum(ALERT_STATES)),
+            condition: Type.Optional(
+              Type.String({
+                pattern: '^[a-z_]{1,32}$|^fault:[A-Z0-9][A-Z0-9_.-]{0,31}$',
+                description: 'only alerts of this condition, e.g. retired_id_reporting',
+              }),
+            ),
           }),
           response: { 200: pageOf(AlertSchema), ...errorResponses(400, 401, 403, 404) },
         },
@@ -261,6 +267,7 @@ export function telemetryRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         listAlerts(ctx, actorOf(request), {
           robotId: request.query.robotId,
           state: request.query.state,
+          condition: request.query.condition,
           limit: request.query.limit ?? 50,
           cursor: request.query.cursor,
         }),

@@ -400,6 +400,7 @@ export async function listAlerts(
   q: {
     robotId?: string | undefined;
     state?: AlertState | undefined;
+    condition?: string | undefined;
     limit: number;
     cursor?: string | undefined;
   },
@@ -427,6 +428,7 @@ export async function listAlerts(
               SELECT 1 FROM grants g WHERE g.robot_uuid = r.id AND g.org_id = $4::uuid
                  AND g.revoked_at IS NULL AND g.expires_at > $5 AND g.scopes && $9::text[]))
         AND ($6::timestamptz IS NULL OR (a.raised_at, a.id) < ($6::timestamptz, $7::uuid))
+        AND ($10::text IS NULL OR a.condition = $10)
       ORDER BY a.raised_at DESC, a.id DESC LIMIT $8`,
     [
       robotUuid,
@@ -438,6 +440,7 @@ export async function listAlerts(
       cursorId,
       q.limit + 1,
       ALERT_READ_SCOPES,
+      q.condition ?? null,
     ],
   );
   const page = rows.slice(0, q.limit);
@@ -460,7 +463,9 @@ export async function acknowledgeAlert(
   const alert = rows[0];
   if (!alert) throw new PlatformError('ALERT_NOT_FOUND', 'no such alert');
   try {
-    await robotForAction(ctx.db, actor, alert.robot_id.trim(), 'robot.alerts.ack', ctx.clock());
+    const action =
+      alert.condition === 'retired_id_reporting' ? 'robot.alerts.ack_retired_id' : 'robot.alerts.ack';
+    await robotForAction(ctx.db, actor, alert.robot_id.trim(), action, ctx.clock());
   } catch (error) {
     // An alert of a robot the caller may not see does not exist for it.
     if (error instanceof PlatformError && error.code === 'ROBOT_NOT_FOUND') {
