@@ -74,6 +74,9 @@ interface Row {
 
 const all = (status: number) => ROLES.map(() => status).join(' ');
 
+/** The storage medium the matrix's model declares (end of life rows). */
+const MATRIX_MEDIUM = { mediaId: 'compute.ssd', kind: 'flash', description: 'main computer SSD' };
+
 describe(`authorization matrix (${backend})`, () => {
   let p: TestPlatform;
   const orgs = {} as Record<Exclude<Role, 'anonymous' | 'registry'>, OrgRef>;
@@ -522,6 +525,50 @@ describe(`authorization matrix (${backend})`, () => {
       route: '/v1/alerts/:alertId/ack',
       call: async () => ({ url: `/v1/alerts/${await openAlert()}/ack`, body: { note: 'seen' } }),
       expect: '401 403 403 403 404 200 404 404 200 404 403 404 404',
+    },
+
+    // End of life (docs/end-of-life.md "Who may do what").
+    {
+      method: 'POST',
+      route: '/v1/models/:modelId/storage-media',
+      call: () => ({ url: `/v1/models/${robot.modelId}/storage-media`, body: { media: [MATRIX_MEDIUM] } }),
+      expect: '401 403 403 201 404 403 403 403 403 403 403 403 403',
+    },
+    {
+      method: 'GET',
+      route: '/v1/models/:modelId/storage-media',
+      call: () => ({ url: `/v1/models/${robot.modelId}/storage-media` }),
+      expect: '401 200 200 200 404 200 200 200 200 200 200 200 200',
+    },
+    {
+      method: 'POST',
+      route: '/v1/robots/:robotId/events',
+      variant: 'sanitization',
+      call: async () => {
+        const r = await scene();
+        await p.call('POST', `/v1/models/${r.modelId}/storage-media`, {
+          token: orgs.maker.apiKey,
+          body: { media: [MATRIX_MEDIUM] },
+        });
+        return {
+          url: `/v1/robots/${r.robotId}/events`,
+          body: {
+            type: 'sanitization',
+            data: {
+              media: [
+                {
+                  mediaId: MATRIX_MEDIUM.mediaId,
+                  method: 'purge',
+                  technique: 'block erase',
+                  verification: 'full read-back',
+                  result: 'passed',
+                },
+              ],
+            },
+          },
+        };
+      },
+      expect: '401 403 403 403 404 201 404 404 201 404 403 404 404',
     },
 
     // Incidents (docs/incidents.md "Who sees what").
