@@ -177,7 +177,6 @@ describe(`access grants (${backend})`, () => {
     const robot = await ownedRobot();
     await grantAccess(p, robot.robotId, owner, assessor, ['evaluation', 'certification']);
     await grantAccess(p, robot.robotId, owner, softwareProvider, ['software_update']);
-    await grantAccess(p, robot.robotId, owner, recycler, ['recycling', 'telemetry']);
     await recordEvent(p, robot.robotId, assessor, 'evaluation', { intelligenceLevel: 4 });
     await recordEvent(p, robot.robotId, assessor, 'certification', SAMPLE_EVENT_DATA.certification!);
     await recordEvent(
@@ -192,6 +191,8 @@ describe(`access grants (${backend})`, () => {
         .statusCode,
     ).toBe(403);
     await recordEvent(p, robot.robotId, owner, 'decommission', { reason: 'sold for parts' });
+    // Decommissioning ended every grant (docs/end-of-life.md): the recycler is granted afterwards.
+    await grantAccess(p, robot.robotId, owner, recycler, ['recycling', 'telemetry']);
     await recordEvent(p, robot.robotId, recycler, 'recycling', { certificate: 'WEEE-1' });
     const events = await p.call('GET', `/v1/robots/${robot.robotId}/events`, { token: owner.apiKey });
     expect(
