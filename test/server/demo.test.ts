@@ -77,6 +77,30 @@ describe(`the demo fleet of npm start (${backend})`, () => {
     expect(breach.reportingDeadline).not.toBeNull();
   });
 
+  it('has a robot sanitized and recycled with a handover record, whose identity reporting again is alerted', async () => {
+    const regulator = fleet.organisations.find((o) => o.kind === 'regulator')!;
+    const alerts = await p.call('GET', '/v1/alerts?condition=retired_id_reporting', {
+      token: regulator.apiKey,
+    });
+    expect(alerts.statusCode).toBe(200);
+    const [alert, ...others] = alerts.json().items;
+    expect(others).toEqual([]);
+    const robot = fleet.robots.find((r) => r.robotId === alert.robotId)!;
+    expect(robot.status).toBe('recycled');
+    const events = await p.call('GET', `/v1/robots/${robot.robotId}/events`, { token: regulator.apiKey });
+    // biome-ignore lint/suspicious/noExplicitAny: the API's answers, read field by field
+    const byType = new Map<string, any>(events.json().items.map((e: { type: string }) => [e.type, e]));
+    expect(byType.get('sanitization').data.media.map((m: { result: string }) => m.result)).toEqual([
+      'passed',
+      'passed',
+    ]);
+    expect(byType.get('recycling').data).toMatchObject({
+      receiverCreditCode: '91420100MA4KGL0018',
+      treatment: 'material_recovery',
+      items: expect.arrayContaining([expect.objectContaining({ kind: 'battery_pack' })]),
+    });
+  });
+
   it('wrote everything to the ledger with gapless indices', async () => {
     const { rows } = await p.ctx.db.query<{ n: number; max: number }>(
       'SELECT count(*)::int AS n, max(idx)::int AS max FROM ledger_entries',

@@ -4,6 +4,7 @@
 // same validation, policy and ledger as any client, and stays true as the API evolves.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { App } from '../app.js';
+import { seedDemoEndOfLife } from './demo-end-of-life.js';
 import { seedDemoIncidents } from './demo-incidents.js';
 
 export interface DemoRobot {
@@ -191,5 +192,8 @@ export async function seedDemoFleet(app: App, adminToken: string): Promise<DemoF
     regulator,
     maintainer,
   }, Date.now());
+  robots.push(
+    await seedDemoEndOfLife(app, call, { maker: makers[0]!, operator: operators[0]!, recycler }, Date.now()),
+  );
   return { organisations, robots };
 }
