@@ -37,8 +37,12 @@ const DATA_DESCRIPTION =
   "evaluation {intelligenceLevel: 0-5, standard?: 'T/CIE 298-2025', report?}; " +
   'certification {certificate, scheme, validUntil}; ' +
   "suspension {reason: 'incident'|'recall'|'regulator'|'owner', note?}; reinstatement {note?}; " +
-  'decommission {reason}; recycling {recycler?, certificate?}; ' +
-  'key_rotation {devicePublicKey: base64url of the 32-byte Ed25519 key}.';
+  'decommission {reason}; recycling {recycler?, certificate?, receiverOrgId?, receiverCreditCode?, handoverAt?, ' +
+  "items?: [{partNumber, serial?, kind}], treatment?: 'reuse'|'repurpose'|'material_recovery'|'disposal'} " +
+  '(the handover record, required when the model declares storage media: docs/end-of-life.md); ' +
+  'key_rotation {devicePublicKey: base64url of the 32-byte Ed25519 key}; ' +
+  "sanitization {media: [{mediaId, serial?, method: 'clear'|'purge'|'destroy', technique, tool?, verification, " +
+  "result: 'passed'|'failed'}], credentialsRevoked?}.";
 
 export function lifecycleRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
