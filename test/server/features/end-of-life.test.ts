@@ -248,6 +248,28 @@ describe(`end of life (${backend})`, () => {
       expect(late.statusCode).toBe(409);
       expect(late.json().error).toMatchObject({ code: 'ILLEGAL_TRANSITION', details: { from: 'recycled' } });
     });
+    it('is refused while an incident holds the robot: wiping it would destroy evidence (409 INCIDENT_HOLD)', async () => {
+      const robot = await decommissioned();
+      const reported = await p.call('POST', '/v1/incidents', {
+        token: owner.apiKey,
+        body: {
+          robotId: robot.robotId,
+          occurredAt: new Date(Date.now() - 60_000).toISOString(),
+          kind: 'collision',
+          severity: 'serious',
+          description: 'struck a shelf while being moved to the scrap yard',
+        },
+      });
+      expect(reported.statusCode, reported.body).toBe(201);
+      const held = await postEvent(p, robot.robotId, owner, 'sanitization', {
+        media: [certificate(SSD.mediaId)],
+      });
+      expect(held.statusCode).toBe(409);
+      expect(held.json().error).toMatchObject({
+        code: 'INCIDENT_HOLD',
+        details: { incidentId: reported.json().incidentId },
+      });
+    });
   });
 
   describe('recycling', () => {
