@@ -136,6 +136,7 @@ const ERROR_EXAMPLE_OVERRIDES: { path: RegExp; status: number; code: ErrorCode }
   { path: /\/transfers$/, status: 422, code: 'TRANSFER_RECIPIENT_INVALID' },
   { path: /\/transfers/, status: 409, code: 'TRANSFER_NOT_PENDING' },
   { path: /\/grants$/, status: 422, code: 'GRANT_SCOPE_NOT_ALLOWED' },
+  { path: /\/storage-media$/, status: 409, code: 'STORAGE_MEDIUM_CONFLICT' },
   { path: /\/events$/, status: 409, code: 'ILLEGAL_TRANSITION' },
   { path: /^\/v1\/robots(\/\{robotId\}\/recode)?$/, status: 422, code: 'HARDWARE_REVISION_UNKNOWN' },
   { path: /^\/v1\/(public\/)?robots\/\{robotId\}/, status: 404, code: 'ROBOT_NOT_FOUND' },
