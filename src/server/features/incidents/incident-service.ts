@@ -678,9 +678,21 @@ export async function incidentAnalysis(ctx: AppContext, actor: Actor, incidentId
  */
 export async function joinLateTelemetry(ctx: AppContext): Promise<number> {
   const now = ctx.clock();
+  // Only incidents with a candidate are locked: a batch of the robot overlapping the window,
+  // in time, and not yet an item (a read without the ledger's lock; the unit of work re-reads).
+  // The sample-span index of the raw JWS store, pruned to the window's days, finds candidates.
   const { rows: open } = await ctx.db.query<{ id: string }>(
-    'SELECT id FROM incidents WHERE occurred_at >= $1 ORDER BY occurred_at',
-    [new Date(now.getTime() - LATE_BATCH_LIMIT_MS - 60 * 60 * 1000)],
+    `SELECT n.id FROM incidents n
+      WHERE n.occurred_at >= $1
+        AND EXISTS (
+          SELECT 1 FROM telemetry_batch_jws j
+            JOIN telemetry_batches b ON b.robot_uuid = j.robot_uuid AND b.seq = j.seq
+           WHERE j.robot_uuid = n.robot_uuid AND j.last_sample_at >= n.window_from
+             AND j.first_sample_at <= n.window_to
+             AND b.received_at <= n.occurred_at + $2 * interval '1 millisecond'
+             AND NOT EXISTS (SELECT 1 FROM incident_items i WHERE i.incident_id = n.id AND i.batch_seq = j.seq))
+      ORDER BY n.occurred_at`,
+    [new Date(now.getTime() - LATE_BATCH_LIMIT_MS - 60 * 60 * 1000), LATE_BATCH_LIMIT_MS],
   );
   let added = 0;
   for (const { id } of open) {
