@@ -186,10 +186,16 @@ export async function seedDemoFleet(app: App, adminToken: string): Promise<DemoF
   }
   // Incidents at three stages, on in-service robots of three different makers.
   const inService = (m: number) => robots.filter((r) => r.status === 'in_service')[m * 7]!;
-  await seedDemoIncidents(app, call, [inService(0), inService(1), inService(2)], {
-    softwareProvider,
-    regulator,
-    maintainer,
-  }, Date.now());
+  await seedDemoIncidents(
+    app,
+    call,
+    [inService(0), inService(1), inService(2)],
+    {
+      softwareProvider,
+      regulator,
+      maintainer,
+    },
+    Date.now(),
+  );
   return { organisations, robots };
 }

@@ -5,10 +5,14 @@
 // telemetry changes the registry, never the items. The signed batches are copied byte for byte
 // out of the raw store (whose partitions retention drops), so they live as long as the incident.
 import { createHash, randomUUID } from 'node:crypto';
-import { type Party, PARTY_ROLES } from '../../../core/incidents/analysis.js';
+import { PARTY_ROLES, type Party } from '../../../core/incidents/analysis.js';
 import { softwareAt } from '../../../core/incidents/configuration.js';
 import { buildControlTimeline } from '../../../core/incidents/control-timeline.js';
-import { controlSamples, decodeBatchJws, type DecodedBatch } from '../../../core/incidents/evidence-reading.js';
+import {
+  controlSamples,
+  type DecodedBatch,
+  decodeBatchJws,
+} from '../../../core/incidents/evidence-reading.js';
 import { DAY_MS, inWindow, type TimeWindow } from '../../../core/incidents/incident.js';
 import { canonicalJson } from '../../../ledger/index.js';
 import type { SqlClient } from '../../db/sql-client.js';
@@ -135,7 +139,11 @@ async function softwareUpdates(q: SqlClient, robot: RobotRow, at: number) {
 
 async function softwareReports(q: SqlClient, robotUuid: string, at: number) {
   // The newest reports before the instant: the latest decides, the run before it dates `since`.
-  const { rows } = await q.query<{ reported_at: Date; seq: string | number; software: Record<string, string> }>(
+  const { rows } = await q.query<{
+    reported_at: Date;
+    seq: string | number;
+    software: Record<string, string>;
+  }>(
     `SELECT reported_at, seq, software FROM telemetry_software_reports
       WHERE robot_uuid = $1 AND reported_at <= $2 ORDER BY reported_at DESC, seq DESC LIMIT 500`,
     [robotUuid, new Date(at)],
@@ -189,10 +197,10 @@ export async function freezeEvidence(
         max_joint_wear: number;
         max_position_error_mm: number;
       }>('SELECT * FROM models WHERE id = $1', [robot.model_id]),
-      q.query<{ params: unknown }>('SELECT params FROM hardware_revisions WHERE model_id = $1 AND code = $2', [
-        robot.model_id,
-        robot.hardware_revision,
-      ]),
+      q.query<{ params: unknown }>(
+        'SELECT params FROM hardware_revisions WHERE model_id = $1 AND code = $2',
+        [robot.model_id, robot.hardware_revision],
+      ),
       q.query<{ id: string; name: string; code: string; region: string }>(
         'SELECT id, name, code, region FROM sites WHERE id = $1',
         [robot.site_id],
@@ -318,10 +326,7 @@ export async function freezeEvidence(
     })),
   });
 
-  const timeline = buildControlTimeline(
-    controlSamples(batches.map((b) => b.batch)),
-    window,
-  );
+  const timeline = buildControlTimeline(controlSamples(batches.map((b) => b.batch)), window);
   const items: NewItem[] = [
     configuration,
     jsonItem('control_timeline', {
@@ -375,7 +380,11 @@ export async function freezeEvidence(
 
   const parties = orderParties([
     { role: 'manufacturer', orgId: robot.manufacturer_id },
-    ...software.map((s) => ({ role: 'software_provider' as const, orgId: s.providerOrgId, component: s.component })),
+    ...software.map((s) => ({
+      role: 'software_provider' as const,
+      orgId: s.providerOrgId,
+      component: s.component,
+    })),
     { role: 'operator', orgId: operator },
     ...maintainerIds.map((orgId) => ({ role: 'maintainer' as const, orgId })),
   ]);

@@ -29,7 +29,12 @@ export interface NewLifecycleEvent {
 }
 
 /** The event types an incident's hold refuses: each could alter what the evidence shows. */
-const HELD_EVENT_TYPES: readonly EventType[] = ['software_update', 'key_rotation', 'decommission', 'recycling'];
+const HELD_EVENT_TYPES: readonly EventType[] = [
+  'software_update',
+  'key_rotation',
+  'decommission',
+  'recycling',
+];
 
 /** Every type `GET .../events?type=` can filter on. */
 export const LISTED_EVENT_TYPES = [...EVENT_TYPES, ...SYSTEM_EVENT_TYPES] as const;
@@ -136,7 +141,8 @@ export async function recordLifecycleEvent(
     checkOccurredAfterProduction(occurredAt, produced.rows[0]!.production_date);
     // An incident's hold keeps the robot as it was (docs/incidents.md "Hold"); checked under
     // the robot's row lock, which the report takes too.
-    if (HELD_EVENT_TYPES.includes(event.type)) await assertNoIncidentHold(tx, robot.id, event.type.replace('_', ' '));
+    if (HELD_EVENT_TYPES.includes(event.type))
+      await assertNoIncidentHold(tx, robot.id, event.type.replace('_', ' '));
     if (event.type === 'suspension') enforce(decideSuspensionReason(actor, event.data.reason, relation));
     const decision = decideTransition(
       { status: robot.status, statusBeforeSuspension: robot.status_before_suspension },
@@ -149,7 +155,9 @@ export async function recordLifecycleEvent(
       });
     }
     if (event.type === 'software_update' && event.data.providerOrgId !== undefined) {
-      const provider = await tx.query('SELECT 1 FROM organisations WHERE id = $1', [event.data.providerOrgId]);
+      const provider = await tx.query('SELECT 1 FROM organisations WHERE id = $1', [
+        event.data.providerOrgId,
+      ]);
       if (provider.rows.length === 0) {
         throw new PlatformError('ORG_NOT_FOUND', 'no such organisation', {
           orgId: event.data.providerOrgId,
