@@ -86,13 +86,6 @@ export async function buildIncidentScene(
 
 /** The model's fault codes: a software fault of `locomotion`, a hardware fault of the knee actuator. */
 export async function declareFaultCodes(p: TestPlatform, modelId: string, maker: OrgRef): Promise<void> {
-  if (process.env.TEMP_FAULTS) {
-    await p.ctx.db.query(
-      "INSERT INTO model_fault_codes VALUES ($1,'LOCO_BAL_SW','locomotion','software','x',now(),0),($1,'KNEE_OVERTEMP_HW','knee_actuator','hardware','y',now(),0)",
-      [modelId],
-    );
-    return;
-  }
   const codes = await p.call('POST', `/v1/models/${modelId}/fault-codes`, {
     token: maker.apiKey,
     body: {

@@ -183,7 +183,7 @@ export function validatePayload(
 }
 
 function check(value: unknown, expect: PayloadExpectations): ValidatedPayload {
-  const root = objectWith(value, () => '', ['robotId', 'seq', 'samples'], ['software']);
+  const root = objectWith(value, () => '', ['robotId', 'seq', 'samples']);
   if (typeof root.robotId !== 'string')
     fail('TELEMETRY_MALFORMED_PAYLOAD', '/robotId', '/robotId must be a string');
   const seq = root.seq;
@@ -211,7 +211,7 @@ function check(value: unknown, expect: PayloadExpectations): ValidatedPayload {
       samples[i],
       at(''),
       ['t', 'battery', 'joints', 'accuracy', 'operatingHours'],
-      ['faults', 'control'],
+      ['faults'],
     );
     if (typeof s.t !== 'string')
       fail('TELEMETRY_MALFORMED_PAYLOAD', at('/t')(), `${at('/t')()} must be a string`);

@@ -113,7 +113,7 @@ export async function incidentFor(
   throw new PlatformError('FORBIDDEN', decision.reason);
 }
 
-/** Records a read of the robot's data (docs/api.md "Data access log"). */
+/** Records a read of the robot's data in its data access log (docs/incidents.md "The workflow"). */
 export async function logAccess(
   q: SqlClient,
   ctx: AppContext,
