@@ -567,6 +567,30 @@ describe(`incidents (${backend})`, () => {
     expect(await count()).toBe(before);
   });
 
+  it('lists the incidents whose due report is late', async () => {
+    const overdue = async () =>
+      (await get('/v1/incidents?overdue=true', s.regulator.apiKey)).json().items.map((i: { incidentId: string }) => i.incidentId);
+    expect(await overdue()).toEqual([]);
+    await clock.stopped(async (now) => {
+      // 31 days on: the fall's preliminary report (due 30 days after the report) is late.
+      clock.stop(new Date(now.getTime() + 31 * DAY));
+      expect(await overdue()).toContain(incident.incidentId);
+      const seen = await get(`/v1/incidents/${incident.incidentId}`, s.regulator.apiKey);
+      expect(seen.json().investigation.overdue).toBe(true);
+      const moved = await post(`/v1/incidents/${incident.incidentId}/investigation`, s.regulator.apiKey, {
+        status: 'preliminary_report',
+        summary: 'preliminary report filed',
+      });
+      expect(moved.statusCode, moved.body).toBe(200);
+      expect(await overdue()).not.toContain(incident.incidentId);
+      const notOverdue = await get('/v1/incidents?overdue=false', s.regulator.apiKey);
+      expect(notOverdue.json().items.map((i: { incidentId: string }) => i.incidentId)).toContain(incident.incidentId);
+      // A year and a day on, the final report is late.
+      clock.stop(new Date(now.getTime() + 366 * DAY));
+      expect(await overdue()).toContain(incident.incidentId);
+    });
+  });
+
   it('passes audit: every incident record rebuilds from its rows and chains on the robot', async () => {
     await p.ctx.checkpointer.checkpointNow();
     const report = await auditLedger(p.ctx.db, {
