@@ -14,7 +14,8 @@
 // signatures alone (the work no verifier can skip); its maximum too. Ratio value / baseline
 // (as the other latency benchmarks): how many times the unskippable work the whole check costs.
 // Also, untimed by the BENCH line: the real CLI once, `node bin/roboledger.js verify bundle
-// <file> --key <key>` (over dist/, built first when stale), its wall time on stderr.
+// <file> --key <key>` (over dist/, built first when stale), its wall time on stderr, with that
+// of `roboledger --help` (starting node and loading the command alone) for comparison.
 import { spawnSync } from 'node:child_process';
 import { createPublicKey, verify } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -100,9 +101,17 @@ export async function run(): Promise<void> {
           `roboledger verify bundle: exit ${cli.status}\n${cli.stderr}\n${cli.stdout.slice(0, 2000)}`,
         );
       }
+      // What of it is starting node and loading the command: `roboledger --help`, same way.
+      const startedBare = performance.now();
+      const bare = spawnSync(process.execPath, ['bin/roboledger.js', '--help'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      });
+      const bareWall = performance.now() - startedBare;
+      if (bare.status !== 0) throw new Error(`roboledger --help: exit ${bare.status}\n${bare.stderr}`);
       process.stderr.write(
         `bundle-verify: \`roboledger verify bundle\` (a new node process: start, load, read, verify, print) ` +
-          `exit 0 in ${wall.toFixed(0)} ms wall\n`,
+          `exit 0 in ${wall.toFixed(0)} ms wall; \`roboledger --help\` (start and load only) ${bareWall.toFixed(0)} ms\n`,
       );
     }
 
