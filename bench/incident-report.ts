@@ -180,6 +180,7 @@ async function fillSamples(b: IncidentBench, total: number): Promise<number> {
     const step = Math.min(1, (span.seconds - 1) / (perRobot + 1));
     const room = Math.max(1, Math.floor(span.seconds - (perRobot + 1) * step));
     const started = performance.now();
+    // seq rises with time, one a minute (batches of 60); nothing timed reads it.
     const inserted = await b.bench.db.query(
       `INSERT INTO telemetry_samples (robot_uuid, seq, t, soc_pct, soh_pct, cycles, battery_temp_c, joint_wear,
          joint_temp_c, position_error_mm, task_success_rate, operating_hours, faults)
