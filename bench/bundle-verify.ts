@@ -1,5 +1,5 @@
-// bundle-verify: offline verification of an incident's bundle (docs/incidents.md "Verifying a
-// bundle offline"), target ≤ 1 s. The platform in this process on PostgreSQL with the robot of
+// bundle-verify: offline verification of an incident's bundle, target ≤ 1 s (docs/incidents.md
+// "Verifying a bundle offline"). The platform in this process on PostgreSQL with the robot of
 // incident-report (32 joints, its 2,400 signed 1 Hz samples streamed in 40 batches of 60 through
 // POST /v1/telemetry, filling the window; no other robots' samples: they are not in a bundle).
 // The incident is reported (kind `malfunction`, severity `moderate`), its bundle fetched as the
