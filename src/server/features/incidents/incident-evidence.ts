@@ -187,78 +187,85 @@ export async function freezeEvidence(
 ): Promise<{ parties: Party[]; items: NewItem[]; batches: WindowBatch[] }> {
   const { robot, occurredAt, window } = facts;
   const at = new Date(occurredAt);
-  const [modelRows, revisionRows, siteRows, updates, reports, faultRows, maintainerIds, operator] =
-    await Promise.all([
-      q.query<{
-        id: string;
-        name: string;
-        joint_count: number;
-        min_battery_soh_pct: number;
-        max_joint_wear: number;
-        max_position_error_mm: number;
-      }>('SELECT * FROM models WHERE id = $1', [robot.model_id]),
-      q.query<{ params: unknown }>(
-        'SELECT params FROM hardware_revisions WHERE model_id = $1 AND code = $2',
-        [robot.model_id, robot.hardware_revision],
-      ),
-      q.query<{ id: string; name: string; code: string; region: string }>(
-        'SELECT id, name, code, region FROM sites WHERE id = $1',
-        [robot.site_id],
-      ),
-      softwareUpdates(q, robot, occurredAt),
-      softwareReports(q, robot.id, occurredAt),
-      q.query<{ code: string; component: string; origin: 'hardware' | 'software'; description: string }>(
-        'SELECT code, component, origin, description FROM model_fault_codes WHERE model_id = $1 ORDER BY code',
-        [robot.model_id],
-      ),
-      maintainers(q, robot.id, occurredAt),
-      ownerAt(q, robot, occurredAt),
-    ]);
+  // One query at a time: they share the report's transaction, and a connection runs one
+  // statement at a time anyway (pg refuses overlapping queries on one client).
+  const modelRows = await q.query<{
+    id: string;
+    name: string;
+    joint_count: number;
+    min_battery_soh_pct: number;
+    max_joint_wear: number;
+    max_position_error_mm: number;
+  }>('SELECT * FROM models WHERE id = $1', [robot.model_id]);
+  const revisionRows = await q.query<{ params: unknown }>(
+    'SELECT params FROM hardware_revisions WHERE model_id = $1 AND code = $2',
+    [robot.model_id, robot.hardware_revision],
+  );
+  const siteRows = await q.query<{ id: string; name: string; code: string; region: string }>(
+    'SELECT id, name, code, region FROM sites WHERE id = $1',
+    [robot.site_id],
+  );
+  const updates = await softwareUpdates(q, robot, occurredAt);
+  const reports = await softwareReports(q, robot.id, occurredAt);
+  const faultRows = await q.query<{
+    code: string;
+    component: string;
+    origin: 'hardware' | 'software';
+    description: string;
+  }>('SELECT code, component, origin, description FROM model_fault_codes WHERE model_id = $1 ORDER BY code', [
+    robot.model_id,
+  ]);
+  const maintainerIds = await maintainers(q, robot.id, occurredAt);
+  const operator = await ownerAt(q, robot, occurredAt);
   const model = modelRows.rows[0]!;
   const software = softwareAt(updates, reports, occurredAt, robot.manufacturer_id);
   const latestReport = reports[0];
 
-  const [events, alerts, grants, batches] = await Promise.all([
-    q.query<{
-      id: string;
-      type: string;
-      occurred_at: Date;
-      recorded_at: Date;
-      actor_org_id: string;
-      data: Record<string, unknown>;
-      ledger_index: number;
-    }>(
-      `SELECT id, type, occurred_at, recorded_at, actor_org_id, data, ledger_index FROM robot_events
+  const events = await q.query<{
+    id: string;
+    type: string;
+    occurred_at: Date;
+    recorded_at: Date;
+    actor_org_id: string;
+    data: Record<string, unknown>;
+    ledger_index: number;
+  }>(
+    `SELECT id, type, occurred_at, recorded_at, actor_org_id, data, ledger_index FROM robot_events
         WHERE robot_uuid = $1 AND occurred_at <= $2 AND (occurred_at >= $3 OR type IN ('maintenance', 'certification'))
         ORDER BY occurred_at, ledger_index`,
-      [robot.id, at, new Date(occurredAt - LOOKBACK_MS)],
-    ),
-    q.query<{
-      id: string;
-      condition: string;
-      sample_at: Date;
-      raised_at: Date;
-      value: number | null;
-      threshold: number | null;
-      acked_at: Date | null;
-      acked_by_org: string | null;
-      cleared_at: Date | null;
-      ledger_index: number;
-    }>(
-      `SELECT id, condition, sample_at, raised_at, value, threshold, acked_at, acked_by_org, cleared_at, ledger_index
+    [robot.id, at, new Date(occurredAt - LOOKBACK_MS)],
+  );
+  const alerts = await q.query<{
+    id: string;
+    condition: string;
+    sample_at: Date;
+    raised_at: Date;
+    value: number | null;
+    threshold: number | null;
+    acked_at: Date | null;
+    acked_by_org: string | null;
+    cleared_at: Date | null;
+    ledger_index: number;
+  }>(
+    `SELECT id, condition, sample_at, raised_at, value, threshold, acked_at, acked_by_org, cleared_at, ledger_index
          FROM telemetry_alerts
         WHERE robot_uuid = $1 AND raised_at <= $2 AND (raised_at >= $3 OR cleared_at IS NULL OR cleared_at >= $4)
         ORDER BY raised_at, id`,
-      [robot.id, new Date(window.to), new Date(occurredAt - LOOKBACK_MS), new Date(window.from)],
-    ),
-    q.query<{ id: string; org_id: string; scopes: string[]; created_at: Date; expires_at: Date }>(
-      `SELECT id, org_id, scopes, created_at, expires_at FROM grants
+    [robot.id, new Date(window.to), new Date(occurredAt - LOOKBACK_MS), new Date(window.from)],
+  );
+  const grants = await q.query<{
+    id: string;
+    org_id: string;
+    scopes: string[];
+    created_at: Date;
+    expires_at: Date;
+  }>(
+    `SELECT id, org_id, scopes, created_at, expires_at FROM grants
         WHERE robot_uuid = $1 AND created_at <= $2 AND expires_at > $2 AND (revoked_at IS NULL OR revoked_at > $2)
         ORDER BY created_at, id`,
-      [robot.id, at],
-    ),
-    windowBatches(q, robot.id, window),
-  ]);
+    [robot.id, at],
+  );
+  const batches = await windowBatches(q, robot.id, window);
 
   // The 30-day events item; maintenance and certifications older than that only feed the
   // configuration's "last maintenance" and "certificates valid at occurredAt".

@@ -231,7 +231,9 @@ export async function loadFindings(q: SqlClient, incidentId: string): Promise<Fi
 }
 
 async function incidentView(q: SqlClient, row: IncidentRow, now: Date): Promise<Incident> {
-  const [items, findings] = await Promise.all([loadItems(q, row.id), loadFindings(q, row.id)]);
+  // In turn: `q` may be a transaction's one connection.
+  const items = await loadItems(q, row.id);
+  const findings = await loadFindings(q, row.id);
   return toIncident(row, items, findings, now);
 }
 
@@ -400,7 +402,8 @@ export async function listIncidents(
     ],
   );
   const page = rows.slice(0, query.limit);
-  const items = await Promise.all(page.map((row) => incidentView(ctx.db, row, now)));
+  const items: Incident[] = [];
+  for (const row of page) items.push(await incidentView(ctx.db, row, now));
   return {
     items,
     nextCursor: rows.length > query.limit ? String(items[items.length - 1]!.ledgerIndex) : null,
