@@ -71,25 +71,24 @@ const SiteSchema = Type.Object({
   ledgerIndex: Type.Integer(),
 });
 
-const FaultCodeInput = Type.Object(
-  {
-    code: Type.String({
-      pattern: FAULT_CODE.source,
-      description: "as the robots report it in a telemetry sample's `faults`",
-    }),
-    component: Type.String({ minLength: 1, maxLength: 200, description: 'e.g. locomotion, knee_actuator' }),
-    origin: Type.Enum(FAULT_CODE_ORIGINS, {
-      description: 'whether the fault is of the hardware or the software',
-    }),
-    description: Type.String({ minLength: 1, maxLength: 2000 }),
-  },
-  { additionalProperties: false },
-);
+const FaultCodeFields = {
+  code: Type.String({
+    pattern: FAULT_CODE.source,
+    description: "as the robots report it in a telemetry sample's `faults`",
+  }),
+  component: Type.String({ minLength: 1, maxLength: 200, description: 'e.g. locomotion, knee_actuator' }),
+  origin: Type.Enum(FAULT_CODE_ORIGINS, {
+    description: 'whether the fault is of the hardware or the software',
+  }),
+  description: Type.String({ minLength: 1, maxLength: 2000 }),
+};
+
+const FaultCodeInput = Type.Object(FaultCodeFields, { additionalProperties: false });
 
 const ModelFaultCodes = Type.Object({
   modelId: Uuid,
   faultCodes: Type.Array(
-    Type.Intersect([FaultCodeInput, Type.Object({ createdAt: Timestamp, ledgerIndex: Type.Integer() })]),
+    Type.Object({ ...FaultCodeFields, createdAt: Timestamp, ledgerIndex: Type.Integer() }),
     { description: 'every code the model declares, by code' },
   ),
 });
