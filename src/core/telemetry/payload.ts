@@ -124,25 +124,28 @@ function objectWith(
   return value;
 }
 
-/** The length of `text` in characters (Unicode code points), as the API's limits count them. */
-function characters(text: string): number {
+/**
+ * Whether `value` is a string of 1 … `max` characters (Unicode code points, as the API's limits
+ * count them), well-formed (no lone surrogate) and without control characters (U+0000–U+001F,
+ * U+007F): text that every reader shows alike and that PostgreSQL's jsonb can hold (it refuses
+ * U+0000 and lone surrogates), where the incident feature keeps what it reads back.
+ */
+function isText(value: unknown, max: number): value is string {
+  // Each code point is one or two UTF-16 units: beyond 2 × max units there are more than max.
+  if (typeof value !== 'string' || value.length === 0 || value.length > 2 * max) return false;
   let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    // A high surrogate followed by a low one is one character.
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      const d = text.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) i++;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return false;
+    if (c >= 0xd800 && c <= 0xdfff) {
+      // A high surrogate followed by a low one is one character; anything else is malformed.
+      const d = i + 1 < value.length ? value.charCodeAt(i + 1) : 0;
+      if (c > 0xdbff || d < 0xdc00 || d > 0xdfff) return false;
+      i++;
     }
     n++;
   }
-  return n;
-}
-
-/** Whether `value` is a string of 1..`max` characters (the common short case without a count). */
-function isText(value: unknown, max: number): value is string {
-  if (typeof value !== 'string' || value.length === 0) return false;
-  return value.length <= max || characters(value) <= max;
+  return n <= max;
 }
 
 const CONTROL_MODE_LIST: readonly string[] = CONTROL_MODES;
@@ -173,7 +176,7 @@ function checkControl(value: unknown, path: (suffix: string) => () => string): v
   fail(
     'TELEMETRY_MALFORMED_PAYLOAD',
     path('/control/source')(),
-    `${path('/control/source')()} must be a string of 1 to ${TELEMETRY_LIMITS.maxControlSource} characters`,
+    `${path('/control/source')()} must be a string of 1 to ${TELEMETRY_LIMITS.maxControlSource} characters, no control characters`,
   );
 }
 
@@ -200,14 +203,14 @@ function checkSoftware(value: unknown): void {
       fail(
         'TELEMETRY_MALFORMED_PAYLOAD',
         path,
-        `a /software component name has 1 to ${TELEMETRY_LIMITS.maxComponentName} characters`,
+        `a /software component name has 1 to ${TELEMETRY_LIMITS.maxComponentName} characters, no control characters`,
       );
     }
     if (!isText(value[component], TELEMETRY_LIMITS.maxVersion)) {
       fail(
         'TELEMETRY_MALFORMED_PAYLOAD',
         path,
-        `${path} must be a version string of 1 to ${TELEMETRY_LIMITS.maxVersion} characters`,
+        `${path} must be a version string of 1 to ${TELEMETRY_LIMITS.maxVersion} characters, no control characters`,
       );
     }
   }

@@ -108,6 +108,14 @@ describe('telemetry payload: control and software', () => {
       [payload([sample()], { software: { 'a/b~c': { v: 1 } } }), '/software/a~1b~0c'],
       [payload([sample()], { software: { '': '1.0' } }), '/software/'],
       [payload([sample()], { software: { ['c'.repeat(201)]: '1.0' } }), `/software/${'c'.repeat(64)}`],
+      // Text every reader shows alike, and jsonb can hold: no control character, no lone surrogate.
+      [payload([sample({ control: { mode: 'idle', source: 'dock\n2' } })]), '/samples/0/control/source'],
+      [payload([sample({ control: { mode: 'idle', source: 'dock\u007f' } })]), '/samples/0/control/source'],
+      [payload([sample({ control: { mode: 'idle', source: 'x\ud800' } })]), '/samples/0/control/source'],
+      [payload([sample({ control: { mode: 'idle', source: '\udc00x' } })]), '/samples/0/control/source'],
+      [payload([sample()], { software: { locomotion: '2.3.1\u0000' } }), '/software/locomotion'],
+      [payload([sample()], { software: { 'loco\tmotion': '2.3.1' } }), '/software/loco\tmotion'],
+      [payload([sample()], { software: { perception: '5.0\ud83e' } }), '/software/perception'],
     ];
     for (const [value, path] of cases) {
       expect({ path, problem: problem(value) }).toMatchObject({
