@@ -8,6 +8,7 @@ import type { TelemetrySample } from '../../../src/core/telemetry/index.js';
 import { decodeBatchPayload } from '../../../src/core/telemetry/index.js';
 import { checkBatch } from '../../../src/server/features/telemetry/batch-check.js';
 import { loadIngestRobot } from '../../../src/server/features/telemetry/robot-directory.js';
+import { maintainPartitions } from '../../../src/server/features/telemetry/telemetry-runtime.js';
 import {
   type VerifiedBatch,
   writeCopiedGroup,
@@ -32,8 +33,10 @@ const SOFTWARE = { locomotion: '2.3.1', perception: '5.0.0' };
 describe(`telemetry software reports and control (${backend})`, () => {
   let p: TestPlatform;
   let fleet: TelemetryFleet;
+  /** The platform's clock runs with real time, this much ahead (the retention test moves it). */
+  let offsetMs = 0;
   beforeAll(async () => {
-    p = await startTestPlatform();
+    p = await startTestPlatform({ clock: () => new Date(Date.now() + offsetMs) });
     fleet = await fileTelemetryFleet(p, ADMIN_TOKEN, { count: 4, jointCount: JOINTS });
   });
   afterAll(async () => {
@@ -195,5 +198,22 @@ describe(`telemetry software reports and control (${backend})`, () => {
     const fresh = await verified(a!, 21, { locomotion: '3.1.0' });
     await expect(writeCopied([fresh, { ...stored }])).rejects.toThrow('redo');
     expect((await reports(a!)).map((r) => r.seq)).not.toContain(21);
+  });
+
+  it('raw retention drops the samples and the JWS, never the software reports', async () => {
+    // Runs last: the platform's clock moves on past the raw retention of every batch above.
+    const robot = fleet.robots[0]!;
+    const before = await reports(robot);
+    expect(before.length).toBeGreaterThan(0);
+    offsetMs += (p.ctx.telemetryIngest.get().rawRetentionDays + 2) * 86_400_000;
+    const { dropped } = await maintainPartitions(p.ctx);
+    expect(dropped.length).toBeGreaterThan(0);
+    const jws = await p.ctx.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM telemetry_batch_jws j JOIN robot_ids i ON i.robot_uuid = j.robot_uuid
+        WHERE i.robot_id = $1`,
+      [robot.robotId],
+    );
+    expect(jws.rows[0]!.n).toBe(0);
+    expect(await reports(robot)).toEqual(before);
   });
 });
