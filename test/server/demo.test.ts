@@ -84,6 +84,27 @@ describe(`the demo fleet of npm start (${backend})`, () => {
     expect(breach.reportingDeadline).not.toBeNull();
   });
 
+  it('every demo model declares its fault codes, a software and a hardware one among them', async () => {
+    const { rows } = await p.ctx.db.query<{ id: string }>('SELECT id FROM models');
+    expect(rows).toHaveLength(3);
+    for (const { id } of rows) {
+      const robot = fleet.robots.find((r) => r.status === 'in_service')!;
+      const res = await p.call('GET', `/v1/models/${id}/fault-codes`, { token: robot.ownerKey });
+      expect(res.statusCode).toBe(200);
+      const codes = res.json().faultCodes as { code: string; component: string; origin: string }[];
+      expect(codes).toContainEqual(
+        expect.objectContaining({ code: 'LOCO_BAL_SW', component: 'locomotion', origin: 'software' }),
+      );
+      expect(codes).toContainEqual(
+        expect.objectContaining({
+          code: 'JOINT_OVERTEMP_HW',
+          component: 'knee_actuator',
+          origin: 'hardware',
+        }),
+      );
+    }
+  });
+
   it('wrote everything to the ledger with gapless indices', async () => {
     const { rows } = await p.ctx.db.query<{ n: number; max: number }>(
       'SELECT count(*)::int AS n, max(idx)::int AS max FROM ledger_entries',

@@ -61,7 +61,16 @@ describe(`public robot check (${backend})`, () => {
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(Object.keys(body).sort()).toEqual(
-      ['filedAt', 'incidents', 'manufacturer', 'model', 'registered', 'robotId', 'status', 'wellFormed'].sort(),
+      [
+        'filedAt',
+        'incidents',
+        'manufacturer',
+        'model',
+        'registered',
+        'robotId',
+        'status',
+        'wellFormed',
+      ].sort(),
     );
     expect(body).toEqual({
       robotId,

@@ -36,6 +36,7 @@ import { parseTimestamp } from '../../../core/timestamp.js';
 import type { AppContext } from '../../app-context.js';
 import type { SqlClient } from '../../db/sql-client.js';
 import { appendRecord, appendRecords } from '../../ledger/record-kinds.js';
+import { type AccessWhat, recordRobotAccess } from '../access-log/access-log.js';
 import { organisationRecord } from '../orgs/org-records.js';
 import { robotForAction } from '../robots/robot-access.js';
 import { freezeEvidence, type NewItem, telemetryItem, windowBatches } from './incident-evidence.js';
@@ -113,18 +114,15 @@ export async function incidentFor(
   throw new PlatformError('FORBIDDEN', decision.reason);
 }
 
-/** Records a read of the robot's data in its data access log (docs/incidents.md "The workflow"). */
+/** Records a read of the robot's data in its data access log (docs/access-log.md). */
 export async function logAccess(
   q: SqlClient,
   ctx: AppContext,
   actor: Actor,
   robotUuid: string,
-  what: string,
+  what: AccessWhat,
 ) {
-  await q.query(
-    'INSERT INTO data_access_log (robot_uuid, at, org_id, key_id, what) VALUES ($1, $2, $3, $4, $5)',
-    [robotUuid, ctx.clock(), actor.orgId, actor.keyId ?? null, what],
-  );
+  await recordRobotAccess(q, { robotUuid, orgId: actor.orgId, keyId: actor.keyId, what, at: ctx.clock() });
 }
 
 export async function logCustody(

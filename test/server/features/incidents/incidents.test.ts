@@ -569,7 +569,9 @@ describe(`incidents (${backend})`, () => {
 
   it('lists the incidents whose due report is late', async () => {
     const overdue = async () =>
-      (await get('/v1/incidents?overdue=true', s.regulator.apiKey)).json().items.map((i: { incidentId: string }) => i.incidentId);
+      (await get('/v1/incidents?overdue=true', s.regulator.apiKey))
+        .json()
+        .items.map((i: { incidentId: string }) => i.incidentId);
     expect(await overdue()).toEqual([]);
     await clock.stopped(async (now) => {
       // 31 days on: the fall's preliminary report (due 30 days after the report) is late.
@@ -584,7 +586,9 @@ describe(`incidents (${backend})`, () => {
       expect(moved.statusCode, moved.body).toBe(200);
       expect(await overdue()).not.toContain(incident.incidentId);
       const notOverdue = await get('/v1/incidents?overdue=false', s.regulator.apiKey);
-      expect(notOverdue.json().items.map((i: { incidentId: string }) => i.incidentId)).toContain(incident.incidentId);
+      expect(notOverdue.json().items.map((i: { incidentId: string }) => i.incidentId)).toContain(
+        incident.incidentId,
+      );
       // A year and a day on, the final report is late.
       clock.stop(new Date(now.getTime() + 366 * DAY));
       expect(await overdue()).toContain(incident.incidentId);
