@@ -68,6 +68,7 @@ export type RobotAction =
   | 'robot.alerts.read'
   | 'robot.alerts.ack'
   | 'robot.alerts.ack_retired_id'
+  | 'robot.access_log.read'
   | `robot.event.${EventType}`;
 
 export type Decision =
@@ -130,6 +131,11 @@ export function decideRobotAccess(actor: Actor, action: RobotAction, rel: RobotR
       return rel.isOwner ? allow('the owner grants access') : deny('only the owner grants access');
     case 'robot.grants.read':
       return rel.isOwner || authority ? allow('owner or authority') : deny('grants are the owner’s');
+    case 'robot.access_log.read':
+      // Who read the owner's robot data is the owner's to know, and the authorities'.
+      return rel.isOwner || authority
+        ? allow('owner or authority reads who read the robot’s data')
+        : deny('the access log is for the owner and authorities');
     case 'robot.event.deployment':
     case 'robot.event.key_rotation':
       return rel.isOwner ? allow('the owner') : deny(`only the owner records ${action.slice(12)}`);

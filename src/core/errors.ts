@@ -71,6 +71,10 @@ export const ERROR_CODES = {
     status: 422,
     doc: 'The hardware revision is not one registered for the model.',
   },
+  FAULT_CODE_CONFLICT: {
+    status: 409,
+    doc: 'The model already declares this fault code with another definition; a code is never changed (`details.code`).',
+  },
   SITE_NOT_FOUND: { status: 404, doc: "No site with this code among the caller's own sites." },
   SITE_CODE_TAKEN: { status: 409, doc: 'The manufacturer already has a site with this code.' },
   SERIAL_TAKEN: {

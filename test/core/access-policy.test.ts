@@ -54,6 +54,7 @@ const MATRIX: Record<RobotAction, string> = {
   'robot.transfer.offer':       'DDDAACCDC DDDDC',
   'robot.grants.manage':        'DDDAACCDC DDDDC',
   'robot.grants.read':          'AADAACCDC DDDDC',
+  'robot.access_log.read':      'AADAACCDC DDDDC',
   'robot.event.deployment':     'DDDAACCDC DDDDC',
   'robot.event.maintenance':    'DDDAACCAC DDDDC',
   'robot.event.software_update':'DDDAACCDC DADDC',

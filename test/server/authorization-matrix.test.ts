@@ -321,6 +321,25 @@ describe(`authorization matrix (${backend})`, () => {
     },
     {
       method: 'POST',
+      route: '/v1/models/:modelId/fault-codes',
+      call: () => ({
+        url: `/v1/models/${robot.modelId}/fault-codes`,
+        body: {
+          faultCodes: [
+            { code: 'MATRIX_SW', component: 'locomotion', origin: 'software', description: 'matrix' },
+          ],
+        },
+      }),
+      expect: '401 403 403 201 404 403 403 403 403 403 403 403 403',
+    },
+    {
+      method: 'GET',
+      route: '/v1/models/:modelId/fault-codes',
+      call: () => ({ url: `/v1/models/${robot.modelId}/fault-codes` }),
+      expect: '401 200 200 200 404 200 200 200 200 200 200 200 200',
+    },
+    {
+      method: 'POST',
       route: '/v1/sites',
       call: () => ({ url: '/v1/sites', body: { code: 'Z', name: 'Matrix site', region: '420100' } }),
       expect: '401 403 403 201 201 403 403 403 403 403 403 403 403',
@@ -469,6 +488,13 @@ describe(`authorization matrix (${backend})`, () => {
       method: 'GET',
       route: '/v1/robots/:robotId/grants',
       call: () => ({ url: `/v1/robots/${robot.robotId}/grants` }),
+      expect: '401 200 200 403 404 200 404 404 403 404 403 404 404',
+    },
+    // The access log: who read the robot's data is the owner's and the authorities' to see.
+    {
+      method: 'GET',
+      route: '/v1/robots/:robotId/access-log',
+      call: () => ({ url: `/v1/robots/${robot.robotId}/access-log` }),
       expect: '401 200 200 403 404 200 404 404 403 404 403 404 404',
     },
     {

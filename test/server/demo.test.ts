@@ -64,15 +64,22 @@ describe(`the demo fleet of npm start (${backend})`, () => {
     const blamed = fallAnalysis.parties.find(
       (x: { orgId: string; component?: string }) => x.orgId === provider.id && x.component === 'locomotion',
     );
-    expect(blamed.indicators.map((i: { rule: string }) => i.rule)).toEqual(['software-fault-code', 'recent-software-update']);
+    expect(blamed.indicators.map((i: { rule: string }) => i.rule)).toEqual([
+      'software-fault-code',
+      'recent-software-update',
+    ]);
     const nearMiss = await analysis(byKind.get('near_miss').incidentId);
     const operator = nearMiss.parties.find((x: { role: string }) => x.role === 'operator');
     expect(operator.indicators.map((i: { rule: string }) => i.rule)).toEqual(['human-control']);
     const breach = byKind.get('data_breach');
     const accessItem = breach.evidence.items.find((i: { kind: string }) => i.kind === 'access_log');
-    const accessLog = await p.call('GET', `/v1/incidents/${breach.incidentId}/evidence/${accessItem.itemId}`, {
-      token: regulator.apiKey,
-    });
+    const accessLog = await p.call(
+      'GET',
+      `/v1/incidents/${breach.incidentId}/evidence/${accessItem.itemId}`,
+      {
+        token: regulator.apiKey,
+      },
+    );
     expect(accessLog.json().content.items.length).toBeGreaterThanOrEqual(3);
     expect(breach.reportingDeadline).not.toBeNull();
   });
@@ -99,6 +106,27 @@ describe(`the demo fleet of npm start (${backend})`, () => {
       treatment: 'material_recovery',
       items: expect.arrayContaining([expect.objectContaining({ kind: 'battery_pack' })]),
     });
+  });
+
+  it('every demo model declares its fault codes, a software and a hardware one among them', async () => {
+    const { rows } = await p.ctx.db.query<{ id: string }>('SELECT id FROM models');
+    expect(rows).toHaveLength(3);
+    for (const { id } of rows) {
+      const robot = fleet.robots.find((r) => r.status === 'in_service')!;
+      const res = await p.call('GET', `/v1/models/${id}/fault-codes`, { token: robot.ownerKey });
+      expect(res.statusCode).toBe(200);
+      const codes = res.json().faultCodes as { code: string; component: string; origin: string }[];
+      expect(codes).toContainEqual(
+        expect.objectContaining({ code: 'LOCO_BAL_SW', component: 'locomotion', origin: 'software' }),
+      );
+      expect(codes).toContainEqual(
+        expect.objectContaining({
+          code: 'JOINT_OVERTEMP_HW',
+          component: 'knee_actuator',
+          origin: 'hardware',
+        }),
+      );
+    }
   });
 
   it('wrote everything to the ledger with gapless indices', async () => {

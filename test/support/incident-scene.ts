@@ -23,7 +23,13 @@ export interface IncidentScene {
   seq: number;
 }
 
-export type ControlMode = 'autonomous' | 'teleoperated' | 'operator_commanded' | 'hand_guided' | 'safety_stop' | 'idle';
+export type ControlMode =
+  | 'autonomous'
+  | 'teleoperated'
+  | 'operator_commanded'
+  | 'hand_guided'
+  | 'safety_stop'
+  | 'idle';
 
 export interface SceneSample {
   atMs: number;
@@ -64,21 +70,38 @@ export async function buildIncidentScene(
     fromVersion: '2.3.0',
     toVersion: '2.4.0',
   });
-  return { maker, operator, provider, maintainer, regulator, stranger, assessor, robot, modelId: fleet.modelId, seq: 1 };
+  return {
+    maker,
+    operator,
+    provider,
+    maintainer,
+    regulator,
+    stranger,
+    assessor,
+    robot,
+    modelId: fleet.modelId,
+    seq: 1,
+  };
 }
 
 /** The model's fault codes: a software fault of `locomotion`, a hardware fault of the knee actuator. */
 export async function declareFaultCodes(p: TestPlatform, modelId: string, maker: OrgRef): Promise<void> {
-  if (process.env.TEMP_FAULTS) {
-    await p.ctx.db.query("INSERT INTO model_fault_codes VALUES ($1,'LOCO_BAL_SW','locomotion','software','x',now(),0),($1,'KNEE_OVERTEMP_HW','knee_actuator','hardware','y',now(),0)", [modelId]);
-    return;
-  }
   const codes = await p.call('POST', `/v1/models/${modelId}/fault-codes`, {
     token: maker.apiKey,
     body: {
       faultCodes: [
-        { code: 'LOCO_BAL_SW', component: 'locomotion', origin: 'software', description: 'balance controller diverged' },
-        { code: 'KNEE_OVERTEMP_HW', component: 'knee_actuator', origin: 'hardware', description: 'knee actuator over temperature' },
+        {
+          code: 'LOCO_BAL_SW',
+          component: 'locomotion',
+          origin: 'software',
+          description: 'balance controller diverged',
+        },
+        {
+          code: 'KNEE_OVERTEMP_HW',
+          component: 'knee_actuator',
+          origin: 'hardware',
+          description: 'knee actuator over temperature',
+        },
       ],
     },
   });
@@ -99,7 +122,9 @@ export function sceneBatch(
     samples: samples.map((s): TelemetrySample & { control?: { mode: string; source: string } } => ({
       ...healthySample(scene.robot.jointCount, s.atMs),
       ...(s.faults ? { faults: s.faults } : {}),
-      ...(s.sohPct === undefined ? {} : { battery: { socPct: 80, sohPct: s.sohPct, cycles: 152, tempC: 31 } }),
+      ...(s.sohPct === undefined
+        ? {}
+        : { battery: { socPct: 80, sohPct: s.sohPct, cycles: 152, tempC: 31 } }),
       ...(s.mode ? { control: { mode: s.mode, source: s.source ?? 'nav-stack 2.4.0' } } : {}),
     })),
   };
@@ -111,12 +136,19 @@ export function sceneBatch(
 
 /** POSTs a signed batch; throws unless it is accepted. */
 export async function sendBatch(p: TestPlatform, jws: string): Promise<void> {
-  const res = await p.call('POST', '/v1/telemetry', { body: jws, headers: { 'content-type': 'application/jose' } });
+  const res = await p.call('POST', '/v1/telemetry', {
+    body: jws,
+    headers: { 'content-type': 'application/jose' },
+  });
   if (res.statusCode !== 202) throw new Error(`telemetry: ${res.statusCode} ${res.body}`);
 }
 
 /** One sample a second from `fromMs` (inclusive) to `toMs` (exclusive), each made by `make`. */
-export function everySecond(fromMs: number, toMs: number, make: (atMs: number) => Omit<SceneSample, 'atMs'> = () => ({})) {
+export function everySecond(
+  fromMs: number,
+  toMs: number,
+  make: (atMs: number) => Omit<SceneSample, 'atMs'> = () => ({}),
+) {
   const out: SceneSample[] = [];
   for (let t = fromMs; t < toMs; t += 1000) out.push({ atMs: t, ...make(t) });
   return out;

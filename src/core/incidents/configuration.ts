@@ -86,5 +86,7 @@ export function softwareAt(
       });
     }
   }
-  return [...byComponent.values()].sort((a, b) => (a.component < b.component ? -1 : a.component > b.component ? 1 : 0));
+  return [...byComponent.values()].sort((a, b) =>
+    a.component < b.component ? -1 : a.component > b.component ? 1 : 0,
+  );
 }

@@ -2,7 +2,7 @@
 // (analysis.ts IncidentEvidence). Pure: the items come in as stored (JSON contents, the signed
 // batches as compact JWS), so the analysis of a bundle can be recomputed by anyone holding it.
 
-import { sampleConditions, type ModelLimits } from '../telemetry/alerts.js';
+import { type ModelLimits, sampleConditions } from '../telemetry/alerts.js';
 import type { FaultCodeDeclaration, IncidentEvidence, Party } from './analysis.js';
 import type { ConfiguredComponent } from './configuration.js';
 import type { ControlInterval, ControlMode, ControlSample } from './control-timeline.js';
@@ -70,13 +70,17 @@ export function decodeBatchJws(jws: string): DecodedBatch {
     };
   });
   const software =
-    value.software && typeof value.software === 'object' ? (value.software as Record<string, string>) : undefined;
+    value.software && typeof value.software === 'object'
+      ? (value.software as Record<string, string>)
+      : undefined;
   return { robotId: value.robotId, seq: value.seq, samples, software };
 }
 
 /** The control readings of decoded batches, for buildControlTimeline. */
 export function controlSamples(batches: readonly DecodedBatch[]): ControlSample[] {
-  return batches.flatMap((b) => b.samples.map((s) => (s.control ? { t: s.t, control: s.control } : { t: s.t })));
+  return batches.flatMap((b) =>
+    b.samples.map((s) => (s.control ? { t: s.t, control: s.control } : { t: s.t })),
+  );
 }
 
 /** The `configuration` item's content, as far as the analysis reads it. */
@@ -114,7 +118,11 @@ export interface StoredItems {
 function partNames(parts: unknown): string[] {
   if (!Array.isArray(parts)) return [];
   return parts.flatMap((p) =>
-    typeof p === 'string' ? [p] : p && typeof (p as { name?: unknown }).name === 'string' ? [(p as { name: string }).name] : [],
+    typeof p === 'string'
+      ? [p]
+      : p && typeof (p as { name?: unknown }).name === 'string'
+        ? [(p as { name: string }).name]
+        : [],
   );
 }
 
@@ -134,7 +142,9 @@ export function evidenceFromItems(
     }
   }
   const conditions = last
-    ? sampleConditions({ ...last.sample, faults: [] }, config.model.limits, last.sample.t).map((c) => c.condition)
+    ? sampleConditions({ ...last.sample, faults: [] }, config.model.limits, last.sample.t).map(
+        (c) => c.condition,
+      )
     : [];
   const faultComponents = new Set(config.faultCodes.map((f) => f.component));
   return {
@@ -174,20 +184,31 @@ export function evidenceFromItems(
     },
     events: items.events && {
       itemId: items.events.itemId,
-      events: items.events.content.events.flatMap((e): NonNullable<IncidentEvidence['events']>['events'][number][] => {
-        if (e.type === 'software_update') {
-          const component = typeof e.data.component === 'string' ? e.data.component : null;
-          return [{ type: 'software_update' as const, at: Date.parse(e.occurredAt), component, orgId: e.actorOrgId }];
-        }
-        if (e.type === 'maintenance') {
-          // A maintenance names no component; the parts it worked on stand for it, the one a
-          // declared fault names first.
-          const parts = partNames(e.data.parts);
-          const component = parts.find((p) => faultComponents.has(p)) ?? parts[0] ?? null;
-          return [{ type: 'maintenance' as const, at: Date.parse(e.occurredAt), component, orgId: e.actorOrgId }];
-        }
-        return [];
-      }),
+      events: items.events.content.events.flatMap(
+        (e): NonNullable<IncidentEvidence['events']>['events'][number][] => {
+          if (e.type === 'software_update') {
+            const component = typeof e.data.component === 'string' ? e.data.component : null;
+            return [
+              {
+                type: 'software_update' as const,
+                at: Date.parse(e.occurredAt),
+                component,
+                orgId: e.actorOrgId,
+              },
+            ];
+          }
+          if (e.type === 'maintenance') {
+            // A maintenance names no component; the parts it worked on stand for it, the one a
+            // declared fault names first.
+            const parts = partNames(e.data.parts);
+            const component = parts.find((p) => faultComponents.has(p)) ?? parts[0] ?? null;
+            return [
+              { type: 'maintenance' as const, at: Date.parse(e.occurredAt), component, orgId: e.actorOrgId },
+            ];
+          }
+          return [];
+        },
+      ),
     },
   };
 }

@@ -49,7 +49,8 @@ export function decideIncidentAccess(
   rel: IncidentRelation,
 ): IncidentDecision {
   const authority = seesEverything(actor.kind);
-  if (!authority && !rel.isParty && !rel.isReporter) return conceal('not a party, the reporter or an authority');
+  if (!authority && !rel.isParty && !rel.isReporter)
+    return conceal('not a party, the reporter or an authority');
   switch (action) {
     case 'incident.read':
       return allow(authority ? 'authorities see every incident' : rel.isParty ? 'a party' : 'the reporter');

@@ -1,6 +1,7 @@
 // A simulated fleet: N robots with their own seeded physics, each producing numbered batches of
 // samples. Signing and sending are the caller's (the `roboledger sim` command, tests, benchmarks).
 import type { TelemetryPayload } from '../telemetry/payload.js';
+import { SIM_SOFTWARE, simulateControl } from './control.js';
 import { type Random, seededRandom } from './random.js';
 import { initialRobotState, type RobotState, stepRobot } from './robot-physics.js';
 
@@ -15,13 +16,23 @@ export interface SimulatedRobotSpec {
    */
   operatingHours?: number;
   cycles?: number;
+  /** The software the robot runs (default SIM_SOFTWARE). */
+  software?: Record<string, string>;
 }
 
 export interface SimulatedRobot {
   readonly robotId: string;
   readonly state: RobotState;
-  /** The next batch: `samples` samples `intervalMs` apart ending at `endMs`, with the next seq. */
+  /**
+   * The next batch: `samples` samples `intervalMs` apart ending at `endMs`, with the next seq,
+   * each sample with who was in control. The first batch (start-up) and the first after the
+   * software changed carry `software`.
+   */
   nextBatch(samples: number, intervalMs: number, endMs: number): TelemetryPayload;
+  /** The software the robot runs now. */
+  readonly software: Readonly<Record<string, string>>;
+  /** Installs `version` of `component` (an update): the next batch reports the software. */
+  install(component: string, version: string): void;
 }
 
 export interface FleetOptions {
@@ -40,15 +51,35 @@ export function simulateRobot(spec: SimulatedRobotSpec, random: Random, timeScal
     random,
   );
   let seq = spec.nextSeq ?? 0;
+  // A stream of its own: the wear physics draw the same numbers with or without it.
+  const control = simulateControl(random.fork(0xc0de));
+  let software: Record<string, string> = { ...(spec.software ?? SIM_SOFTWARE) };
+  let softwareReported = false;
   return {
     robotId: spec.robotId,
     state,
+    get software() {
+      return software;
+    },
+    install(component, version) {
+      if (software[component] === version) return;
+      software = { ...software, [component]: version };
+      softwareReported = false;
+    },
     nextBatch(samples, intervalMs, endMs) {
       const out = [];
       for (let i = samples - 1; i >= 0; i--) {
-        out.push(stepRobot(state, (intervalMs / 1000) * timeScale, endMs - i * intervalMs, random));
+        const atMs = endMs - i * intervalMs;
+        const sample = stepRobot(state, (intervalMs / 1000) * timeScale, atMs, random);
+        sample.control = control.next(atMs, state.charging);
+        out.push(sample);
       }
-      return { robotId: spec.robotId, seq: seq++, samples: out };
+      const payload: TelemetryPayload = { robotId: spec.robotId, seq: seq++, samples: out };
+      if (!softwareReported) {
+        payload.software = { ...software };
+        softwareReported = true;
+      }
+      return payload;
     },
   };
 }

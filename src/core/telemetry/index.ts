@@ -3,6 +3,7 @@
 export * from './alerts.js';
 export * from './batch-digest.js';
 export * from './batch-evidence.js';
+export * from './batch-payload.js';
 export * from './counters.js';
 export * from './health.js';
 export * from './payload.js';

@@ -4,6 +4,7 @@
 // platform silently dropped could not be shown again as evidence), and the first problem is
 // reported with its JSON path so firmware authors can find it.
 
+import { CONTROL_MODES, type ControlReading } from '../incidents/control-timeline.js';
 import { parseTimestamp } from '../timestamp.js';
 
 /** Limits of one batch (docs/api.md "Telemetry": at most 1,000 samples or 1 MiB). */
@@ -14,6 +15,14 @@ export const TELEMETRY_LIMITS = {
   /** How far a sample may lie in the future of the platform's clock (robot clocks drift). */
   maxFutureSkewMs: 5 * 60 * 1000,
   maxFaults: 32,
+  /** `control.source` of a sample, in characters (Unicode code points). */
+  maxControlSource: 128,
+  /** Entries of a batch's `software`. */
+  maxSoftwareComponents: 64,
+  /** A `software` component name, in characters. */
+  maxComponentName: 200,
+  /** A `software` version, in characters. */
+  maxVersion: 100,
 } as const;
 
 /** Physical ranges: a value outside is a broken sensor or a forged batch, never stored. */
@@ -39,12 +48,16 @@ export interface TelemetrySample {
   accuracy: { positionErrorMm: number; taskSuccessRate: number };
   operatingHours: number;
   faults: string[];
+  /** Who or what was in control at `t` (docs/telemetry.md "Software and control"); optional. */
+  control?: ControlReading;
 }
 
 export interface TelemetryPayload {
   robotId: string;
   seq: number;
   samples: TelemetrySample[];
+  /** The software the robot runs, component to version, as it attests it; optional. */
+  software?: Record<string, string>;
 }
 
 export type PayloadProblemCode =
@@ -109,6 +122,100 @@ function objectWith(
     fail('TELEMETRY_MALFORMED_PAYLOAD', `${path()}/${missing}`, `missing field ${path()}/${missing}`);
   }
   return value;
+}
+
+/**
+ * Whether `value` is a string of 1 … `max` characters (Unicode code points, as the API's limits
+ * count them), well-formed (no lone surrogate) and without control characters (U+0000–U+001F,
+ * U+007F): text that every reader shows alike and that PostgreSQL's jsonb can hold (it refuses
+ * U+0000 and lone surrogates), where the incident feature keeps what it reads back.
+ */
+function isText(value: unknown, max: number): value is string {
+  // Each code point is one or two UTF-16 units: beyond 2 × max units there are more than max.
+  if (typeof value !== 'string' || value.length === 0 || value.length > 2 * max) return false;
+  let n = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return false;
+    if (c >= 0xd800 && c <= 0xdfff) {
+      // A high surrogate followed by a low one is one character; anything else is malformed.
+      const d = i + 1 < value.length ? value.charCodeAt(i + 1) : 0;
+      if (c > 0xdbff || d < 0xdc00 || d > 0xdfff) return false;
+      i++;
+    }
+    n++;
+  }
+  return n <= max;
+}
+
+const CONTROL_MODE_LIST: readonly string[] = CONTROL_MODES;
+
+function checkControl(value: unknown, path: (suffix: string) => () => string): void {
+  // The common case inline (every sample of a robot carries it): an object of exactly a known
+  // mode and a short source. Anything else goes through the full checks for its message.
+  if (isObject(value)) {
+    let keys = 0;
+    for (const _ in value) keys++;
+    if (
+      keys === 2 &&
+      typeof value.mode === 'string' &&
+      CONTROL_MODE_LIST.includes(value.mode) &&
+      isText(value.source, TELEMETRY_LIMITS.maxControlSource)
+    ) {
+      return;
+    }
+  }
+  const control = objectWith(value, path('/control'), ['mode', 'source']);
+  if (typeof control.mode !== 'string' || !CONTROL_MODE_LIST.includes(control.mode)) {
+    fail(
+      'TELEMETRY_MALFORMED_PAYLOAD',
+      path('/control/mode')(),
+      `${path('/control/mode')()} must be one of ${CONTROL_MODES.join(', ')}`,
+    );
+  }
+  fail(
+    'TELEMETRY_MALFORMED_PAYLOAD',
+    path('/control/source')(),
+    `${path('/control/source')()} must be a string of 1 to ${TELEMETRY_LIMITS.maxControlSource} characters, no control characters`,
+  );
+}
+
+/** JSON pointer token of a name of the sender's choosing (RFC 6901), bounded for the answer. */
+function pointerToken(name: string): string {
+  return name.slice(0, 64).replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+function checkSoftware(value: unknown): void {
+  if (!isObject(value))
+    fail('TELEMETRY_MALFORMED_PAYLOAD', '/software', '/software must be an object of component: version');
+  let entries = 0;
+  for (const component in value) {
+    entries++;
+    if (entries > TELEMETRY_LIMITS.maxSoftwareComponents) {
+      fail(
+        'TELEMETRY_MALFORMED_PAYLOAD',
+        '/software',
+        `/software has at most ${TELEMETRY_LIMITS.maxSoftwareComponents} components`,
+      );
+    }
+    const path = `/software/${pointerToken(component)}`;
+    if (!isText(component, TELEMETRY_LIMITS.maxComponentName)) {
+      fail(
+        'TELEMETRY_MALFORMED_PAYLOAD',
+        path,
+        `a /software component name has 1 to ${TELEMETRY_LIMITS.maxComponentName} characters, no control characters`,
+      );
+    }
+    if (!isText(value[component], TELEMETRY_LIMITS.maxVersion)) {
+      fail(
+        'TELEMETRY_MALFORMED_PAYLOAD',
+        path,
+        `${path} must be a version string of 1 to ${TELEMETRY_LIMITS.maxVersion} characters, no control characters`,
+      );
+    }
+  }
+  if (entries === 0)
+    fail('TELEMETRY_MALFORMED_PAYLOAD', '/software', '/software names at least one component');
 }
 
 /** Below this magnitude a value is noise, and PostgreSQL's `real` cannot hold it (underflow). */
@@ -273,6 +380,8 @@ function check(value: unknown, expect: PayloadExpectations): ValidatedPayload {
         }
       }
     }
+    if (s.control !== undefined) checkControl(s.control, at);
   }
+  if (root.software !== undefined) checkSoftware(root.software);
   return { payload: root as unknown as TelemetryPayload, times, firstMs, lastMs };
 }

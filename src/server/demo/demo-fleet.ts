@@ -84,6 +84,52 @@ export async function seedDemoFleet(app: App, adminToken: string): Promise<DemoF
     { modelCode: '1C', category: 'W', name: 'Rover C1', jointCount: 18 },
     { modelCode: '02', category: 'B', name: 'Strider 2', jointCount: 28 },
   ];
+  // What each model's fault codes mean (docs/registry.md "Fault codes"): the codes the simulated
+  // robots report (core/simulation/robot-physics.ts) and a few an incident can point at.
+  const faultCodes = [
+    {
+      code: 'LOCO_BAL_SW',
+      component: 'locomotion',
+      origin: 'software',
+      description: 'balance controller lost its estimate of the centre of mass',
+    },
+    {
+      code: 'PERC_OBSTACLE_MISS_SW',
+      component: 'perception',
+      origin: 'software',
+      description: 'an obstacle was detected later than the stopping distance allowed',
+    },
+    {
+      code: 'JOINT_OVERTEMP_HW',
+      component: 'knee_actuator',
+      origin: 'hardware',
+      description: 'knee actuator winding above its rated temperature',
+    },
+    {
+      code: 'JOINT_OVERTEMP',
+      component: 'joint_actuators',
+      origin: 'hardware',
+      description: 'a joint ran above 95 °C',
+    },
+    {
+      code: 'BATTERY_OVERTEMP',
+      component: 'battery_pack',
+      origin: 'hardware',
+      description: 'battery pack above 60 °C',
+    },
+    {
+      code: 'ENCODER_GLITCH',
+      component: 'joint_encoders',
+      origin: 'hardware',
+      description: 'a joint encoder reading jumped',
+    },
+    {
+      code: 'MOTOR_STALL',
+      component: 'joint_actuators',
+      origin: 'hardware',
+      description: 'a joint motor stalled under load',
+    },
+  ];
   const robots: DemoRobot[] = [];
   // Statuses to spread the fleet over, in the order the robots' lives reach them.
   const plan = [
@@ -111,6 +157,7 @@ export async function seedDemoFleet(app: App, adminToken: string): Promise<DemoF
       ],
       limits: { minBatterySohPct: 80, maxJointWear: 0.6, maxPositionErrorMm: 5 },
     });
+    await call(maker.apiKey, 'POST', `/v1/models/${model.id}/fault-codes`, { faultCodes });
     await call(maker.apiKey, 'POST', '/v1/sites', { code: '1', name: 'Main plant', region: '420100' });
     await call(maker.apiKey, 'POST', '/v1/sites', { code: '3', name: 'Second plant', region: '420500' });
     for (const [i, target] of plan.entries()) {
@@ -187,11 +234,17 @@ export async function seedDemoFleet(app: App, adminToken: string): Promise<DemoF
   }
   // Incidents at three stages, on in-service robots of three different makers.
   const inService = (m: number) => robots.filter((r) => r.status === 'in_service')[m * 7]!;
-  await seedDemoIncidents(app, call, [inService(0), inService(1), inService(2)], {
-    softwareProvider,
-    regulator,
-    maintainer,
-  }, Date.now());
+  await seedDemoIncidents(
+    app,
+    call,
+    [inService(0), inService(1), inService(2)],
+    {
+      softwareProvider,
+      regulator,
+      maintainer,
+    },
+    Date.now(),
+  );
   robots.push(
     await seedDemoEndOfLife(app, call, { maker: makers[0]!, operator: operators[0]!, recycler }, Date.now()),
   );

@@ -76,7 +76,8 @@ async function streamWindow(
       headers: { 'content-type': 'application/jose' },
       payload: jws,
     });
-    if (res.statusCode !== 202) throw new Error(`demo telemetry ${robot.robotId}: ${res.statusCode} ${res.body}`);
+    if (res.statusCode !== 202)
+      throw new Error(`demo telemetry ${robot.robotId}: ${res.statusCode} ${res.body}`);
     seq++;
   }
   return seq;
@@ -92,7 +93,8 @@ export async function seedDemoIncidents(
 ): Promise<void> {
   const [fallen, nearMiss, breached] = robots;
   const software = { locomotion: '2.4.0', perception: '5.1.0', 'safety-monitor': '1.8.2' };
-  const incident = (token: string, body: object) => call<{ incidentId: string }>(token, 'POST', '/v1/incidents', body);
+  const incident = (token: string, body: object) =>
+    call<{ incidentId: string }>(token, 'POST', '/v1/incidents', body);
 
   // 1. The fall.
   await call(fallen.ownerKey, 'POST', `/v1/robots/${fallen.robotId}/grants`, {
@@ -103,7 +105,12 @@ export async function seedDemoIncidents(
   await call(orgs.softwareProvider.apiKey, 'POST', `/v1/robots/${fallen.robotId}/events`, {
     type: 'software_update',
     occurredAt: new Date(now - 3 * 60 * MIN).toISOString(),
-    data: { component: 'locomotion', fromVersion: '2.3.0', toVersion: '2.4.0', providerOrgId: orgs.softwareProvider.id },
+    data: {
+      component: 'locomotion',
+      fromVersion: '2.3.0',
+      toVersion: '2.4.0',
+      providerOrgId: orgs.softwareProvider.id,
+    },
   });
   const fell = Math.floor((now - 40 * MIN) / 1000) * 1000;
   fallen.nextSeq = await streamWindow(

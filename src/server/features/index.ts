@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app-context.js';
 import { ledgerRoutes } from '../ledger/ledger-routes.js';
+import { accessLogRoutes } from './access-log/access-log-routes.js';
 import { catalogueRoutes } from './catalogue/catalogue-routes.js';
 import { endOfLifeRoutes } from './end-of-life/end-of-life-routes.js';
 import { grantRoutes } from './grants/grant-routes.js';
@@ -26,5 +27,6 @@ export async function registerFeatureRoutes(app: FastifyInstance, ctx: AppContex
   await app.register(grantRoutes(ctx));
   await app.register(telemetryRoutes(ctx));
   await app.register(incidentRoutes(ctx));
+  await app.register(accessLogRoutes(ctx));
   await app.register(endOfLifeRoutes(ctx));
 }

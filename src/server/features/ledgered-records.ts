@@ -3,7 +3,12 @@
 
 import { RecordKinds } from '../ledger/record-kinds.js';
 import { ledgerWitnessRecord } from '../ledger/witness-service.js';
-import { hardwareRevisionRecord, modelRecord, siteRecord } from './catalogue/catalogue-records.js';
+import {
+  faultCodeRecord,
+  hardwareRevisionRecord,
+  modelRecord,
+  siteRecord,
+} from './catalogue/catalogue-records.js';
 import { storageMediumRecord } from './end-of-life/end-of-life-records.js';
 import { grantRecord, grantRevocationRecord } from './grants/grant-records.js';
 import {
@@ -29,6 +34,7 @@ export const LEDGERED_RECORD_KINDS = [
   apiKeyRevocationRecord,
   modelRecord,
   hardwareRevisionRecord,
+  faultCodeRecord,
   siteRecord,
   robotEventRecord,
   transferRecord,

@@ -94,6 +94,7 @@ const SAMPLES: Record<string, unknown> = {
   index: 41,
   faults: [],
   reasons: [],
+  sha256: 'a3f1c09e5b7d2468ac0e1f3b5d7092c4e6f8a1b3c5d7e9f0213546879bacedf0',
 };
 
 /** Optional fields an example leaves out: they appear only in a rarer case than the one shown. */

@@ -19,14 +19,43 @@ describe('softwareAt', () => {
       'maker',
     );
     expect(out).toEqual([
-      { component: 'loco', version: '2', providerOrgId: 'q', since: T(900), attested: false, attestedVersion: null },
+      {
+        component: 'loco',
+        version: '2',
+        providerOrgId: 'q',
+        since: T(900),
+        attested: false,
+        attestedVersion: null,
+      },
     ]);
   });
 
-  const cases: [string, Record<string, string>[], { component: string; version: string; attested: boolean; attestedVersion: string | null; providerOrgId: string }[]][] = [
-    ['attested at the updated version', [{ loco: '2' }], [{ component: 'loco', version: '2', attested: true, attestedVersion: '2', providerOrgId: 'q' }]],
-    ['updated on paper, the robot still runs the old version', [{ loco: '1' }], [{ component: 'loco', version: '2', attested: false, attestedVersion: '1', providerOrgId: 'q' }]],
-    ['the latest report decides, not an older one', [{ loco: '2' }, { loco: '1' }], [{ component: 'loco', version: '2', attested: false, attestedVersion: '1', providerOrgId: 'q' }]],
+  const cases: [
+    string,
+    Record<string, string>[],
+    {
+      component: string;
+      version: string;
+      attested: boolean;
+      attestedVersion: string | null;
+      providerOrgId: string;
+    }[],
+  ][] = [
+    [
+      'attested at the updated version',
+      [{ loco: '2' }],
+      [{ component: 'loco', version: '2', attested: true, attestedVersion: '2', providerOrgId: 'q' }],
+    ],
+    [
+      'updated on paper, the robot still runs the old version',
+      [{ loco: '1' }],
+      [{ component: 'loco', version: '2', attested: false, attestedVersion: '1', providerOrgId: 'q' }],
+    ],
+    [
+      'the latest report decides, not an older one',
+      [{ loco: '2' }, { loco: '1' }],
+      [{ component: 'loco', version: '2', attested: false, attestedVersion: '1', providerOrgId: 'q' }],
+    ],
     [
       'a component only the robot reports is the manufacturer’s',
       [{ loco: '2', vision: '5' }],
@@ -62,7 +91,14 @@ describe('softwareAt', () => {
       'maker',
     );
     expect(out).toEqual([
-      { component: 'vision', version: '5', providerOrgId: 'maker', since: T(20), attested: true, attestedVersion: '5' },
+      {
+        component: 'vision',
+        version: '5',
+        providerOrgId: 'maker',
+        since: T(20),
+        attested: true,
+        attestedVersion: '5',
+      },
     ]);
   });
 });

@@ -3,7 +3,11 @@
 // and the components maintenance worked on.
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decodeBatchJws, evidenceFromItems, type StoredItems } from '../../../src/core/incidents/evidence-reading.js';
+import {
+  decodeBatchJws,
+  evidenceFromItems,
+  type StoredItems,
+} from '../../../src/core/incidents/evidence-reading.js';
 import { signTelemetryBatch } from '../../../src/core/simulation/index.js';
 
 const { privateKey } = generateKeyPairSync('ed25519');
@@ -44,7 +48,12 @@ const incident = { occurredAt: AT, window: { from: AT - 1_800_000, to: AT + 600_
 describe('evidenceFromItems', () => {
   it('decodes a batch: times, faults, control and software', () => {
     const jws = signTelemetryBatch(
-      { robotId: 'R', seq: 7, software: { loco: '2' }, samples: [sample(AT, { faults: ['X'], control: { mode: 'idle', source: 's' } })] } as never,
+      {
+        robotId: 'R',
+        seq: 7,
+        software: { loco: '2' },
+        samples: [sample(AT, { faults: ['X'], control: { mode: 'idle', source: 's' } })],
+      } as never,
       privateKey,
     );
     expect(decodeBatchJws(jws)).toMatchObject({
@@ -59,9 +68,16 @@ describe('evidenceFromItems', () => {
   it('finds the robot beyond its limits at the instant from the last sample before it, citing its batch', () => {
     const evidence = evidenceFromItems(
       incident,
-      items([sample(AT - 2000, { battery: { socPct: 50, sohPct: 70, cycles: 10, tempC: 30 } }), sample(AT + 1000)]),
+      items([
+        sample(AT - 2000, { battery: { socPct: 50, sohPct: 70, cycles: 10, tempC: 30 } }),
+        sample(AT + 1000),
+      ]),
     );
-    expect(evidence.limits).toEqual({ beyondAtOccurredAt: true, conditions: ['battery_soh_low'], itemIds: ['batch-1'] });
+    expect(evidence.limits).toEqual({
+      beyondAtOccurredAt: true,
+      conditions: ['battery_soh_low'],
+      itemIds: ['batch-1'],
+    });
   });
 
   it('says nothing about limits from a sample more than a minute old, or after the instant', () => {
@@ -70,7 +86,10 @@ describe('evidenceFromItems', () => {
       items([sample(AT - 61_000, { accuracy: { positionErrorMm: 9, taskSuccessRate: 0.5 } })]),
     );
     expect(stale.limits.beyondAtOccurredAt).toBe(false);
-    const after = evidenceFromItems(incident, items([sample(AT + 1, { joints: { wear: [0.9, 0.9], tempC: [40, 40] } })]));
+    const after = evidenceFromItems(
+      incident,
+      items([sample(AT + 1, { joints: { wear: [0.9, 0.9], tempC: [40, 40] } })]),
+    );
     expect(after.limits.beyondAtOccurredAt).toBe(false);
   });
 
@@ -81,10 +100,30 @@ describe('evidenceFromItems', () => {
         itemId: 'events',
         content: {
           events: [
-            { type: 'maintenance', occurredAt: new Date(AT - 3_600_000).toISOString(), actorOrgId: 'm', data: { parts: ['bolt', { name: 'knee' }] } },
-            { type: 'maintenance', occurredAt: new Date(AT - 3_000_000).toISOString(), actorOrgId: 'm', data: { description: 'look' } },
-            { type: 'software_update', occurredAt: new Date(AT - 60_000).toISOString(), actorOrgId: 'p', data: { component: 'loco' } },
-            { type: 'deployment', occurredAt: new Date(AT - 60_000).toISOString(), actorOrgId: 'o', data: {} },
+            {
+              type: 'maintenance',
+              occurredAt: new Date(AT - 3_600_000).toISOString(),
+              actorOrgId: 'm',
+              data: { parts: ['bolt', { name: 'knee' }] },
+            },
+            {
+              type: 'maintenance',
+              occurredAt: new Date(AT - 3_000_000).toISOString(),
+              actorOrgId: 'm',
+              data: { description: 'look' },
+            },
+            {
+              type: 'software_update',
+              occurredAt: new Date(AT - 60_000).toISOString(),
+              actorOrgId: 'p',
+              data: { component: 'loco' },
+            },
+            {
+              type: 'deployment',
+              occurredAt: new Date(AT - 60_000).toISOString(),
+              actorOrgId: 'o',
+              data: {},
+            },
           ],
         },
       }),

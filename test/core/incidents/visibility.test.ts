@@ -16,7 +16,12 @@ const incident = {
   ],
 };
 
-const ACTIONS: IncidentAction[] = ['incident.read', 'incident.evidence.read', 'incident.evidence.add', 'incident.govern'];
+const ACTIONS: IncidentAction[] = [
+  'incident.read',
+  'incident.evidence.read',
+  'incident.evidence.add',
+  'incident.govern',
+];
 
 // caller, kind, then one outcome per action in ACTIONS order: A allow, D deny (403), C conceal (404).
 const TABLE: [string, OrgKind, string][] = [

@@ -61,7 +61,16 @@ describe(`public robot check (${backend})`, () => {
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(Object.keys(body).sort()).toEqual(
-      ['filedAt', 'manufacturer', 'model', 'registered', 'robotId', 'status', 'wellFormed'].sort(),
+      [
+        'filedAt',
+        'incidents',
+        'manufacturer',
+        'model',
+        'registered',
+        'robotId',
+        'status',
+        'wellFormed',
+      ].sort(),
     );
     expect(body).toEqual({
       robotId,
@@ -71,6 +80,7 @@ describe(`public robot check (${backend})`, () => {
       manufacturer: { name: makerName, country: 'DE' },
       model: { name: 'Courier W' },
       filedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
+      incidents: { count: 0, serious: 0 },
     });
     const robot = await p.call('GET', `/v1/robots/${robotId}`, { token: maker.apiKey });
     expect(body.filedAt).toBe(robot.json().filedAt);
@@ -103,6 +113,7 @@ describe(`public robot check (${backend})`, () => {
         status: null,
         manufacturer: null,
         model: null,
+        incidents: null,
         filedAt: null,
       });
     }

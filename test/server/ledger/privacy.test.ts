@@ -151,7 +151,9 @@ describe(`the public log and public routes disclose no private record (${backend
       [
         'findings',
         {
-          parties: [{ role: 'operator', orgId: operator.id, responsibility: 'primary', basis: [], note: MARKER }],
+          parties: [
+            { role: 'operator', orgId: operator.id, responsibility: 'primary', basis: [], note: MARKER },
+          ],
           conclusion: `found ${MARKER}`,
         },
       ],

@@ -6,6 +6,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SIM_SOFTWARE } from '../../../src/core/simulation/index.js';
+import { decodeBatchPayload } from '../../../src/core/telemetry/index.js';
 import {
   startTelemetryRuntime,
   type TelemetryRuntime,
@@ -217,6 +219,22 @@ describe(`roboledger sim (${backend})`, () => {
         [maker.id],
       );
       expect(rollbacks.rows[0]!.n).toBe(0);
+      // Each robot attested its software at the start of each run, and said who was in control
+      // of every sample (docs/telemetry.md "Software and control").
+      const software = await p.ctx.db.query<{ software: unknown }>(
+        `SELECT s.software FROM telemetry_software_reports s JOIN robots r ON r.id = s.robot_uuid
+          WHERE r.manufacturer_id = $1`,
+        [maker.id],
+      );
+      expect(software.rows.map((r) => r.software)).toEqual(Array(6).fill(SIM_SOFTWARE));
+      const jws = await p.ctx.db.query<{ jws: string }>(
+        `SELECT j.jws FROM telemetry_batch_jws j JOIN robots r ON r.id = j.robot_uuid WHERE r.manufacturer_id = $1`,
+        [maker.id],
+      );
+      expect(jws.rows).toHaveLength(stored);
+      for (const { jws: batch } of jws.rows) {
+        for (const sample of decodeBatchPayload(batch).samples) expect(sample.control).toBeDefined();
+      }
     },
     3 * EFFECT_DEADLINE_MS + 60_000,
   );

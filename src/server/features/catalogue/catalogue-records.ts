@@ -117,3 +117,41 @@ export const siteRecord = defineRecordKind<SiteRow>({
     createdAt: isoTime(row.created_at),
   }),
 });
+
+export interface FaultCodeRow {
+  model_id: string;
+  code: string;
+  component: string;
+  origin: 'hardware' | 'software';
+  description: string;
+  created_at: Date;
+  ledger_index: number;
+}
+
+/** The ledger record id of a model's fault code: `<modelId>/<code>`. */
+export function faultCodeRecordId(modelId: string, code: string): string {
+  return `${modelId}/${code}`;
+}
+
+export const faultCodeRecord = defineRecordKind<FaultCodeRow>({
+  kind: 'model_fault_code',
+  async load(client: SqlClient, id) {
+    const slash = id.indexOf('/');
+    if (slash <= 0) return null;
+    const { rows } = await client.query<FaultCodeRow>(
+      'SELECT * FROM model_fault_codes WHERE model_id = $1 AND code = $2',
+      [id.slice(0, slash), id.slice(slash + 1)],
+    );
+    return rows[0] ?? null;
+  },
+  record: (row) => ({
+    kind: 'model_fault_code',
+    id: faultCodeRecordId(row.model_id, row.code),
+    modelId: row.model_id,
+    code: row.code,
+    component: row.component,
+    origin: row.origin,
+    description: row.description,
+    createdAt: isoTime(row.created_at),
+  }),
+});

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { FAULT_CODE } from '../../../core/telemetry/index.js';
 import type { AppContext } from '../../app-context.js';
 import { actorOf } from '../../auth/authenticate.js';
 import { errorResponses, PageQuery, pageOf, Timestamp, Uuid } from '../../http/schemas.js';
@@ -11,6 +12,7 @@ import {
   listModels,
   listSites,
 } from './catalogue-service.js';
+import { declareFaultCodes, FAULT_CODE_ORIGINS, listFaultCodes } from './fault-codes.js';
 
 /** RID-1 position 7 (robot-id.md "Layout"). */
 export const CATEGORY_CODES = ['B', 'W', 'T', 'D', 'X'] as const;
@@ -67,6 +69,28 @@ const SiteSchema = Type.Object({
   region: Type.String(),
   createdAt: Timestamp,
   ledgerIndex: Type.Integer(),
+});
+
+const FaultCodeFields = {
+  code: Type.String({
+    pattern: FAULT_CODE.source,
+    description: "as the robots report it in a telemetry sample's `faults`",
+  }),
+  component: Type.String({ minLength: 1, maxLength: 200, description: 'e.g. locomotion, knee_actuator' }),
+  origin: Type.Enum(FAULT_CODE_ORIGINS, {
+    description: 'whether the fault is of the hardware or the software',
+  }),
+  description: Type.String({ minLength: 1, maxLength: 2000 }),
+};
+
+const FaultCodeInput = Type.Object(FaultCodeFields, { additionalProperties: false });
+
+const ModelFaultCodes = Type.Object({
+  modelId: Uuid,
+  faultCodes: Type.Array(
+    Type.Object({ ...FaultCodeFields, createdAt: Timestamp, ledgerIndex: Type.Integer() }),
+    { description: 'every code the model declares, by code' },
+  ),
 });
 
 const CatalogueQuery = Type.Object({
@@ -154,6 +178,42 @@ export function catalogueRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         reply
           .code(201)
           .send(await addHardwareRevision(ctx, actorOf(request), request.params.modelId, request.body)),
+    );
+
+    app.post(
+      '/v1/models/:modelId/fault-codes',
+      {
+        schema: {
+          tags: ['catalogue'],
+          summary:
+            'Declare fault codes of one of your models (manufacturer): added, never changed; all or nothing',
+          params: Type.Object({ modelId: Uuid }),
+          body: Type.Object(
+            { faultCodes: Type.Array(FaultCodeInput, { minItems: 1, maxItems: 200 }) },
+            { additionalProperties: false },
+          ),
+          response: { 201: ModelFaultCodes, ...errorResponses(400, 401, 403, 404, 409, 413) },
+        },
+      },
+      async (request, reply) =>
+        reply
+          .code(201)
+          .send(
+            await declareFaultCodes(ctx, actorOf(request), request.params.modelId, request.body.faultCodes),
+          ),
+    );
+
+    app.get(
+      '/v1/models/:modelId/fault-codes',
+      {
+        schema: {
+          tags: ['catalogue'],
+          summary: "A model's fault codes: the component and origin of each code its robots report",
+          params: Type.Object({ modelId: Uuid }),
+          response: { 200: ModelFaultCodes, ...errorResponses(400, 401, 404) },
+        },
+      },
+      async (request) => listFaultCodes(ctx, actorOf(request), request.params.modelId),
     );
 
     app.post(

@@ -5,45 +5,53 @@
 // hold changes, investigation steps, findings, the record of each telemetry batch made when it
 // arrived, and the robot's device-key records — each with its inclusion proof against one
 // signed checkpoint. `roboledger verify bundle` checks it (src/core/incidents/bundle.ts).
-import { formatOpening } from '../../../ledger/index.js';
-import type { Actor } from '../../../core/organisation.js';
+
 import { PlatformError } from '../../../core/errors.js';
+import type { Actor } from '../../../core/organisation.js';
+import { formatOpening } from '../../../ledger/index.js';
 import type { AppContext } from '../../app-context.js';
 import { base64Of } from '../../http/schemas.js';
 import { noteWithCosignatures } from '../../ledger/checkpointer.js';
 import { loadOpenings } from '../../ledger/ledger-openings.js';
 import type { LedgerReader } from '../../ledger/ledger-reader.js';
 import { cosignatureLines } from '../../ledger/witness-service.js';
-import { hex, ITEM_COLUMNS, type IncidentItemRow } from './incident-records.js';
+import { hex, type IncidentItemRow, ITEM_COLUMNS } from './incident-records.js';
 import { incidentFor, loadFindings, logAccess, logCustody, toIncident } from './incident-service.js';
 
 export const BUNDLE_FORMAT = 'roboledger-incident-bundle/1';
 
-export async function incidentBundle(ctx: AppContext, reader: LedgerReader, actor: Actor, incidentId: string) {
+export async function incidentBundle(
+  ctx: AppContext,
+  reader: LedgerReader,
+  actor: Actor,
+  incidentId: string,
+) {
   const now = ctx.clock();
   const row = await incidentFor(ctx.db, actor, incidentId, 'incident.evidence.read');
-  const [{ rows: items }, findings, { rows: changes }, { rows: batches }, { rows: keys }] = await Promise.all([
-    ctx.db.query<IncidentItemRow>(
-      `SELECT ${ITEM_COLUMNS}, bytes FROM incident_items WHERE incident_id = $1 ORDER BY position`,
-      [row.id],
-    ),
-    loadFindings(ctx.db, row.id),
-    ctx.db.query<{ ledger_index: string | number }>(
-      `SELECT ledger_index FROM incident_hold_changes WHERE incident_id = $1
+  const [{ rows: items }, findings, { rows: changes }, { rows: batches }, { rows: keys }] = await Promise.all(
+    [
+      ctx.db.query<IncidentItemRow>(
+        `SELECT ${ITEM_COLUMNS}, bytes FROM incident_items WHERE incident_id = $1 ORDER BY position`,
+        [row.id],
+      ),
+      loadFindings(ctx.db, row.id),
+      ctx.db.query<{ ledger_index: string | number }>(
+        `SELECT ledger_index FROM incident_hold_changes WHERE incident_id = $1
        UNION ALL SELECT ledger_index FROM incident_status_changes WHERE incident_id = $1`,
-      [row.id],
-    ),
-    ctx.db.query<{ ledger_index: string | number }>(
-      `SELECT b.ledger_index FROM incident_items i
+        [row.id],
+      ),
+      ctx.db.query<{ ledger_index: string | number }>(
+        `SELECT b.ledger_index FROM incident_items i
          JOIN telemetry_batches b ON b.robot_uuid = $2 AND b.seq = i.batch_seq
         WHERE i.incident_id = $1 AND i.batch_seq IS NOT NULL`,
-      [row.id, row.robot_uuid],
-    ),
-    ctx.db.query<{ ledger_index: string | number }>(
-      `SELECT ledger_index FROM robot_events WHERE robot_uuid = $1 AND type IN ('filing', 'key_rotation')`,
-      [row.robot_uuid],
-    ),
-  ]);
+        [row.id, row.robot_uuid],
+      ),
+      ctx.db.query<{ ledger_index: string | number }>(
+        `SELECT ledger_index FROM robot_events WHERE robot_uuid = $1 AND type IN ('filing', 'key_rotation')`,
+        [row.robot_uuid],
+      ),
+    ],
+  );
   const indices = [
     ...new Set(
       [

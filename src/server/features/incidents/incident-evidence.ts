@@ -5,10 +5,14 @@
 // telemetry changes the registry, never the items. The signed batches are copied byte for byte
 // out of the raw store (whose partitions retention drops), so they live as long as the incident.
 import { createHash, randomUUID } from 'node:crypto';
-import { type Party, PARTY_ROLES } from '../../../core/incidents/analysis.js';
+import { PARTY_ROLES, type Party } from '../../../core/incidents/analysis.js';
 import { softwareAt } from '../../../core/incidents/configuration.js';
 import { buildControlTimeline } from '../../../core/incidents/control-timeline.js';
-import { controlSamples, decodeBatchJws, type DecodedBatch } from '../../../core/incidents/evidence-reading.js';
+import {
+  controlSamples,
+  type DecodedBatch,
+  decodeBatchJws,
+} from '../../../core/incidents/evidence-reading.js';
 import { DAY_MS, inWindow, type TimeWindow } from '../../../core/incidents/incident.js';
 import { canonicalJson } from '../../../ledger/index.js';
 import type { SqlClient } from '../../db/sql-client.js';
@@ -135,7 +139,11 @@ async function softwareUpdates(q: SqlClient, robot: RobotRow, at: number) {
 
 async function softwareReports(q: SqlClient, robotUuid: string, at: number) {
   // The newest reports before the instant: the latest decides, the run before it dates `since`.
-  const { rows } = await q.query<{ reported_at: Date; seq: string | number; software: Record<string, string> }>(
+  const { rows } = await q.query<{
+    reported_at: Date;
+    seq: string | number;
+    software: Record<string, string>;
+  }>(
     `SELECT reported_at, seq, software FROM telemetry_software_reports
       WHERE robot_uuid = $1 AND reported_at <= $2 ORDER BY reported_at DESC, seq DESC LIMIT 500`,
     [robotUuid, new Date(at)],
@@ -179,78 +187,85 @@ export async function freezeEvidence(
 ): Promise<{ parties: Party[]; items: NewItem[]; batches: WindowBatch[] }> {
   const { robot, occurredAt, window } = facts;
   const at = new Date(occurredAt);
-  const [modelRows, revisionRows, siteRows, updates, reports, faultRows, maintainerIds, operator] =
-    await Promise.all([
-      q.query<{
-        id: string;
-        name: string;
-        joint_count: number;
-        min_battery_soh_pct: number;
-        max_joint_wear: number;
-        max_position_error_mm: number;
-      }>('SELECT * FROM models WHERE id = $1', [robot.model_id]),
-      q.query<{ params: unknown }>('SELECT params FROM hardware_revisions WHERE model_id = $1 AND code = $2', [
-        robot.model_id,
-        robot.hardware_revision,
-      ]),
-      q.query<{ id: string; name: string; code: string; region: string }>(
-        'SELECT id, name, code, region FROM sites WHERE id = $1',
-        [robot.site_id],
-      ),
-      softwareUpdates(q, robot, occurredAt),
-      softwareReports(q, robot.id, occurredAt),
-      q.query<{ code: string; component: string; origin: 'hardware' | 'software'; description: string }>(
-        'SELECT code, component, origin, description FROM model_fault_codes WHERE model_id = $1 ORDER BY code',
-        [robot.model_id],
-      ),
-      maintainers(q, robot.id, occurredAt),
-      ownerAt(q, robot, occurredAt),
-    ]);
+  // One query at a time: they share the report's transaction, and a connection runs one
+  // statement at a time anyway (pg refuses overlapping queries on one client).
+  const modelRows = await q.query<{
+    id: string;
+    name: string;
+    joint_count: number;
+    min_battery_soh_pct: number;
+    max_joint_wear: number;
+    max_position_error_mm: number;
+  }>('SELECT * FROM models WHERE id = $1', [robot.model_id]);
+  const revisionRows = await q.query<{ params: unknown }>(
+    'SELECT params FROM hardware_revisions WHERE model_id = $1 AND code = $2',
+    [robot.model_id, robot.hardware_revision],
+  );
+  const siteRows = await q.query<{ id: string; name: string; code: string; region: string }>(
+    'SELECT id, name, code, region FROM sites WHERE id = $1',
+    [robot.site_id],
+  );
+  const updates = await softwareUpdates(q, robot, occurredAt);
+  const reports = await softwareReports(q, robot.id, occurredAt);
+  const faultRows = await q.query<{
+    code: string;
+    component: string;
+    origin: 'hardware' | 'software';
+    description: string;
+  }>('SELECT code, component, origin, description FROM model_fault_codes WHERE model_id = $1 ORDER BY code', [
+    robot.model_id,
+  ]);
+  const maintainerIds = await maintainers(q, robot.id, occurredAt);
+  const operator = await ownerAt(q, robot, occurredAt);
   const model = modelRows.rows[0]!;
   const software = softwareAt(updates, reports, occurredAt, robot.manufacturer_id);
   const latestReport = reports[0];
 
-  const [events, alerts, grants, batches] = await Promise.all([
-    q.query<{
-      id: string;
-      type: string;
-      occurred_at: Date;
-      recorded_at: Date;
-      actor_org_id: string;
-      data: Record<string, unknown>;
-      ledger_index: number;
-    }>(
-      `SELECT id, type, occurred_at, recorded_at, actor_org_id, data, ledger_index FROM robot_events
+  const events = await q.query<{
+    id: string;
+    type: string;
+    occurred_at: Date;
+    recorded_at: Date;
+    actor_org_id: string;
+    data: Record<string, unknown>;
+    ledger_index: number;
+  }>(
+    `SELECT id, type, occurred_at, recorded_at, actor_org_id, data, ledger_index FROM robot_events
         WHERE robot_uuid = $1 AND occurred_at <= $2 AND (occurred_at >= $3 OR type IN ('maintenance', 'certification'))
         ORDER BY occurred_at, ledger_index`,
-      [robot.id, at, new Date(occurredAt - LOOKBACK_MS)],
-    ),
-    q.query<{
-      id: string;
-      condition: string;
-      sample_at: Date;
-      raised_at: Date;
-      value: number | null;
-      threshold: number | null;
-      acked_at: Date | null;
-      acked_by_org: string | null;
-      cleared_at: Date | null;
-      ledger_index: number;
-    }>(
-      `SELECT id, condition, sample_at, raised_at, value, threshold, acked_at, acked_by_org, cleared_at, ledger_index
+    [robot.id, at, new Date(occurredAt - LOOKBACK_MS)],
+  );
+  const alerts = await q.query<{
+    id: string;
+    condition: string;
+    sample_at: Date;
+    raised_at: Date;
+    value: number | null;
+    threshold: number | null;
+    acked_at: Date | null;
+    acked_by_org: string | null;
+    cleared_at: Date | null;
+    ledger_index: number;
+  }>(
+    `SELECT id, condition, sample_at, raised_at, value, threshold, acked_at, acked_by_org, cleared_at, ledger_index
          FROM telemetry_alerts
         WHERE robot_uuid = $1 AND raised_at <= $2 AND (raised_at >= $3 OR cleared_at IS NULL OR cleared_at >= $4)
         ORDER BY raised_at, id`,
-      [robot.id, new Date(window.to), new Date(occurredAt - LOOKBACK_MS), new Date(window.from)],
-    ),
-    q.query<{ id: string; org_id: string; scopes: string[]; created_at: Date; expires_at: Date }>(
-      `SELECT id, org_id, scopes, created_at, expires_at FROM grants
+    [robot.id, new Date(window.to), new Date(occurredAt - LOOKBACK_MS), new Date(window.from)],
+  );
+  const grants = await q.query<{
+    id: string;
+    org_id: string;
+    scopes: string[];
+    created_at: Date;
+    expires_at: Date;
+  }>(
+    `SELECT id, org_id, scopes, created_at, expires_at FROM grants
         WHERE robot_uuid = $1 AND created_at <= $2 AND expires_at > $2 AND (revoked_at IS NULL OR revoked_at > $2)
         ORDER BY created_at, id`,
-      [robot.id, at],
-    ),
-    windowBatches(q, robot.id, window),
-  ]);
+    [robot.id, at],
+  );
+  const batches = await windowBatches(q, robot.id, window);
 
   // The 30-day events item; maintenance and certifications older than that only feed the
   // configuration's "last maintenance" and "certificates valid at occurredAt".
@@ -318,10 +333,7 @@ export async function freezeEvidence(
     })),
   });
 
-  const timeline = buildControlTimeline(
-    controlSamples(batches.map((b) => b.batch)),
-    window,
-  );
+  const timeline = buildControlTimeline(controlSamples(batches.map((b) => b.batch)), window);
   const items: NewItem[] = [
     configuration,
     jsonItem('control_timeline', {
@@ -375,7 +387,11 @@ export async function freezeEvidence(
 
   const parties = orderParties([
     { role: 'manufacturer', orgId: robot.manufacturer_id },
-    ...software.map((s) => ({ role: 'software_provider' as const, orgId: s.providerOrgId, component: s.component })),
+    ...software.map((s) => ({
+      role: 'software_provider' as const,
+      orgId: s.providerOrgId,
+      component: s.component,
+    })),
     { role: 'operator', orgId: operator },
     ...maintainerIds.map((orgId) => ({ role: 'maintainer' as const, orgId })),
   ]);

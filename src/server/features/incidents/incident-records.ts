@@ -78,14 +78,19 @@ export interface IncidentItemRow {
 export const ITEM_COLUMNS =
   'id, incident_id, position, kind, sha256, content, jws, batch_seq, media_type, filename, size, robot_id, added_at, added_by, ledger_index';
 
-export const hex = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+export const hex = (bytes: Uint8Array) =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 
 /** Lowercase hex SHA-256 of a text's UTF-8 bytes: how records commit to free text. */
 export function textSha256(text: string | null): string | null {
   return text === null ? null : createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
-export async function loadIncident(client: SqlClient, id: string, forUpdate = false): Promise<IncidentRow | null> {
+export async function loadIncident(
+  client: SqlClient,
+  id: string,
+  forUpdate = false,
+): Promise<IncidentRow | null> {
   const { rows } = await client.query<IncidentRow>(
     `SELECT * FROM incidents WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`,
     [id],
@@ -218,7 +223,12 @@ export const incidentHoldRecord = defineRecordKind<HoldChangeRow>({
   kind: 'incident_hold',
   chain: 'records',
   load: changeLoader<HoldChangeRow>('incident_hold_changes'),
-  record: (r) => ({ kind: 'incident_hold', ...changeFields(r), active: r.active, noteSha256: textSha256(r.note) }),
+  record: (r) => ({
+    kind: 'incident_hold',
+    ...changeFields(r),
+    active: r.active,
+    noteSha256: textSha256(r.note),
+  }),
 });
 
 export const incidentInvestigationRecord = defineRecordKind<StatusChangeRow>({

@@ -2,9 +2,13 @@
 // core/incidents/visibility.ts; the service applies it before anything is read or written.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { ANALYSIS_RULES, MISSING_EVIDENCE_KINDS, PARTY_ROLES } from '../../../core/incidents/analysis.js';
-import { INCIDENT_KINDS, INCIDENT_SEVERITIES, INVESTIGATION_STATUSES } from '../../../core/incidents/incident.js';
 import { PlatformError } from '../../../core/errors.js';
+import { ANALYSIS_RULES, MISSING_EVIDENCE_KINDS, PARTY_ROLES } from '../../../core/incidents/analysis.js';
+import {
+  INCIDENT_KINDS,
+  INCIDENT_SEVERITIES,
+  INVESTIGATION_STATUSES,
+} from '../../../core/incidents/incident.js';
 import type { AppContext } from '../../app-context.js';
 import { actorOf } from '../../auth/authenticate.js';
 import { errorResponses, PageQuery, pageOf, RobotIdParam, Timestamp, Uuid } from '../../http/schemas.js';
@@ -121,10 +125,19 @@ const MEDIA_TYPE = /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(\s*;[\x20-\x7e
 function filenameOf(header: unknown): string {
   if (header === undefined) return 'attachment';
   const name = Array.isArray(header) ? header[0] : header;
-  if (typeof name !== 'string' || !/^[^\x00-\x1f\x7f/\\]{1,255}$/.test(name) || name === '.' || name === '..') {
-    throw new PlatformError('VALIDATION_FAILED', 'X-Filename is 1-255 printable characters, without / or \\', {
-      field: 'X-Filename',
-    });
+  if (
+    typeof name !== 'string' ||
+    !/^[^\x00-\x1f\x7f/\\]{1,255}$/.test(name) ||
+    name === '.' ||
+    name === '..'
+  ) {
+    throw new PlatformError(
+      'VALIDATION_FAILED',
+      'X-Filename is 1-255 printable characters, without / or \\',
+      {
+        field: 'X-Filename',
+      },
+    );
   }
   return name;
 }
@@ -156,7 +169,8 @@ export function incidentRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           response: { 201: IncidentSchema, ...errorResponses(400, 401, 403, 404) },
         },
       },
-      async (request, reply) => reply.code(201).send(await reportIncident(ctx, actorOf(request), request.body)),
+      async (request, reply) =>
+        reply.code(201).send(await reportIncident(ctx, actorOf(request), request.body)),
     );
 
     app.get(
@@ -164,12 +178,15 @@ export function incidentRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['incidents'],
-          summary: 'Incidents the caller may see, newest first (authorities: all; parties and reporters: theirs)',
+          summary:
+            'Incidents the caller may see, newest first (authorities: all; parties and reporters: theirs)',
           querystring: Type.Object({
             ...PageQuery,
             robotId: Type.Optional(RobotIdParam),
             status: Type.Optional(Type.Enum(INVESTIGATION_STATUSES)),
-            overdue: Type.Optional(Type.Boolean({ description: 'only those whose due report is late (or not)' })),
+            overdue: Type.Optional(
+              Type.Boolean({ description: 'only those whose due report is late (or not)' }),
+            ),
           }),
           response: { 200: pageOf(IncidentSchema), ...errorResponses(400, 401, 404) },
         },
@@ -252,15 +269,19 @@ export function incidentRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) =>
-        reply.code(201).send(await recordFindings(ctx, actorOf(request), request.params.incidentId, request.body)),
+        reply
+          .code(201)
+          .send(await recordFindings(ctx, actorOf(request), request.params.incidentId, request.body)),
     );
 
     // Attachments take any media type as raw bytes, JSON included: in their own plugin, where no
     // other parser reads the body.
     await app.register(async (raw) => {
       raw.removeAllContentTypeParsers();
-      raw.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_ATTACHMENT_BYTES }, (_req, body, done) =>
-        done(null, body),
+      raw.addContentTypeParser(
+        '*',
+        { parseAs: 'buffer', bodyLimit: MAX_ATTACHMENT_BYTES },
+        (_req, body, done) => done(null, body),
       );
       raw.post(
         '/v1/incidents/:incidentId/attachments',
@@ -321,19 +342,29 @@ export function incidentRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const read = await readEvidence(ctx, actorOf(request), request.params.incidentId, request.params.itemId);
+        const read = await readEvidence(
+          ctx,
+          actorOf(request),
+          request.params.incidentId,
+          request.params.itemId,
+        );
         if (read.kind === 'json') {
           return reply.type('application/json; charset=utf-8').send(JSON.stringify(read.item) as never);
         }
         const digest = Buffer.from(read.item.sha256, 'hex').toString('base64');
-        return reply
-          .type(read.item.mediaType ?? 'application/octet-stream')
-          .header('repr-digest', `sha-256=:${digest}:`)
-          .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(read.item.filename ?? 'attachment')}`)
-          .header('x-content-type-options', 'nosniff')
-          // Evidence is whatever a party uploaded: never run it in the API's origin.
-          .header('content-security-policy', "default-src 'none'; sandbox")
-          .send(Buffer.from(read.bytes) as never);
+        return (
+          reply
+            .type(read.item.mediaType ?? 'application/octet-stream')
+            .header('repr-digest', `sha-256=:${digest}:`)
+            .header(
+              'content-disposition',
+              `attachment; filename*=UTF-8''${encodeURIComponent(read.item.filename ?? 'attachment')}`,
+            )
+            .header('x-content-type-options', 'nosniff')
+            // Evidence is whatever a party uploaded: never run it in the API's origin.
+            .header('content-security-policy', "default-src 'none'; sandbox")
+            .send(Buffer.from(read.bytes) as never)
+        );
       },
     );
 
@@ -368,7 +399,8 @@ export function incidentRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['incidents'],
-          summary: 'The preliminary attribution: versioned rules over the evidence, each indicator citing items (not a verdict)',
+          summary:
+            'The preliminary attribution: versioned rules over the evidence, each indicator citing items (not a verdict)',
           params: IncidentParams,
           response: {
             200: Type.Object({
@@ -377,11 +409,17 @@ export function incidentRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
                 Type.Object({
                   ...PartySchema.properties,
                   indicators: Type.Array(
-                    Type.Object({ rule: Type.Enum(ANALYSIS_RULES), summary: Type.String(), evidence: Type.Array(Uuid) }),
+                    Type.Object({
+                      rule: Type.Enum(ANALYSIS_RULES),
+                      summary: Type.String(),
+                      evidence: Type.Array(Uuid),
+                    }),
                   ),
                 }),
               ),
-              missingEvidence: Type.Array(Type.Object({ kind: Type.Enum(MISSING_EVIDENCE_KINDS), summary: Type.String() })),
+              missingEvidence: Type.Array(
+                Type.Object({ kind: Type.Enum(MISSING_EVIDENCE_KINDS), summary: Type.String() }),
+              ),
             }),
             ...errorResponses(400, 401, 403, 404),
           },
@@ -401,7 +439,11 @@ export function incidentRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           response: {
             200: {
               description: 'format roboledger-incident-bundle/1 (docs/incidents.md "The bundle")',
-              content: { 'application/json': { schema: Type.Object({ format: Type.String() }, { additionalProperties: true }) } },
+              content: {
+                'application/json': {
+                  schema: Type.Object({ format: Type.String() }, { additionalProperties: true }),
+                },
+              },
             },
             ...errorResponses(400, 401, 403, 404),
           },

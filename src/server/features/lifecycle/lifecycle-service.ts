@@ -9,6 +9,7 @@ import { checkOccurredAfterProduction } from '../../../core/record-time.js';
 import { parseTimestamp } from '../../../core/timestamp.js';
 import type { AppContext } from '../../app-context.js';
 import type { SqlClient } from '../../db/sql-client.js';
+import { accessBy, recordRobotAccess } from '../access-log/access-log.js';
 import {
   checkRecyclingData,
   checkRecyclingFacts,
@@ -224,7 +225,8 @@ export async function listRobotEvents(
   if (page.cursor !== undefined && !/^\d{1,15}$/.test(page.cursor)) {
     throw new PlatformError('VALIDATION_FAILED', 'cursor is not one this list returned', { field: 'cursor' });
   }
-  const { robot } = await robotForAction(ctx.db, actor, robotIdInput, 'robot.events.read', ctx.clock());
+  const now = ctx.clock();
+  const { robot } = await robotForAction(ctx.db, actor, robotIdInput, 'robot.events.read', now);
   const { rows } = await ctx.db.query<RobotEventRow>(
     `SELECT * FROM robot_events
       WHERE robot_uuid = $1 AND ($2::bigint IS NULL OR ledger_index > $2::bigint)
@@ -233,6 +235,7 @@ export async function listRobotEvents(
     [robot.id, page.cursor ?? null, page.type ?? null, page.limit + 1],
   );
   const items = rows.slice(0, page.limit).map(toRobotEvent);
+  await recordRobotAccess(ctx.db, { robotUuid: robot.id, ...accessBy(actor, 'events', now) });
   return {
     items,
     nextCursor: rows.length > page.limit ? String(items[items.length - 1]!.ledgerIndex) : null,

@@ -15,6 +15,7 @@ import { noteWithCosignatures, type StoredCheckpoint } from '../../ledger/checkp
 import { chainHeadAt, chainLinks, loadOpenings, type StoredOpening } from '../../ledger/ledger-openings.js';
 import type { LedgerReader } from '../../ledger/ledger-reader.js';
 import { cosignatureLines } from '../../ledger/witness-service.js';
+import { accessBy, recordRobotAccess } from '../access-log/access-log.js';
 import { type RobotRow, robotForAction } from './robot-access.js';
 
 export interface ProvenRecord {
@@ -141,7 +142,8 @@ export async function robotHistoryProof(
   treeSize: number | undefined,
   action: RobotAction = 'robot.events.read',
 ): Promise<RobotHistoryProof> {
-  const { robot } = await robotForAction(ctx.db, actor, robotIdInput, action, ctx.clock());
+  const now = ctx.clock();
+  const { robot } = await robotForAction(ctx.db, actor, robotIdInput, action, now);
   const checkpoint = await checkpointFor(ctx, robot, treeSize);
   const size = checkpoint.size;
   // Every link of the chain in one read: those below the checkpoint are the history, the rest
@@ -171,6 +173,7 @@ export async function robotHistoryProof(
     return { opening, proof: proofs[i]!.proof, late: isLate(fields), robotId: fields.robotId };
   });
   const { head, note } = signedHead(ctx, records[records.length - 1]!.robotId, size, last, batches);
+  await recordRobotAccess(ctx.db, { robotUuid: robot.id, ...accessBy(actor, 'history_proof', now) });
   return {
     robotId: head.robotId,
     treeSize: size,

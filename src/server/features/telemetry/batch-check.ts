@@ -74,6 +74,8 @@ export interface CheckedBatch {
   observation: ConditionObservation;
   /** Each sample's usage counters, [atMs, operatingHours, cycles] per sample in sample order (core/telemetry/counters.ts). */
   counterReadings: Float64Array;
+  /** The batch's `software` (component to version) as signed, when it carries one. */
+  software?: Record<string, string>;
 }
 
 export interface RefusedBatch {
@@ -422,5 +424,6 @@ export function checkBatch(input: BatchCheckInput): BatchCheckResult {
     minutePartials: [...partials.values()],
     observation,
     counterReadings,
+    ...(payload.software ? { software: payload.software } : {}),
   };
 }

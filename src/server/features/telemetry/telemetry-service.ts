@@ -20,6 +20,7 @@ import type { AppContext } from '../../app-context.js';
 import { loadOpenings, type StoredOpening } from '../../ledger/ledger-openings.js';
 import { LedgerReader } from '../../ledger/ledger-reader.js';
 import { appendRecord } from '../../ledger/record-kinds.js';
+import { accessBy, recordRobotAccess, recordRobotsAccess } from '../access-log/access-log.js';
 import { robotForAction } from '../robots/robot-access.js';
 import { type TelemetryAlertRow, telemetryAlertAckRecord } from './telemetry-records.js';
 
@@ -171,6 +172,7 @@ export async function queryTelemetry(ctx: AppContext, actor: Actor, robotIdInput
     );
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
+    await recordRobotAccess(ctx.db, { robotUuid: robot.id, ...accessBy(actor, 'telemetry', now) });
     return {
       ...base,
       items: page.map(rawItem),
@@ -199,6 +201,7 @@ export async function queryTelemetry(ctx: AppContext, actor: Actor, robotIdInput
   );
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
+  await recordRobotAccess(ctx.db, { robotUuid: robot.id, ...accessBy(actor, 'telemetry', now) });
   return {
     ...base,
     items: page.map(rollupItem),
@@ -283,7 +286,8 @@ export function batchItem(r: BatchRow, opening: StoredOpening, proof: Uint8Array
  * telemetry: the evidence that verifies with the robot's key and matches the ledger leaf's digest.
  */
 export async function listBatches(ctx: AppContext, actor: Actor, robotIdInput: string, q: BatchQuery) {
-  const { robot } = await robotForAction(ctx.db, actor, robotIdInput, 'robot.telemetry.read', ctx.clock());
+  const now = ctx.clock();
+  const { robot } = await robotForAction(ctx.db, actor, robotIdInput, 'robot.telemetry.read', now);
   const fromMs = parseTime(q.from, 'from');
   const toMs = parseTime(q.to, 'to');
   if (fromMs !== undefined && toMs !== undefined && !(fromMs < toMs)) {
@@ -313,6 +317,7 @@ export async function listBatches(ctx: AppContext, actor: Actor, robotIdInput: s
       ? new LedgerReader(ctx.db).inclusionProofs(indices, q.treeSize)
       : Promise.resolve(undefined),
   ]);
+  await recordRobotAccess(ctx.db, { robotUuid: robot.id, ...accessBy(actor, 'telemetry_batches', now) });
   return {
     items: page.map((r, i) => {
       const opening = openings.get(r.ledger_index);
@@ -330,7 +335,8 @@ export async function listBatches(ctx: AppContext, actor: Actor, robotIdInput: s
 
 /** The latest sample and a health grade against the model's limits. */
 export async function latestTelemetry(ctx: AppContext, actor: Actor, robotIdInput: string) {
-  const { robot } = await robotForAction(ctx.db, actor, robotIdInput, 'robot.telemetry.read', ctx.clock());
+  const now = ctx.clock();
+  const { robot } = await robotForAction(ctx.db, actor, robotIdInput, 'robot.telemetry.read', now);
   const { rows } = await ctx.db.query<
     SampleRow & { min_battery_soh_pct: number; max_joint_wear: number; max_position_error_mm: number }
   >(
@@ -344,6 +350,7 @@ export async function latestTelemetry(ctx: AppContext, actor: Actor, robotIdInpu
     "SELECT count(*)::int AS n FROM telemetry_alerts WHERE robot_uuid = $1 AND state = 'open'",
     [robot.id],
   );
+  await recordRobotAccess(ctx.db, { robotUuid: robot.id, ...accessBy(actor, 'telemetry', now) });
   if (!row)
     return { robotId: robot.robot_id.trim(), latest: null, health: null, openAlerts: open.rows[0]?.n ?? 0 };
   const health = assessHealth(
@@ -445,6 +452,12 @@ export async function listAlerts(
   );
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
+  // One read of each robot whose alerts the page shows (of the one asked for, even if it has none).
+  await recordRobotsAccess(
+    ctx.db,
+    robotUuid !== null ? [robotUuid] : page.map((a) => a.robot_uuid),
+    accessBy(actor, 'alerts', now),
+  );
   return {
     items: page.map(toAlert),
     nextCursor: rows.length > q.limit && last ? `${last.raised_at.getTime()}.${last.id}` : null,

@@ -200,6 +200,26 @@ function jwsRow(b: VerifiedBatch) {
   };
 }
 
+/**
+ * The software reports of the stored batches that carry `software` (telemetry_software_reports,
+ * docs/telemetry.md "Software and control"), in the batches' transaction: one statement, and
+ * none at all for a group without any (most groups: robots send it at start-up and on change).
+ */
+export async function writeSoftwareReports(tx: SqlClient, batches: readonly VerifiedBatch[]): Promise<void> {
+  const reporting = batches.filter((b) => b.checked.software !== undefined);
+  if (reporting.length === 0) return;
+  await tx.query(
+    `INSERT INTO telemetry_software_reports (robot_uuid, seq, reported_at, software)
+     SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[], $4::text[]::jsonb[])`,
+    [
+      reporting.map((b) => b.robot.robotUuid),
+      reporting.map((b) => b.checked.seq),
+      reporting.map((b) => new Date(b.checked.firstMs)),
+      reporting.map((b) => JSON.stringify(b.checked.software)),
+    ],
+  );
+}
+
 /** Whether no (robot, seq) comes twice in the group. */
 function allDistinct(batches: readonly VerifiedBatch[]): boolean {
   const ids = new Set<string>();
@@ -233,6 +253,7 @@ async function writeOptimistic(
   );
   if (!result.rows[0]?.go) return { checks: result.rows };
   await appendLeaves(tx, ledger, batches, now, firstIndex);
+  await writeSoftwareReports(tx, batches);
   await raiseAlerts(tx, ledger, batches, now, state);
   await recordCounterRollbacks(tx, ledger, batches, result.rows, now);
   return {
@@ -351,6 +372,7 @@ export async function writeTelemetryGroup(
   const firstIndex = ledger.nextIndex;
   await tx.query(statement('telemetry_group_write', GROUP_WRITE_SQL), writeParams(fresh, now, firstIndex));
   await appendLeaves(tx, ledger, fresh, now, firstIndex);
+  await writeSoftwareReports(tx, fresh);
   await writeGroupSamples(tx, fresh);
   await raiseAlerts(tx, ledger, fresh, now, state);
   await recordCounterRollbacks(tx, ledger, fresh, freshChecks, now);

@@ -6,12 +6,11 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyIncidentBundle } from '../../../../src/core/incidents/bundle.js';
 import { noteVerifier, openCheckpoint, verifyOpening } from '../../../../src/ledger/index.js';
-import { auditLedger } from '../../../../src/server/ledger/ledger-audit.js';
 import { joinLateTelemetry } from '../../../../src/server/features/incidents/incident-service.js';
+import { auditLedger } from '../../../../src/server/ledger/ledger-audit.js';
 import { ADMIN_TOKEN } from '../../../support/app.js';
 import { StoppableClock } from '../../../support/clock.js';
 import { backend } from '../../../support/database.js';
-import { newDeviceKeyPair } from '../../../support/telemetry-fleet.js';
 import {
   buildIncidentScene,
   everySecond,
@@ -19,6 +18,7 @@ import {
   sceneBatch,
   sendBatch,
 } from '../../../support/incident-scene.js';
+import { newDeviceKeyPair } from '../../../support/telemetry-fleet.js';
 import { type LedgerTestPlatform, startLedgerPlatform } from '../../ledger/support.js';
 
 const MIN = 60_000;
@@ -68,7 +68,8 @@ describe(`incidents (${backend})`, () => {
   });
 
   it('reports a serious fall: 201, evidence frozen, robot held, parties named, one ledger record', async () => {
-    const before = (await p.ctx.db.query<{ n: string }>('SELECT count(*) AS n FROM ledger_entries')).rows[0]!.n;
+    const before = (await p.ctx.db.query<{ n: string }>('SELECT count(*) AS n FROM ledger_entries')).rows[0]!
+      .n;
     const res = await post('/v1/incidents', s.operator.apiKey, {
       robotId: s.robot.robotId,
       occurredAt: new Date(occurredAt).toISOString(),
@@ -108,11 +109,13 @@ describe(`incidents (${backend})`, () => {
     expect(kinds.filter((k: string) => k === 'telemetry')).toHaveLength(windowSeqs.length);
     expect(kinds).not.toContain('access_log');
     for (const item of incident.evidence.items) expect(item.ledgerIndex).toBe(incident.ledgerIndex);
-    const after = (await p.ctx.db.query<{ n: string }>('SELECT count(*) AS n FROM ledger_entries')).rows[0]!.n;
+    const after = (await p.ctx.db.query<{ n: string }>('SELECT count(*) AS n FROM ledger_entries')).rows[0]!
+      .n;
     expect(Number(after) - Number(before)).toBe(1);
-    const leaf = await p.ctx.db.query<{ record_kind: string }>('SELECT record_kind FROM ledger_entries WHERE idx = $1', [
-      incident.ledgerIndex,
-    ]);
+    const leaf = await p.ctx.db.query<{ record_kind: string }>(
+      'SELECT record_kind FROM ledger_entries WHERE idx = $1',
+      [incident.ledgerIndex],
+    );
     expect(leaf.rows[0]!.record_kind).toBe('incident');
   });
 
@@ -126,7 +129,10 @@ describe(`incidents (${backend})`, () => {
     expect(items.map((i: { sha256: string }) => i.sha256).sort()).toEqual(
       rows.map((r) => Buffer.from(r.jws_sha256).toString('hex')).sort(),
     );
-    const read = await get(`/v1/incidents/${incident.incidentId}/evidence/${items[0].itemId}`, s.provider.apiKey);
+    const read = await get(
+      `/v1/incidents/${incident.incidentId}/evidence/${items[0].itemId}`,
+      s.provider.apiKey,
+    );
     expect(read.statusCode).toBe(200);
     const jws = read.json().jws as string;
     expect(createHash('sha256').update(jws).digest('hex')).toBe(items[0].sha256);
@@ -138,15 +144,30 @@ describe(`incidents (${backend})`, () => {
     expect(res.statusCode).toBe(200);
     const config = res.json().content;
     expect(config.software).toEqual([
-      expect.objectContaining({ component: 'locomotion', version: '2.4.0', providerOrgId: s.provider.id, attested: true }),
-      expect.objectContaining({ component: 'perception', version: '5.0.0', providerOrgId: s.maker.id, attested: true }),
+      expect.objectContaining({
+        component: 'locomotion',
+        version: '2.4.0',
+        providerOrgId: s.provider.id,
+        attested: true,
+      }),
+      expect.objectContaining({
+        component: 'perception',
+        version: '5.0.0',
+        providerOrgId: s.maker.id,
+        attested: true,
+      }),
     ]);
     expect(config.owner).toBe(s.operator.id);
-    expect(config.faultCodes.map((f: { code: string }) => f.code)).toEqual(['KNEE_OVERTEMP_HW', 'LOCO_BAL_SW']);
+    expect(config.faultCodes.map((f: { code: string }) => f.code)).toEqual([
+      'KNEE_OVERTEMP_HW',
+      'LOCO_BAL_SW',
+    ]);
     expect(config.grants.map((g: { orgId: string }) => g.orgId).sort()).toEqual(
       [s.provider.id, s.maintainer.id, s.assessor.id].sort(),
     );
-    const digest = createHash('sha256').update(JSON.stringify(sortKeys(config))).digest('hex');
+    const digest = createHash('sha256')
+      .update(JSON.stringify(sortKeys(config)))
+      .digest('hex');
     expect(digest).toBe(item.sha256);
   });
 
@@ -169,7 +190,10 @@ describe(`incidents (${backend})`, () => {
     const before = (await p.ctx.db.query<{ n: string }>('SELECT count(*) AS n FROM robot_events')).rows[0]!.n;
     for (const res of await Promise.all(attempts)) {
       expect(res.statusCode, res.body).toBe(409);
-      expect(res.json().error).toMatchObject({ code: 'INCIDENT_HOLD', details: { incidentId: incident.incidentId } });
+      expect(res.json().error).toMatchObject({
+        code: 'INCIDENT_HOLD',
+        details: { incidentId: incident.incidentId },
+      });
     }
     const after = (await p.ctx.db.query<{ n: string }>('SELECT count(*) AS n FROM robot_events')).rows[0]!.n;
     expect(after).toBe(before);
@@ -190,7 +214,13 @@ describe(`incidents (${backend})`, () => {
     expect((await get(url, ADMIN_TOKEN)).statusCode).toBe(200);
     // An assessor under a grant sees the robot, but is no party: the incident does not exist for it.
     for (const org of [s.stranger, s.assessor]) {
-      for (const path of ['', '/analysis', '/bundle', '/custody', `/evidence/${incident.evidence.items[0].itemId}`]) {
+      for (const path of [
+        '',
+        '/analysis',
+        '/bundle',
+        '/custody',
+        `/evidence/${incident.evidence.items[0].itemId}`,
+      ]) {
         const res = await get(`${url}${path}`, org.apiKey);
         expect(res.statusCode, `${path} ${res.body}`).toBe(404);
         expect(res.json().error.code).toBe('INCIDENT_NOT_FOUND');
@@ -201,7 +231,9 @@ describe(`incidents (${backend})`, () => {
     const strangerList = await get('/v1/incidents', s.stranger.apiKey);
     expect(strangerList.json().items).toEqual([]);
     const regulatorList = await get('/v1/incidents', s.regulator.apiKey);
-    expect(regulatorList.json().items.map((i: { incidentId: string }) => i.incidentId)).toContain(incident.incidentId);
+    expect(regulatorList.json().items.map((i: { incidentId: string }) => i.incidentId)).toContain(
+      incident.incidentId,
+    );
     expect((await get('/v1/incidents', '')).statusCode).toBe(401);
   });
 
@@ -218,7 +250,10 @@ describe(`incidents (${backend})`, () => {
     expect(near.hold.active).toBe(false);
     expect(near.reportingDeadline).toBeNull();
     expect((await get(`/v1/incidents/${near.incidentId}`, s.assessor.apiKey)).statusCode).toBe(200);
-    const evidence = await get(`/v1/incidents/${near.incidentId}/evidence/${near.evidence.items[0].itemId}`, s.assessor.apiKey);
+    const evidence = await get(
+      `/v1/incidents/${near.incidentId}/evidence/${near.evidence.items[0].itemId}`,
+      s.assessor.apiKey,
+    );
     expect(evidence.statusCode).toBe(403);
     expect((await get(`/v1/incidents/${near.incidentId}/bundle`, s.assessor.apiKey)).statusCode).toBe(403);
   });
@@ -228,7 +263,11 @@ describe(`incidents (${backend})`, () => {
     const added = await p.app.inject({
       method: 'POST',
       url: `/v1/incidents/${incident.incidentId}/attachments`,
-      headers: { authorization: `Bearer ${s.operator.apiKey}`, 'content-type': 'image/png', 'x-filename': 'fall.png' },
+      headers: {
+        authorization: `Bearer ${s.operator.apiKey}`,
+        'content-type': 'image/png',
+        'x-filename': 'fall.png',
+      },
       payload: bytes,
     });
     expect(added.statusCode, added.body).toBe(201);
@@ -245,7 +284,11 @@ describe(`incidents (${backend})`, () => {
     const json = await p.app.inject({
       method: 'POST',
       url: `/v1/incidents/${incident.incidentId}/attachments`,
-      headers: { authorization: `Bearer ${s.regulator.apiKey}`, 'content-type': 'application/json', 'x-filename': 'log.json' },
+      headers: {
+        authorization: `Bearer ${s.regulator.apiKey}`,
+        'content-type': 'application/json',
+        'x-filename': 'log.json',
+      },
       payload: '{"b": 1,  "a": 2}',
     });
     expect(json.statusCode, json.body).toBe(201);
@@ -255,7 +298,9 @@ describe(`incidents (${backend})`, () => {
     expect(read.headers['content-type']).toBe('image/png');
     expect(read.rawPayload.equals(bytes)).toBe(true);
     expect(read.headers['content-security-policy']).toContain('sandbox');
-    expect(read.headers['repr-digest']).toBe(`sha-256=:${createHash('sha256').update(bytes).digest('base64')}:`);
+    expect(read.headers['repr-digest']).toBe(
+      `sha-256=:${createHash('sha256').update(bytes).digest('base64')}:`,
+    );
     const custody = await get(`/v1/incidents/${incident.incidentId}/custody`, s.regulator.apiKey);
     expect(custody.statusCode).toBe(200);
     expect(custody.json().items).toEqual(
@@ -272,7 +317,11 @@ describe(`incidents (${backend})`, () => {
       p.app.inject({
         method: 'POST',
         url: `/v1/incidents/${incident.incidentId}/attachments`,
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream', 'x-filename': filename },
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/octet-stream',
+          'x-filename': filename,
+        },
         payload,
       });
     expect((await attach(s.stranger.apiKey, bytes)).statusCode).toBe(404);
@@ -293,7 +342,10 @@ describe(`incidents (${backend})`, () => {
   });
 
   it('lets window telemetry that arrives late join the evidence, once, with its own record', async () => {
-    const late = sceneBatch(s, everySecond(occurredAt + 5 * MIN, occurredAt + 6 * MIN, () => ({ mode: 'idle' })));
+    const late = sceneBatch(
+      s,
+      everySecond(occurredAt + 5 * MIN, occurredAt + 6 * MIN, () => ({ mode: 'idle' })),
+    );
     await sendBatch(p, late.jws);
     // Outside the window: sent, but no evidence.
     await sendBatch(p, sceneBatch(s, everySecond(occurredAt - 45 * MIN, occurredAt - 44 * MIN)).jws);
@@ -305,9 +357,10 @@ describe(`incidents (${backend})`, () => {
     expect(items).toHaveLength(windowSeqs.length + 1);
     const joined = items[items.length - 1];
     expect(joined.ledgerIndex).not.toBe(incident.ledgerIndex);
-    const leaf = await p.ctx.db.query<{ record_kind: string }>('SELECT record_kind FROM ledger_entries WHERE idx = $1', [
-      joined.ledgerIndex,
-    ]);
+    const leaf = await p.ctx.db.query<{ record_kind: string }>(
+      'SELECT record_kind FROM ledger_entries WHERE idx = $1',
+      [joined.ledgerIndex],
+    );
     expect(leaf.rows[0]!.record_kind).toBe('incident_evidence');
   });
 
@@ -355,15 +408,27 @@ describe(`incidents (${backend})`, () => {
       ],
       conclusion: 'The update of locomotion caused the fall; teleoperation did not recover it.',
     };
-    expect((await post(`${url}/findings`, s.regulator.apiKey, findings)).json().error.code).toBe('INCIDENT_STATUS_INVALID');
-    expect((await post(`${url}/investigation`, s.operator.apiKey, { status: 'investigating' })).statusCode).toBe(403);
-    const started = await post(`${url}/investigation`, s.regulator.apiKey, { status: 'investigating', summary: 'opened' });
+    expect((await post(`${url}/findings`, s.regulator.apiKey, findings)).json().error.code).toBe(
+      'INCIDENT_STATUS_INVALID',
+    );
+    expect(
+      (await post(`${url}/investigation`, s.operator.apiKey, { status: 'investigating' })).statusCode,
+    ).toBe(403);
+    const started = await post(`${url}/investigation`, s.regulator.apiKey, {
+      status: 'investigating',
+      summary: 'opened',
+    });
     expect(started.statusCode, started.body).toBe(200);
     expect(started.json().status).toBe('investigating');
     const again = await post(`${url}/investigation`, s.regulator.apiKey, { status: 'investigating' });
     expect(again.statusCode).toBe(409);
-    expect(again.json().error).toMatchObject({ code: 'INCIDENT_STATUS_INVALID', details: { from: 'investigating' } });
-    expect((await post(`${url}/investigation`, s.regulator.apiKey, { status: 'reported' })).statusCode).toBe(400);
+    expect(again.json().error).toMatchObject({
+      code: 'INCIDENT_STATUS_INVALID',
+      details: { from: 'investigating' },
+    });
+    expect((await post(`${url}/investigation`, s.regulator.apiKey, { status: 'reported' })).statusCode).toBe(
+      400,
+    );
     expect((await post(`${url}/findings`, s.operator.apiKey, findings)).statusCode).toBe(403);
     const badBasis = structuredClone(findings);
     badBasis.parties[0]!.basis = ['00000000-0000-4000-8000-000000000000'];
@@ -371,9 +436,15 @@ describe(`incidents (${backend})`, () => {
     const recorded = await post(`${url}/findings`, s.regulator.apiKey, findings);
     expect(recorded.statusCode, recorded.body).toBe(201);
     expect(recorded.json().findings).toHaveLength(1);
-    expect(recorded.json().findings[0]).toMatchObject({ conclusion: findings.conclusion, recordedBy: s.regulator.id });
+    expect(recorded.json().findings[0]).toMatchObject({
+      conclusion: findings.conclusion,
+      recordedBy: s.regulator.id,
+    });
     const seen = await get(url, s.provider.apiKey);
-    expect(seen.json().findings[0].parties[0]).toMatchObject({ responsibility: 'primary', note: 'balance controller 2.4.0 diverged' });
+    expect(seen.json().findings[0].parties[0]).toMatchObject({
+      responsibility: 'primary',
+      note: 'balance controller 2.4.0 diverged',
+    });
   });
 
   it('releases the hold by an authority only; then the update goes through', async () => {
@@ -406,7 +477,15 @@ describe(`incidents (${backend})`, () => {
       kinds.add(opened.kind);
     }
     expect([...kinds].sort()).toEqual(
-      ['incident', 'incident_evidence', 'incident_findings', 'incident_hold', 'incident_investigation', 'robot_event', 'telemetry_batch'].sort(),
+      [
+        'incident',
+        'incident_evidence',
+        'incident_findings',
+        'incident_hold',
+        'incident_investigation',
+        'robot_event',
+        'telemetry_batch',
+      ].sort(),
     );
     const telemetry = bundle.items.filter((i: { kind: string }) => i.kind === 'telemetry');
     expect(telemetry).toHaveLength(windowSeqs.length + 1);
@@ -417,11 +496,16 @@ describe(`incidents (${backend})`, () => {
     // One byte of one signed batch changed, and the bundle no longer holds.
     const forged = structuredClone(bundle);
     const jws: string = forged.items.find((i: { kind: string }) => i.kind === 'telemetry').jws;
-    forged.items.find((i: { kind: string }) => i.kind === 'telemetry').jws = `${jws.slice(0, 40)}${jws[40] === 'A' ? 'B' : 'A'}${jws.slice(41)}`;
-    expect(() => verifyIncidentBundle(forged, p.verifierKey)).toThrow(expect.objectContaining({ code: 'BUNDLE_ITEM_DIGEST' }));
+    forged.items.find((i: { kind: string }) => i.kind === 'telemetry').jws =
+      `${jws.slice(0, 40)}${jws[40] === 'A' ? 'B' : 'A'}${jws.slice(41)}`;
+    expect(() => verifyIncidentBundle(forged, p.verifierKey)).toThrow(
+      expect.objectContaining({ code: 'BUNDLE_ITEM_DIGEST' }),
+    );
     const custody = await get(`/v1/incidents/${incident.incidentId}/custody`, s.regulator.apiKey);
     expect(custody.json().items).toEqual(
-      expect.arrayContaining([expect.objectContaining({ orgId: s.maintainer.id, itemId: null, action: 'export' })]),
+      expect.arrayContaining([
+        expect.objectContaining({ orgId: s.maintainer.id, itemId: null, action: 'export' }),
+      ]),
     );
   });
 
@@ -434,7 +518,9 @@ describe(`incidents (${backend})`, () => {
     const res = await get(`/v1/incidents/${incident.incidentId}/bundle`, s.regulator.apiKey);
     expect(res.statusCode).toBe(200);
     const bundle = res.json();
-    expect(bundle.items.filter((i: { kind: string }) => i.kind === 'telemetry')).toHaveLength(windowSeqs.length + 1);
+    expect(bundle.items.filter((i: { kind: string }) => i.kind === 'telemetry')).toHaveLength(
+      windowSeqs.length + 1,
+    );
     expect(verifyIncidentBundle(bundle, p.verifierKey).incidentId).toBe(incident.incidentId);
   });
 
@@ -447,7 +533,11 @@ describe(`incidents (${backend})`, () => {
 
   it('refuses bad reports with a code and writes nothing', async () => {
     const count = async () =>
-      (await p.ctx.db.query<{ n: string }>('SELECT (SELECT count(*) FROM incidents) + (SELECT count(*) FROM ledger_entries) AS n')).rows[0]!.n;
+      (
+        await p.ctx.db.query<{ n: string }>(
+          'SELECT (SELECT count(*) FROM incidents) + (SELECT count(*) FROM ledger_entries) AS n',
+        )
+      ).rows[0]!.n;
     const before = await count();
     const base = {
       robotId: s.robot.robotId,
@@ -477,9 +567,40 @@ describe(`incidents (${backend})`, () => {
     expect(await count()).toBe(before);
   });
 
+  it('lists the incidents whose due report is late', async () => {
+    const overdue = async () =>
+      (await get('/v1/incidents?overdue=true', s.regulator.apiKey))
+        .json()
+        .items.map((i: { incidentId: string }) => i.incidentId);
+    expect(await overdue()).toEqual([]);
+    await clock.stopped(async (now) => {
+      // 31 days on: the fall's preliminary report (due 30 days after the report) is late.
+      clock.stop(new Date(now.getTime() + 31 * DAY));
+      expect(await overdue()).toContain(incident.incidentId);
+      const seen = await get(`/v1/incidents/${incident.incidentId}`, s.regulator.apiKey);
+      expect(seen.json().investigation.overdue).toBe(true);
+      const moved = await post(`/v1/incidents/${incident.incidentId}/investigation`, s.regulator.apiKey, {
+        status: 'preliminary_report',
+        summary: 'preliminary report filed',
+      });
+      expect(moved.statusCode, moved.body).toBe(200);
+      expect(await overdue()).not.toContain(incident.incidentId);
+      const notOverdue = await get('/v1/incidents?overdue=false', s.regulator.apiKey);
+      expect(notOverdue.json().items.map((i: { incidentId: string }) => i.incidentId)).toContain(
+        incident.incidentId,
+      );
+      // A year and a day on, the final report is late.
+      clock.stop(new Date(now.getTime() + 366 * DAY));
+      expect(await overdue()).toContain(incident.incidentId);
+    });
+  });
+
   it('passes audit: every incident record rebuilds from its rows and chains on the robot', async () => {
     await p.ctx.checkpointer.checkpointNow();
-    const report = await auditLedger(p.ctx.db, { recordKinds: p.ctx.recordKinds, verifierKey: p.verifierKey });
+    const report = await auditLedger(p.ctx.db, {
+      recordKinds: p.ctx.recordKinds,
+      verifierKey: p.verifierKey,
+    });
     expect(report.findings).toEqual([]);
   });
 });
