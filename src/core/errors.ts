@@ -111,6 +111,20 @@ export const ERROR_CODES = {
   TRANSFER_PENDING: { status: 409, doc: 'The robot already has an open transfer offer; details name it.' },
   TRANSFER_NOT_PENDING: { status: 409, doc: 'The transfer was already accepted, rejected or cancelled.' },
 
+  // Notifications and webhooks (docs/notifications.md)
+  WEBHOOK_NOT_FOUND: {
+    status: 404,
+    doc: 'The caller has no webhook with this id (another organisation’s is not shown).',
+  },
+  WEBHOOK_TARGET_REFUSED: {
+    status: 400,
+    doc: 'The webhook URL is not http(s), or its host resolves to a loopback, private, link-local, unique-local or other non-public address and is not in ROBOLEDGER_WEBHOOK_ALLOW_HOSTS; details.reason says which.',
+  },
+  WEBHOOK_LIMIT: {
+    status: 409,
+    doc: 'The organisation already has the most webhooks it may have (20); delete one first.',
+  },
+
   // Incidents (docs/incidents.md)
   INCIDENT_NOT_FOUND: {
     status: 404,

@@ -6,6 +6,7 @@ import { catalogueRoutes } from './catalogue/catalogue-routes.js';
 import { grantRoutes } from './grants/grant-routes.js';
 import { incidentRoutes } from './incidents/incident-routes.js';
 import { lifecycleRoutes } from './lifecycle/lifecycle-routes.js';
+import { notificationRoutes } from './notifications/notification-routes.js';
 import { orgRoutes } from './orgs/org-routes.js';
 import { publicRoutes } from './public/public-routes.js';
 import { robotHistoryRoutes } from './robots/robot-history-routes.js';
@@ -25,4 +26,5 @@ export async function registerFeatureRoutes(app: FastifyInstance, ctx: AppContex
   await app.register(grantRoutes(ctx));
   await app.register(telemetryRoutes(ctx));
   await app.register(incidentRoutes(ctx));
+  await app.register(notificationRoutes(ctx));
 }
