@@ -4,7 +4,6 @@
 // one unit of work with its ledger record; every read of evidence is in the custody log, and
 // every read of an incident in the robot's data access log.
 import { createHash, randomUUID } from 'node:crypto';
-import { PlatformError } from '../../../core/errors.js';
 import { analyseIncident, type IncidentAnalysis, type Party } from '../../../core/incidents/analysis.js';
 import {
   decodeBatchJws,
@@ -30,6 +29,7 @@ import {
   type IncidentAction,
   incidentRelation,
 } from '../../../core/incidents/visibility.js';
+import { PlatformError } from '../../../core/errors.js';
 import type { Actor } from '../../../core/organisation.js';
 import { checkOccurredAfterProduction } from '../../../core/record-time.js';
 import { parseTimestamp } from '../../../core/timestamp.js';
@@ -43,9 +43,9 @@ import { freezeEvidence, type NewItem, telemetryItem, windowBatches } from './in
 import {
   type FindingsRow,
   hex,
+  ITEM_COLUMNS,
   type IncidentItemRow,
   type IncidentRow,
-  ITEM_COLUMNS,
   type ItemKind,
   incidentEvidenceRecord,
   incidentFindingsRecord,
@@ -77,15 +77,11 @@ function instant(text: string, field: string, now: Date): Date {
     throw new PlatformError('VALIDATION_FAILED', `${field} is not an RFC 3339 timestamp`, { field });
   }
   if (ms > now.getTime() + FUTURE_TOLERANCE_MS) {
-    throw new PlatformError(
-      'OCCURRED_AT_IN_FUTURE',
-      `${field} is more than 5 minutes ahead of the platform`,
-      {
-        field,
-        [field]: new Date(ms).toISOString(),
-        now: now.toISOString(),
-      },
-    );
+    throw new PlatformError('OCCURRED_AT_IN_FUTURE', `${field} is more than 5 minutes ahead of the platform`, {
+      field,
+      [field]: new Date(ms).toISOString(),
+      now: now.toISOString(),
+    });
   }
   return new Date(ms);
 }
@@ -115,17 +111,14 @@ export async function incidentFor(
 }
 
 /** Records a read of the robot's data (docs/api.md "Data access log"). */
-export async function logAccess(
-  q: SqlClient,
-  ctx: AppContext,
-  actor: Actor,
-  robotUuid: string,
-  what: string,
-) {
-  await q.query(
-    'INSERT INTO data_access_log (robot_uuid, at, org_id, key_id, what) VALUES ($1, $2, $3, $4, $5)',
-    [robotUuid, ctx.clock(), actor.orgId, actor.keyId ?? null, what],
-  );
+export async function logAccess(q: SqlClient, ctx: AppContext, actor: Actor, robotUuid: string, what: string) {
+  await q.query('INSERT INTO data_access_log (robot_uuid, at, org_id, key_id, what) VALUES ($1, $2, $3, $4, $5)', [
+    robotUuid,
+    ctx.clock(),
+    actor.orgId,
+    actor.keyId ?? null,
+    what,
+  ]);
 }
 
 export async function logCustody(
@@ -279,13 +272,9 @@ export async function reportIncident(ctx: AppContext, actor: Actor, input: Repor
   const occurredAt = instant(input.occurredAt, 'occurredAt', now);
   const awareAt = input.awareAt === undefined ? now : instant(input.awareAt, 'awareAt', now);
   if (awareAt < occurredAt) {
-    throw new PlatformError(
-      'VALIDATION_FAILED',
-      'awareAt is before occurredAt: nobody learns of an incident before it happens',
-      {
-        field: 'awareAt',
-      },
-    );
+    throw new PlatformError('VALIDATION_FAILED', 'awareAt is before occurredAt: nobody learns of an incident before it happens', {
+      field: 'awareAt',
+    });
   }
   const widespread = input.widespread ?? false;
   return ctx.ledger.run(async (tx, ledger) => {
@@ -434,10 +423,9 @@ export async function setHold(
   return ctx.ledger.run(async (tx, ledger) => {
     const seen = await incidentFor(tx, actor, incidentId, 'incident.govern');
     // The robot first, then the incident, as the guarded writes and the report lock them.
-    const robot = await tx.query<{ robot_id: string }>(
-      'SELECT robot_id FROM robots WHERE id = $1 FOR UPDATE',
-      [seen.robot_uuid],
-    );
+    const robot = await tx.query<{ robot_id: string }>('SELECT robot_id FROM robots WHERE id = $1 FOR UPDATE', [
+      seen.robot_uuid,
+    ]);
     const row = (await loadIncident(tx, incidentId, true))!;
     // Nothing changes, so nothing is written: asking twice is not an error.
     if (row.hold_active === input.active) return incidentView(tx, row, now);
@@ -445,16 +433,7 @@ export async function setHold(
     await tx.query(
       `INSERT INTO incident_hold_changes (id, incident_id, robot_id, active, note, at, by_org, ledger_index)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [
-        changeId,
-        row.id,
-        robot.rows[0]!.robot_id,
-        input.active,
-        input.note ?? null,
-        now,
-        actor.orgId,
-        ledger.nextIndex,
-      ],
+      [changeId, row.id, robot.rows[0]!.robot_id, input.active, input.note ?? null, now, actor.orgId, ledger.nextIndex],
     );
     const { rows } = await tx.query<IncidentRow>(
       input.active
@@ -464,13 +443,7 @@ export async function setHold(
             WHERE id = $1 RETURNING *`,
       input.active ? [row.id, now] : [row.id, now, actor.orgId],
     );
-    await appendRecord(
-      tx,
-      ledger,
-      incidentHoldRecord,
-      changeId,
-      (await incidentHoldRecord.load(tx, changeId))!,
-    );
+    await appendRecord(tx, ledger, incidentHoldRecord, changeId, (await incidentHoldRecord.load(tx, changeId))!);
     await notify(tx, {
       orgIds: await incidentAudience(tx, row, actor.orgId),
       type: 'hold.changed',
@@ -505,16 +478,7 @@ export async function moveInvestigation(
     await tx.query(
       `INSERT INTO incident_status_changes (id, incident_id, robot_id, status, summary, at, by_org, ledger_index)
        SELECT $1, $2, r.robot_id, $3, $4, $5, $6, $7 FROM robots r WHERE r.id = $8`,
-      [
-        changeId,
-        row.id,
-        input.status,
-        input.summary ?? null,
-        now,
-        actor.orgId,
-        ledger.nextIndex,
-        row.robot_uuid,
-      ],
+      [changeId, row.id, input.status, input.summary ?? null, now, actor.orgId, ledger.nextIndex, row.robot_uuid],
     );
     const { rows } = await tx.query<IncidentRow>(
       'UPDATE incidents SET status = $2, status_changed_at = $3 WHERE id = $1 RETURNING *',
@@ -557,22 +521,15 @@ export async function recordFindings(
     const row = (await loadIncident(tx, incidentId, true))!;
     const status = row.status as InvestigationStatus;
     if (status === 'reported') {
-      throw new PlatformError(
-        'INCIDENT_STATUS_INVALID',
-        'findings are recorded once the investigation has started',
-        {
-          from: status,
-          to: 'investigating',
-        },
-      );
+      throw new PlatformError('INCIDENT_STATUS_INVALID', 'findings are recorded once the investigation has started', {
+        from: status,
+        to: 'investigating',
+      });
     }
     const itemIds = new Set((await loadItems(tx, row.id)).map((i) => i.id));
     for (const [p, party] of input.parties.entries()) {
       if (!(await organisationRecord.load(tx, party.orgId))) {
-        throw new PlatformError('ORG_NOT_FOUND', 'no such organisation', {
-          orgId: party.orgId,
-          field: `/parties/${p}/orgId`,
-        });
+        throw new PlatformError('ORG_NOT_FOUND', 'no such organisation', { orgId: party.orgId, field: `/parties/${p}/orgId` });
       }
       const unknown = party.basis.find((id) => !itemIds.has(id));
       if (unknown !== undefined) {
@@ -595,24 +552,9 @@ export async function recordFindings(
     await tx.query(
       `INSERT INTO incident_findings (id, incident_id, robot_id, parties, conclusion, at, by_org, ledger_index)
        SELECT $1, $2, r.robot_id, $3, $4, $5, $6, $7 FROM robots r WHERE r.id = $8`,
-      [
-        findingsId,
-        row.id,
-        JSON.stringify(parties),
-        input.conclusion,
-        now,
-        actor.orgId,
-        ledger.nextIndex,
-        row.robot_uuid,
-      ],
+      [findingsId, row.id, JSON.stringify(parties), input.conclusion, now, actor.orgId, ledger.nextIndex, row.robot_uuid],
     );
-    await appendRecord(
-      tx,
-      ledger,
-      incidentFindingsRecord,
-      findingsId,
-      (await incidentFindingsRecord.load(tx, findingsId))!,
-    );
+    await appendRecord(tx, ledger, incidentFindingsRecord, findingsId, (await incidentFindingsRecord.load(tx, findingsId))!);
     await notify(tx, {
       orgIds: await incidentAudience(tx, row, actor.orgId),
       type: 'incident.finding',
@@ -691,16 +633,12 @@ export async function readEvidence(
   );
   const item = rows[0];
   if (!item) {
-    throw new PlatformError('INCIDENT_ITEM_NOT_FOUND', 'the incident has no such evidence item', {
-      incidentId,
-      itemId,
-    });
+    throw new PlatformError('INCIDENT_ITEM_NOT_FOUND', 'the incident has no such evidence item', { incidentId, itemId });
   }
   await logCustody(ctx.db, ctx, actor, row.id, item.id, 'read');
   await logAccess(ctx.db, ctx, actor, row.robot_uuid, 'incident_evidence');
   const incidentIndex = Number(row.ledger_index);
-  if (item.kind === 'attachment')
-    return { kind: 'attachment', item: itemJson(item, incidentIndex), bytes: item.bytes! };
+  if (item.kind === 'attachment') return { kind: 'attachment', item: itemJson(item, incidentIndex), bytes: item.bytes! };
   return {
     kind: 'json',
     item: {
@@ -719,17 +657,12 @@ export async function custodyLog(ctx: AppContext, actor: Actor, incidentId: stri
     key_id: string | null;
     item_id: string | null;
     action: 'read' | 'export' | 'add';
-  }>('SELECT at, org_id, key_id, item_id, action FROM incident_custody WHERE incident_id = $1 ORDER BY id', [
-    row.id,
-  ]);
+  }>(
+    'SELECT at, org_id, key_id, item_id, action FROM incident_custody WHERE incident_id = $1 ORDER BY id',
+    [row.id],
+  );
   return {
-    items: rows.map((r) => ({
-      at: r.at.toISOString(),
-      orgId: r.org_id,
-      keyId: r.key_id,
-      itemId: r.item_id,
-      action: r.action,
-    })),
+    items: rows.map((r) => ({ at: r.at.toISOString(), orgId: r.org_id, keyId: r.key_id, itemId: r.item_id, action: r.action })),
   };
 }
 
@@ -740,13 +673,10 @@ export function storedItems(items: readonly IncidentItemRow[]): StoredItems {
     return item ? { itemId: item.id, content: JSON.parse(item.content!) } : null;
   };
   const configuration = json('configuration');
-  if (!configuration)
-    throw new PlatformError('INTERNAL_INVARIANT', 'an incident without its configuration item');
+  if (!configuration) throw new PlatformError('INTERNAL_INVARIANT', 'an incident without its configuration item');
   return {
     configuration,
-    telemetry: items
-      .filter((i) => i.kind === 'telemetry')
-      .map((i) => ({ itemId: i.id, batch: decodeBatchJws(i.jws!) })),
+    telemetry: items.filter((i) => i.kind === 'telemetry').map((i) => ({ itemId: i.id, batch: decodeBatchJws(i.jws!) })),
     controlTimeline: json('control_timeline'),
     alerts: json('alerts'),
     events: json('events'),
@@ -754,11 +684,7 @@ export function storedItems(items: readonly IncidentItemRow[]): StoredItems {
 }
 
 /** GET /v1/incidents/{incidentId}/analysis: the rules run over the evidence as it stands. */
-export async function incidentAnalysis(
-  ctx: AppContext,
-  actor: Actor,
-  incidentId: string,
-): Promise<IncidentAnalysis> {
+export async function incidentAnalysis(ctx: AppContext, actor: Actor, incidentId: string): Promise<IncidentAnalysis> {
   const row = await incidentFor(ctx.db, actor, incidentId, 'incident.evidence.read');
   const items = await loadItems(ctx.db, row.id);
   await logAccess(ctx.db, ctx, actor, row.robot_uuid, 'incident_analysis');
@@ -811,19 +737,8 @@ export async function joinLateTelemetry(ctx: AppContext): Promise<number> {
       );
       const items = late.map((b) => telemetryItem(b.seq, b.jws));
       const first = ledger.nextIndex;
-      await insertItems(
-        tx,
-        id,
-        pos[0]!.robot_id,
-        Number(pos[0]!.next),
-        items,
-        now,
-        ctx.registryOrgId,
-        (i) => first + i,
-      );
-      const loaded = await Promise.all(
-        items.map(async (item) => ({ id: item.id, row: (await incidentEvidenceRecord.load(tx, item.id))! })),
-      );
+      await insertItems(tx, id, pos[0]!.robot_id, Number(pos[0]!.next), items, now, ctx.registryOrgId, (i) => first + i);
+      const loaded = await Promise.all(items.map(async (item) => ({ id: item.id, row: (await incidentEvidenceRecord.load(tx, item.id))! })));
       await appendRecords(tx, ledger, incidentEvidenceRecord, loaded);
       return items.length;
     });
@@ -845,3 +760,4 @@ export async function assertNoIncidentHold(tx: SqlClient, robotUuid: string, wha
     );
   }
 }
+
