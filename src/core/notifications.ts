@@ -61,10 +61,13 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
-/** 8 attempts over about 3 hours: 10 s, 20 s, 40 s, 80 s, 160 s, 320 s, then 1 h, 1 h. */
+/**
+ * 10 attempts over about 3 hours: waits of 30 s, 1, 2, 4, 8, 16 and 32 min, then the cap of
+ * 1 h twice.
+ */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  maxAttempts: 8,
-  baseDelayMs: 10_000,
+  maxAttempts: 10,
+  baseDelayMs: 30_000,
   maxDelayMs: 3_600_000,
 };
 

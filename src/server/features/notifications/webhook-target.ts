@@ -25,8 +25,8 @@ const REFUSED_RANGES: readonly [reason: string, network: string, prefix: number,
     ['reserved', '240.0.0.0', 4, 'ipv4'],
     ['unspecified', '::', 128, 'ipv6'],
     ['loopback', '::1', 128, 'ipv6'],
-    // An IPv4 address written as IPv6 could hide any of the above.
-    ['IPv4-mapped', '::ffff:0:0', 96, 'ipv6'],
+    // An IPv4 address written as IPv6 (::ffff:127.0.0.1) meets the IPv4 ranges above:
+    // BlockList checks IPv4-mapped addresses against them.
     ['NAT64', '64:ff9b::', 96, 'ipv6'],
     ['discard-only', '100::', 64, 'ipv6'],
     ['unique-local', 'fc00::', 7, 'ipv6'],
