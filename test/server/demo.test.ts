@@ -64,17 +64,40 @@ describe(`the demo fleet of npm start (${backend})`, () => {
     const blamed = fallAnalysis.parties.find(
       (x: { orgId: string; component?: string }) => x.orgId === provider.id && x.component === 'locomotion',
     );
-    expect(blamed.indicators.map((i: { rule: string }) => i.rule)).toEqual(['software-fault-code', 'recent-software-update']);
+    expect(blamed.indicators.map((i: { rule: string }) => i.rule)).toEqual([
+      'software-fault-code',
+      'recent-software-update',
+    ]);
     const nearMiss = await analysis(byKind.get('near_miss').incidentId);
     const operator = nearMiss.parties.find((x: { role: string }) => x.role === 'operator');
     expect(operator.indicators.map((i: { rule: string }) => i.rule)).toEqual(['human-control']);
     const breach = byKind.get('data_breach');
     const accessItem = breach.evidence.items.find((i: { kind: string }) => i.kind === 'access_log');
-    const accessLog = await p.call('GET', `/v1/incidents/${breach.incidentId}/evidence/${accessItem.itemId}`, {
-      token: regulator.apiKey,
-    });
+    const accessLog = await p.call(
+      'GET',
+      `/v1/incidents/${breach.incidentId}/evidence/${accessItem.itemId}`,
+      {
+        token: regulator.apiKey,
+      },
+    );
     expect(accessLog.json().content.items.length).toBeGreaterThanOrEqual(3);
     expect(breach.reportingDeadline).not.toBeNull();
+  });
+
+  it('gives its organisations a feed of what they must act on (notifications, no webhooks)', async () => {
+    const feedOf = async (apiKey: string) => {
+      const res = await p.call('GET', '/v1/notifications?limit=500', { token: apiKey });
+      expect(res.statusCode).toBe(200);
+      return (res.json().items as { type: string }[]).map((i) => i.type);
+    };
+    const regulator = fleet.organisations.find((o) => o.kind === 'regulator')!;
+    expect(new Set(await feedOf(regulator.apiKey))).toEqual(new Set(['incident.reported']));
+    // Every operator bought its robots: each was offered them first.
+    for (const operator of fleet.organisations.filter((o) => o.kind === 'operator')) {
+      expect(await feedOf(operator.apiKey)).toContain('transfer.offered');
+    }
+    const { rows } = await p.ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM webhooks');
+    expect(rows[0]!.n).toBe(0);
   });
 
   it('wrote everything to the ledger with gapless indices', async () => {
