@@ -64,22 +64,15 @@ describe(`the demo fleet of npm start (${backend})`, () => {
     const blamed = fallAnalysis.parties.find(
       (x: { orgId: string; component?: string }) => x.orgId === provider.id && x.component === 'locomotion',
     );
-    expect(blamed.indicators.map((i: { rule: string }) => i.rule)).toEqual([
-      'software-fault-code',
-      'recent-software-update',
-    ]);
+    expect(blamed.indicators.map((i: { rule: string }) => i.rule)).toEqual(['software-fault-code', 'recent-software-update']);
     const nearMiss = await analysis(byKind.get('near_miss').incidentId);
     const operator = nearMiss.parties.find((x: { role: string }) => x.role === 'operator');
     expect(operator.indicators.map((i: { rule: string }) => i.rule)).toEqual(['human-control']);
     const breach = byKind.get('data_breach');
     const accessItem = breach.evidence.items.find((i: { kind: string }) => i.kind === 'access_log');
-    const accessLog = await p.call(
-      'GET',
-      `/v1/incidents/${breach.incidentId}/evidence/${accessItem.itemId}`,
-      {
-        token: regulator.apiKey,
-      },
-    );
+    const accessLog = await p.call('GET', `/v1/incidents/${breach.incidentId}/evidence/${accessItem.itemId}`, {
+      token: regulator.apiKey,
+    });
     expect(accessLog.json().content.items.length).toBeGreaterThanOrEqual(3);
     expect(breach.reportingDeadline).not.toBeNull();
   });
