@@ -129,6 +129,20 @@ export const ERROR_CODES = {
     doc: 'Not a unified social credit code (GB 32100-2015): 18 characters of its alphabet with the right check character (`details.field`, `details.reason`).',
   },
 
+  // Notifications and webhooks (docs/notifications.md)
+  WEBHOOK_NOT_FOUND: {
+    status: 404,
+    doc: 'The caller has no webhook with this id (another organisation’s is not shown).',
+  },
+  WEBHOOK_TARGET_REFUSED: {
+    status: 400,
+    doc: 'The webhook URL is not http(s), or its host resolves to a loopback, private, link-local, unique-local or other non-public address and is not in ROBOLEDGER_WEBHOOK_ALLOW_HOSTS; details.reason says which.',
+  },
+  WEBHOOK_LIMIT: {
+    status: 409,
+    doc: 'The organisation already has the most webhooks it may have (20); delete one first.',
+  },
+
   // Incidents (docs/incidents.md)
   INCIDENT_NOT_FOUND: {
     status: 404,

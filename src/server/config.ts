@@ -57,6 +57,11 @@ export interface PlatformConfig {
   verifierThreads: number | undefined;
   /** How often telemetry partitions are created ahead and expired ones dropped. */
   partitionIntervalMs: number;
+  /**
+   * Hosts webhooks may target even on loopback or private addresses (lower case, as in the
+   * URL); every other host must resolve to public addresses only (docs/notifications.md).
+   */
+  webhookAllowHosts: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -165,10 +170,25 @@ export function loadConfig(
     ingestMaxPending: integer('ingestMaxPending', DEFAULTS.ingestMaxPending),
     verifierThreads: integer('verifierThreads', undefined),
     partitionIntervalMs: integer('partitionIntervalMs', DEFAULTS.partitionIntervalMs),
+    webhookAllowHosts: hostList(env.ROBOLEDGER_WEBHOOK_ALLOW_HOSTS),
   };
   const config = { ...fromEnv, ...withoutUndefined(overrides) };
   validateConfig(config);
   return { ...config, dataDir: resolve(config.dataDir) };
+}
+
+/** A comma-separated list of host names or addresses, trimmed and lower-cased; IPv6 without brackets. */
+function hostList(raw: string | undefined): string[] {
+  if (raw === undefined) return [];
+  return raw
+    .split(',')
+    .map((h) =>
+      h
+        .trim()
+        .toLowerCase()
+        .replace(/^\[(.*)\]$/, '$1'),
+    )
+    .filter((h) => h !== '');
 }
 
 /** An explicit `undefined` in the overrides means "not overridden", not "unset". */

@@ -159,6 +159,19 @@ describe(`authorization matrix (${backend})`, () => {
     return id;
   }
 
+  let keptWebhook: string | undefined;
+  /** A webhook of the owner's: a fresh one, or the one kept for reading. */
+  async function ownerWebhook(fresh: boolean): Promise<string> {
+    if (!fresh && keptWebhook) return keptWebhook;
+    const res = await p.call('POST', '/v1/webhooks', {
+      token: orgs.owner.apiKey,
+      body: { url: 'https://203.0.113.8/owner', types: [] },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    if (!fresh) keptWebhook = res.json().webhookId;
+    return res.json().webhookId;
+  }
+
   /** A fresh 2-character model code (the fleet fixture's own model is 0A). */
   const nextModelCode = () => {
     const n = 40 + codeCounter++;
@@ -595,6 +608,38 @@ describe(`authorization matrix (${backend})`, () => {
         };
       },
       expect: '401 403 403 403 404 201 404 404 201 404 403 404 404',
+    },
+
+    // Notifications and webhooks (docs/notifications.md): every organisation has its own feed
+    // and webhooks; another's webhook is not found.
+    {
+      method: 'GET',
+      route: '/v1/notifications',
+      call: () => ({ url: '/v1/notifications' }),
+      expect: AUTHENTICATED,
+    },
+    {
+      method: 'POST',
+      route: '/v1/webhooks',
+      call: () => ({
+        url: '/v1/webhooks',
+        body: { url: 'https://203.0.113.7/hook', types: ['transfer.offered'] },
+      }),
+      expect: '401 201 201 201 201 201 201 201 201 201 201 201 201',
+    },
+    { method: 'GET', route: '/v1/webhooks', call: () => ({ url: '/v1/webhooks' }), expect: AUTHENTICATED },
+    {
+      method: 'DELETE',
+      route: '/v1/webhooks/:webhookId',
+      // The owner deletes a fresh one of its own; everyone else tries the owner's.
+      call: async (role) => ({ url: `/v1/webhooks/${await ownerWebhook(role === 'owner')}` }),
+      expect: '401 404 404 404 404 204 404 404 404 404 404 404 404',
+    },
+    {
+      method: 'GET',
+      route: '/v1/webhooks/:webhookId/deliveries',
+      call: async () => ({ url: `/v1/webhooks/${await ownerWebhook(false)}/deliveries` }),
+      expect: '401 404 404 404 404 200 404 404 404 404 404 404 404',
     },
 
     // Incidents (docs/incidents.md "Who sees what").

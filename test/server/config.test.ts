@@ -15,6 +15,7 @@ describe('loadConfig', () => {
       ingestMaxPending: DEFAULTS.ingestMaxPending,
       partitionIntervalMs: DEFAULTS.partitionIntervalMs,
       verifierThreads: undefined,
+      webhookAllowHosts: [],
     });
     const set = loadConfig({
       ROBOLEDGER_MQTT_CONNECTIONS: '4',
@@ -23,6 +24,7 @@ describe('loadConfig', () => {
       ROBOLEDGER_INGEST_MAX_PENDING: '100',
       ROBOLEDGER_VERIFIER_THREADS: '2',
       ROBOLEDGER_PARTITION_INTERVAL_MS: '60000',
+      ROBOLEDGER_WEBHOOK_ALLOW_HOSTS: ' 127.0.0.1, Hooks.Internal ,[::1],',
     });
     expect(set).toMatchObject({
       mqttConnections: 4,
@@ -31,6 +33,7 @@ describe('loadConfig', () => {
       ingestMaxPending: 100,
       verifierThreads: 2,
       partitionIntervalMs: 60_000,
+      webhookAllowHosts: ['127.0.0.1', 'hooks.internal', '::1'],
     });
   });
 

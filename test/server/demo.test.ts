@@ -129,6 +129,22 @@ describe(`the demo fleet of npm start (${backend})`, () => {
     }
   });
 
+  it('gives its organisations a feed of what they must act on (notifications, no webhooks)', async () => {
+    const feedOf = async (apiKey: string) => {
+      const res = await p.call('GET', '/v1/notifications?limit=500', { token: apiKey });
+      expect(res.statusCode).toBe(200);
+      return (res.json().items as { type: string }[]).map((i) => i.type);
+    };
+    const regulator = fleet.organisations.find((o) => o.kind === 'regulator')!;
+    expect(new Set(await feedOf(regulator.apiKey))).toEqual(new Set(['incident.reported']));
+    // Every operator bought its robots: each was offered them first.
+    for (const operator of fleet.organisations.filter((o) => o.kind === 'operator')) {
+      expect(await feedOf(operator.apiKey)).toContain('transfer.offered');
+    }
+    const { rows } = await p.ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM webhooks');
+    expect(rows[0]!.n).toBe(0);
+  });
+
   it('wrote everything to the ledger with gapless indices', async () => {
     const { rows } = await p.ctx.db.query<{ n: number; max: number }>(
       'SELECT count(*)::int AS n, max(idx)::int AS max FROM ledger_entries',

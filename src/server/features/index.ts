@@ -8,6 +8,7 @@ import { endOfLifeRoutes } from './end-of-life/end-of-life-routes.js';
 import { grantRoutes } from './grants/grant-routes.js';
 import { incidentRoutes } from './incidents/incident-routes.js';
 import { lifecycleRoutes } from './lifecycle/lifecycle-routes.js';
+import { notificationRoutes } from './notifications/notification-routes.js';
 import { orgRoutes } from './orgs/org-routes.js';
 import { publicRoutes } from './public/public-routes.js';
 import { robotHistoryRoutes } from './robots/robot-history-routes.js';
@@ -29,4 +30,5 @@ export async function registerFeatureRoutes(app: FastifyInstance, ctx: AppContex
   await app.register(incidentRoutes(ctx));
   await app.register(accessLogRoutes(ctx));
   await app.register(endOfLifeRoutes(ctx));
+  await app.register(notificationRoutes(ctx));
 }

@@ -37,6 +37,7 @@ import type { AppContext } from '../../app-context.js';
 import type { SqlClient } from '../../db/sql-client.js';
 import { appendRecord, appendRecords } from '../../ledger/record-kinds.js';
 import { type AccessWhat, recordRobotAccess } from '../access-log/access-log.js';
+import { incidentAudience, notify } from '../notifications/notify.js';
 import { organisationRecord } from '../orgs/org-records.js';
 import { robotForAction } from '../robots/robot-access.js';
 import { freezeEvidence, type NewItem, telemetryItem, windowBatches } from './incident-evidence.js';
@@ -339,7 +340,22 @@ export async function reportIncident(ctx: AppContext, actor: Actor, input: Repor
     await insertItems(tx, id, robot.robot_id, 0, items, now, actor.orgId, () => null);
     const loaded = await incidentRecord.load(tx, id);
     await appendRecord(tx, ledger, incidentRecord, id, loaded!);
-    return incidentView(tx, rows[0]!, now);
+    const row = rows[0]!;
+    await notify(tx, {
+      orgIds: await incidentAudience(tx, row, actor.orgId),
+      type: 'incident.reported',
+      subject: id,
+      data: {
+        incidentId: id,
+        robotId: row.robot_id,
+        kind: row.kind,
+        severity: row.severity,
+        occurredAt: row.occurred_at.toISOString(),
+        hold: row.hold_active,
+      },
+      at: now,
+    });
+    return incidentView(tx, row, now);
   });
 }
 
@@ -456,6 +472,13 @@ export async function setHold(
       changeId,
       (await incidentHoldRecord.load(tx, changeId))!,
     );
+    await notify(tx, {
+      orgIds: await incidentAudience(tx, row, actor.orgId),
+      type: 'hold.changed',
+      subject: row.id,
+      data: { incidentId: row.id, robotId: robot.rows[0]!.robot_id, active: input.active },
+      at: now,
+    });
     return incidentView(tx, rows[0]!, now);
   });
 }
@@ -591,6 +614,13 @@ export async function recordFindings(
       findingsId,
       (await incidentFindingsRecord.load(tx, findingsId))!,
     );
+    await notify(tx, {
+      orgIds: await incidentAudience(tx, row, actor.orgId),
+      type: 'incident.finding',
+      subject: row.id,
+      data: { incidentId: row.id, robotId: row.robot_id, findingsId },
+      at: now,
+    });
     return incidentView(tx, row, now);
   });
 }

@@ -1,11 +1,13 @@
 // The alerts of a group commit, in its transaction: per robot and condition, raise an alert
 // once (a ledger leaf each) and clear it when a later batch ends without the condition
-// (core/telemetry/alerts.ts decides; this writes).
+// (core/telemetry/alerts.ts decides; this writes), each raised alert with its notifications.
 import { randomUUID } from 'node:crypto';
+import { ALERT_READ_SCOPES } from '../../../core/access-policy.js';
 import { type ActiveAlert, type AlertCondition, decideAlerts } from '../../../core/telemetry/index.js';
 import type { SqlClient } from '../../db/sql-client.js';
 import type { LedgerAppender } from '../../ledger/ledger-writer.js';
 import { appendRecord, appendRecords } from '../../ledger/record-kinds.js';
+import { OUTBOX_INSERT } from '../notifications/notify.js';
 import { type TelemetryAlertRow, telemetryAlertRecord } from './telemetry-records.js';
 import type { TelemetryWriterState, VerifiedBatch } from './telemetry-writer.js';
 
@@ -89,7 +91,12 @@ export async function raiseAlerts(
   }
 }
 
-/** Inserts raised alert rows (their leaves already appended), in one statement. */
+/**
+ * Inserts raised alert rows (their leaves already appended) and their `alert.raised`
+ * notifications, in one statement: each alert goes to the robot's owner and to every
+ * organisation with a live grant that reads alerts (docs/notifications.md), with the outbox
+ * rows of their webhooks. A group without alerts costs nothing.
+ */
 export async function insertAlerts(
   tx: SqlClient,
   raised: readonly TelemetryAlertRow[],
@@ -97,11 +104,29 @@ export async function insertAlerts(
 ): Promise<void> {
   if (raised.length > 0) {
     await tx.query(
-      `INSERT INTO telemetry_alerts (id, robot_uuid, robot_id, condition, sample_at, seq, value, threshold, detail,
-         raised_at, ledger_index, state, cleared_at)
-       SELECT i, r, k, c, s, q, v, th, d::jsonb, $10::timestamptz, l, 'open', x
-         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[], $6::bigint[], $7::float8[],
-                     $8::float8[], $9::text[], $11::bigint[], $12::timestamptz[]) AS u(i, r, k, c, s, q, v, th, d, l, x)`,
+      `WITH a AS (
+         INSERT INTO telemetry_alerts (id, robot_uuid, robot_id, condition, sample_at, seq, value, threshold, detail,
+           raised_at, ledger_index, state, cleared_at)
+         SELECT i, r, k, c, s, q, v, th, d::jsonb, $10::timestamptz, l, 'open', x
+           FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[], $6::bigint[], $7::float8[],
+                       $8::float8[], $9::text[], $11::bigint[], $12::timestamptz[]) AS u(i, r, k, c, s, q, v, th, d, l, x)
+         RETURNING id, robot_uuid, robot_id, condition, sample_at, value, threshold, ledger_index),
+       t AS (
+         SELECT a.id AS alert_id, o.owner_id AS org_id FROM a JOIN robots o ON o.id = a.robot_uuid
+          WHERE o.owner_id IS NOT NULL
+         UNION
+         SELECT a.id, g.org_id FROM a JOIN grants g ON g.robot_uuid = a.robot_uuid
+          WHERE g.revoked_at IS NULL AND g.expires_at > $10::timestamptz AND g.scopes && $13::text[]),
+       n AS (
+         INSERT INTO notifications (id, org_id, type, at, subject, data)
+         SELECT gen_random_uuid(), t.org_id, 'alert.raised', $10::timestamptz, a.id::text,
+                jsonb_build_object('alertId', a.id, 'robotId', rtrim(a.robot_id), 'condition', a.condition,
+                  'sampleAt', to_char(a.sample_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                  'value', a.value, 'threshold', a.threshold)
+           FROM t JOIN a ON a.id = t.alert_id
+          ORDER BY a.ledger_index, t.org_id
+         RETURNING id, org_id, type, at)
+       ${OUTBOX_INSERT}`,
       [
         raised.map((r) => r.id),
         raised.map((r) => r.robot_uuid),
@@ -115,6 +140,7 @@ export async function insertAlerts(
         now,
         raised.map((r) => r.ledger_index),
         raised.map((r) => r.cleared_at),
+        ALERT_READ_SCOPES,
       ],
     );
   }

@@ -12,6 +12,7 @@ import type { LedgerAppender } from '../../ledger/ledger-writer.js';
 import { appendRecord } from '../../ledger/record-kinds.js';
 import { revokeLiveGrants } from '../grants/grant-service.js';
 import { assertNoIncidentHold } from '../incidents/incident-service.js';
+import { notify } from '../notifications/notify.js';
 import { organisationRecord } from '../orgs/org-records.js';
 import { canonicalRobotId, findRobot, type RobotRow, robotForAction } from '../robots/robot-access.js';
 import { insertRobotEvent } from '../robots/robot-event-writer.js';
@@ -111,6 +112,13 @@ export async function offerTransfer(
       );
       const row = rows[0]!;
       await appendRecord(tx, ledger, transferRecord, row.id, row);
+      await notify(tx, {
+        orgIds: [recipient.id],
+        type: 'transfer.offered',
+        subject: row.id,
+        data: { transferId: row.id, robotId: robot.robot_id, fromOrgId: row.from_org_id },
+        at: now,
+      });
       return toTransfer(row, robot.robot_id);
     });
   } catch (error) {
@@ -227,6 +235,20 @@ export async function decideTransfer(
     const decided = rows[0]!;
     await appendRecord(tx, ledger, transferDecisionRecord, decided.id, decided);
     if (decision === 'accept') await applyAcceptance(tx, ledger, robot, decided, now);
+    // The party that did not decide: the offerer of an acceptance or rejection, the recipient
+    // of a cancellation.
+    await notify(tx, {
+      orgIds: [role === 'recipient' ? decided.from_org_id : decided.to_org_id],
+      type: 'transfer.decided',
+      subject: decided.id,
+      data: {
+        transferId: decided.id,
+        robotId: robot.robot_id,
+        status: decided.status,
+        decidedBy: actor.orgId,
+      },
+      at: now,
+    });
     return toTransfer(decided, robot.robot_id);
   });
 }
