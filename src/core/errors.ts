@@ -115,6 +115,12 @@ export const ERROR_CODES = {
   TRANSFER_PENDING: { status: 409, doc: 'The robot already has an open transfer offer; details name it.' },
   TRANSFER_NOT_PENDING: { status: 409, doc: 'The transfer was already accepted, rejected or cancelled.' },
 
+  // Health and coded maintenance (docs/health.md)
+  ADVISORY_NOT_FOUND: {
+    status: 404,
+    doc: 'A maintenance event names an advisoryId that is not one of this robot’s health advisories.',
+  },
+
   // Incidents (docs/incidents.md)
   INCIDENT_NOT_FOUND: {
     status: 404,

@@ -9,12 +9,13 @@
 //      telemetry ingest pipeline;
 //   4. the HTTP app (routes only: they start and close nothing);
 //   5. the telemetry runtime: partitions, their timer, and MQTT (embedded broker or subscriber);
-//      then the incident runtime (late telemetry joining incident evidence);
+//      then the incident runtime (late telemetry joining incident evidence) and the health
+//      runtime (the sweep that assesses robots and raises advisories);
 //   6. the checkpointer: checkpoints at once whatever an earlier run committed unsigned;
 //   7. listening on config.host:config.port.
 // Close, in this order (each after whatever feeds it):
 //   1. the HTTP server: no new requests; those in flight finish;
-//   2. the incident sweep, then the telemetry runtime: MQTT, then the partition timer;
+//   2. the health sweep, the incident sweep, then the telemetry runtime: MQTT, then the partition timer;
 //   3. the context (closeAppContext): the ingest pipeline (admitted batches commit), the ledger
 //      writer (queued units of work commit), the checkpointer (a final checkpoint of them);
 //   4. the database.
@@ -29,6 +30,7 @@ import { DataDirError } from './db/data-dir.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/open-database.js';
 import type { Database } from './db/sql-client.js';
+import { type HealthRuntime, startHealthRuntime } from './features/health/health-runtime.js';
 import { type IncidentRuntime, startIncidentRuntime } from './features/incidents/incident-runtime.js';
 import { startTelemetryRuntime, type TelemetryRuntime } from './features/telemetry/telemetry-runtime.js';
 import { LedgerFormatError, requireLedgerV2 } from './ledger/ledger-format.js';
@@ -70,9 +72,11 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
   let app: App | undefined;
   let telemetry: TelemetryRuntime | undefined;
   let incidents: IncidentRuntime | undefined;
+  let health: HealthRuntime | undefined;
   // The close order of the comment above; each step skips what was never started.
   const close = async () => {
     await app?.close();
+    await health?.close();
     await incidents?.close();
     await telemetry?.close();
     if (ctx) await closeAppContext(ctx);
@@ -113,6 +117,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
     app = await buildApp(ctx);
     telemetry = await startTelemetryRuntime(ctx);
     incidents = startIncidentRuntime(ctx);
+    health = startHealthRuntime(ctx);
     await ctx.checkpointer.start();
     try {
       await app.listen({ port: config.port, host: config.host });

@@ -2,11 +2,27 @@
 // maintenance event's data may use, so records from every maintainer can be counted alike
 // (failure modes by item, mechanisms by cause), and the rules that tie them together. Pure.
 
-export const MAINTENANCE_TRIGGERS = ['corrective', 'preventive', 'condition_based', 'recall', 'inspection'] as const;
+export const MAINTENANCE_TRIGGERS = [
+  'corrective',
+  'preventive',
+  'condition_based',
+  'recall',
+  'inspection',
+] as const;
 export type MaintenanceTrigger = (typeof MAINTENANCE_TRIGGERS)[number];
 
 /** The first segment of an item path: the robot's top-level assemblies. */
-export const ITEM_ROOTS = ['leg', 'arm', 'hand', 'torso', 'head', 'power', 'compute', 'sensor', 'safety'] as const;
+export const ITEM_ROOTS = [
+  'leg',
+  'arm',
+  'hand',
+  'torso',
+  'head',
+  'power',
+  'compute',
+  'sensor',
+  'safety',
+] as const;
 
 export const FAILURE_MODES = [
   'fails_to_move',

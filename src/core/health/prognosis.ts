@@ -1,8 +1,9 @@
 // Health and prognosis (docs/health.md): least-squares trends over operating hours, projections
 // of when a trend reaches its model limit, the grade, and the advisory rule. Pure: the service
 // reads rollups and samples, this decides.
-import { type HealthGrade, assessHealth } from '../telemetry/health.js';
+
 import type { ModelLimits } from '../telemetry/alerts.js';
+import { assessHealth, type HealthGrade } from '../telemetry/health.js';
 
 /** One point of a trend: a value at an operating-hours reading, taken at `atMs`. */
 export interface TrendPoint {
@@ -81,7 +82,11 @@ export function fitTrend(points: readonly TrendPoint[]): LinearFit | null {
  * Operating hours until the fitted trend reaches `limit`: null when it does not move towards
  * it (SoH not declining, wear or error not rising); 0 when the fit is already past it.
  */
-export function hoursUntil(fit: LinearFit | null, limit: number, direction: 'falling' | 'rising'): number | null {
+export function hoursUntil(
+  fit: LinearFit | null,
+  limit: number,
+  direction: 'falling' | 'rising',
+): number | null {
   if (!fit) return null;
   const towards = direction === 'falling' ? -fit.slopePerHour : fit.slopePerHour;
   if (!(towards > 0)) return null;
@@ -191,8 +196,17 @@ export interface HealthPrognosis {
     deepDischargeEvents: number;
     minutesAboveTempLimit: number;
   };
-  joints: { index: number; wear: number; wearPer1000h: number | null; remainingUsefulLifeHours: number | null }[];
-  accuracy: { positionErrorMmP95: number | null; trendMmPer1000h: number | null; taskSuccessRate: number | null };
+  joints: {
+    index: number;
+    wear: number;
+    wearPer1000h: number | null;
+    remainingUsefulLifeHours: number | null;
+  }[];
+  accuracy: {
+    positionErrorMmP95: number | null;
+    trendMmPer1000h: number | null;
+    taskSuccessRate: number | null;
+  };
   operatingHours: number;
   /** Projections within the advisory horizon: what the sweep raises (once each). */
   candidates: AdvisoryCandidate[];

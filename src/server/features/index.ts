@@ -5,6 +5,8 @@ import { ledgerRoutes } from '../ledger/ledger-routes.js';
 import { accessLogRoutes } from './access-log/access-log-routes.js';
 import { catalogueRoutes } from './catalogue/catalogue-routes.js';
 import { grantRoutes } from './grants/grant-routes.js';
+import { healthRoutes } from './health/health-routes.js';
+import { sweepHealth } from './health/health-service.js';
 import { incidentRoutes } from './incidents/incident-routes.js';
 import { lifecycleRoutes } from './lifecycle/lifecycle-routes.js';
 import { orgRoutes } from './orgs/org-routes.js';
@@ -27,4 +29,7 @@ export async function registerFeatureRoutes(app: FastifyInstance, ctx: AppContex
   await app.register(telemetryRoutes(ctx));
   await app.register(incidentRoutes(ctx));
   await app.register(accessLogRoutes(ctx));
+  await app.register(healthRoutes(ctx));
+  // The health sweep, for the demo fleet, which seeds through the app (docs/health.md).
+  app.decorate('healthSweep', () => sweepHealth(ctx));
 }

@@ -10,6 +10,7 @@ import {
   siteRecord,
 } from './catalogue/catalogue-records.js';
 import { grantRecord, grantRevocationRecord } from './grants/grant-records.js';
+import { healthAdvisoryRecord } from './health/health-records.js';
 import {
   incidentEvidenceRecord,
   incidentFindingsRecord,
@@ -49,6 +50,7 @@ export const LEDGERED_RECORD_KINDS = [
   incidentHoldRecord,
   incidentInvestigationRecord,
   incidentFindingsRecord,
+  healthAdvisoryRecord,
   ledgerWitnessRecord,
 ] as const;
 

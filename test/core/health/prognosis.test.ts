@@ -27,7 +27,11 @@ const LIMITS: ModelLimits = { minBatterySohPct: 80, maxJointWear: 0.6, maxPositi
 
 /** Hourly points of `value(h)` at one operating hour per calendar hour from hour `start`. */
 function line(count: number, value: (h: number) => number, start = 0): TrendPoint[] {
-  return Array.from({ length: count }, (_, i) => ({ hours: start + i, value: value(start + i), atMs: T0 + (start + i) * HOUR }));
+  return Array.from({ length: count }, (_, i) => ({
+    hours: start + i,
+    value: value(start + i),
+    atMs: T0 + (start + i) * HOUR,
+  }));
 }
 
 function inputs(over: Partial<HealthInputs> = {}): HealthInputs {
@@ -70,13 +74,16 @@ describe('trend fit (least squares over operating hours)', () => {
 
   it('does not depend on the order of the points (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 30, maxLength: 80 }), (values) => {
-        const points = line(values.length, (h) => values[h]!);
-        const a = fitTrend(points);
-        const b = fitTrend([...points].reverse());
-        expect(a!.slopePerHour).toBeCloseTo(b!.slopePerHour, 9);
-        expect(a!.valueNow).toBeCloseTo(b!.valueNow, 9);
-      }),
+      fc.property(
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 30, maxLength: 80 }),
+        (values) => {
+          const points = line(values.length, (h) => values[h]!);
+          const a = fitTrend(points);
+          const b = fitTrend([...points].reverse());
+          expect(a!.slopePerHour).toBeCloseTo(b!.slopePerHour, 9);
+          expect(a!.valueNow).toBeCloseTo(b!.valueNow, 9);
+        },
+      ),
     );
   });
 
@@ -90,15 +97,15 @@ describe('trend fit (least squares over operating hours)', () => {
 });
 
 describe('projections', () => {
-  const fit = (slope: number, valueNow: number) => ({ slopePerHour: slope, valueNow, hoursNow: 0, n: 10 });
+  const linear = (slope: number, valueNow: number) => ({ slopePerHour: slope, valueNow, hoursNow: 0, n: 10 });
   it.each([
     // [what, fit, limit, direction, hours]
-    ['SoH falling to its minimum', fit(-0.01, 90), 80, 'falling', 1000],
-    ['SoH rising: not declining', fit(0.01, 90), 80, 'falling', null],
-    ['SoH flat: not declining', fit(0, 90), 80, 'falling', null],
-    ['SoH already under its minimum', fit(-0.01, 79), 80, 'falling', 0],
-    ['wear rising to its maximum', fit(0.0001, 0.5), 0.6, 'rising', 1000],
-    ['wear falling: not declining', fit(-0.0001, 0.5), 0.6, 'rising', null],
+    ['SoH falling to its minimum', linear(-0.01, 90), 80, 'falling', 1000],
+    ['SoH rising: not declining', linear(0.01, 90), 80, 'falling', null],
+    ['SoH flat: not declining', linear(0, 90), 80, 'falling', null],
+    ['SoH already under its minimum', linear(-0.01, 79), 80, 'falling', 0],
+    ['wear rising to its maximum', linear(0.0001, 0.5), 0.6, 'rising', 1000],
+    ['wear falling: not declining', linear(-0.0001, 0.5), 0.6, 'rising', null],
   ] as const)('%s', (_, f, limit, direction, hours) => {
     const got = hoursUntil(f, limit, direction);
     if (hours === null) expect(got).toBeNull();
@@ -130,7 +137,12 @@ describe('helpers', () => {
   it('restarts a trend after a replaced part (a drop)', () => {
     const points = [...line(10, () => 0.5), ...line(10, () => 0.02, 10)];
     expect(sinceLastReset(points, 0.05)).toEqual(points.slice(10));
-    expect(sinceLastReset(line(10, (h) => 0.1 + h / 100), 0.05)).toHaveLength(10);
+    expect(
+      sinceLastReset(
+        line(10, (h) => 0.1 + h / 100),
+        0.05,
+      ),
+    ).toHaveLength(10);
   });
 
   it.each([
@@ -142,7 +154,12 @@ describe('helpers', () => {
 
   it('p95 by nearest rank', () => {
     expect(percentile([], 0.95)).toBeNull();
-    expect(percentile(Array.from({ length: 100 }, (_, i) => i + 1), 0.95)).toBe(95);
+    expect(
+      percentile(
+        Array.from({ length: 100 }, (_, i) => i + 1),
+        0.95,
+      ),
+    ).toBe(95);
     expect(percentile([3], 0.95)).toBe(3);
   });
 
@@ -210,7 +227,15 @@ describe('assessment', () => {
 
   it('a robot with no data has nulls and grade good', () => {
     const p = assessPrognosis(
-      inputs({ soh: [], positionError: [], joints: [], usage: [], recentPositionErrors: [], worstJointWear: null, taskSuccess: { n: 0, sum: 0 } }),
+      inputs({
+        soh: [],
+        positionError: [],
+        joints: [],
+        usage: [],
+        recentPositionErrors: [],
+        worstJointWear: null,
+        taskSuccess: { n: 0, sum: 0 },
+      }),
     );
     expect(p.grade).toBe('good');
     expect(p.battery.sohPct).toBeNull();
