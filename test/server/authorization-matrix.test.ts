@@ -558,7 +558,12 @@ describe(`authorization matrix (${backend})`, () => {
       call: () => ({ url: `/v1/robots/${robot.robotId}/health` }),
       expect: '401 200 200 403 404 200 404 404 200 404 403 404 404',
     },
-    { method: 'GET', route: '/v1/fleet/health', call: () => ({ url: '/v1/fleet/health' }), expect: AUTHENTICATED },
+    {
+      method: 'GET',
+      route: '/v1/fleet/health',
+      call: () => ({ url: '/v1/fleet/health' }),
+      expect: AUTHENTICATED,
+    },
     {
       method: 'GET',
       route: '/v1/fleet/health',

@@ -44,38 +44,73 @@ export const ADVISORY_KINDS = ['battery_soh', 'joint_wear', 'position_error'] as
 export type AdvisoryKind = (typeof ADVISORY_KINDS)[number];
 
 /**
- * Ordinary least squares of value over operating hours; null with fewer than MIN_FIT_POINTS
- * points, a span under MIN_FIT_SPAN_HOURS, or any non-finite input.
+ * The sufficient statistics of a least-squares fit of value (y) over operating hours (x): what
+ * the database sums over a year of hourly rollups in one pass, instead of sending the rows.
  */
-export function fitTrend(points: readonly TrendPoint[]): LinearFit | null {
-  const n = points.length;
-  if (n < MIN_FIT_POINTS) return null;
-  let minH = Number.POSITIVE_INFINITY;
-  let maxH = Number.NEGATIVE_INFINITY;
-  let sumH = 0;
-  let sumV = 0;
-  let last = points[0]!;
+export interface TrendSums {
+  n: number;
+  sumX: number;
+  sumY: number;
+  sumXX: number;
+  sumXY: number;
+  minX: number;
+  maxX: number;
+  /** The latest point (by time): the fit is read there, and its value is the current one. */
+  lastX: number;
+  lastY: number;
+}
+
+/** The sums of `points` (null when there are none, or any is not finite). */
+export function sumsOf(points: readonly TrendPoint[]): TrendSums | null {
+  if (points.length === 0) return null;
+  const s: TrendSums = {
+    n: 0,
+    sumX: 0,
+    sumY: 0,
+    sumXX: 0,
+    sumXY: 0,
+    minX: Number.POSITIVE_INFINITY,
+    maxX: Number.NEGATIVE_INFINITY,
+    lastX: 0,
+    lastY: 0,
+  };
+  let lastAt = Number.NEGATIVE_INFINITY;
   for (const p of points) {
     if (!Number.isFinite(p.hours) || !Number.isFinite(p.value)) return null;
-    if (p.hours < minH) minH = p.hours;
-    if (p.hours > maxH) maxH = p.hours;
-    sumH += p.hours;
-    sumV += p.value;
-    if (p.atMs >= last.atMs) last = p;
+    s.n++;
+    s.sumX += p.hours;
+    s.sumY += p.value;
+    s.sumXX += p.hours * p.hours;
+    s.sumXY += p.hours * p.value;
+    if (p.hours < s.minX) s.minX = p.hours;
+    if (p.hours > s.maxX) s.maxX = p.hours;
+    if (p.atMs >= lastAt) {
+      lastAt = p.atMs;
+      s.lastX = p.hours;
+      s.lastY = p.value;
+    }
   }
-  if (maxH - minH < MIN_FIT_SPAN_HOURS) return null;
-  const meanH = sumH / n;
-  const meanV = sumV / n;
-  let sxx = 0;
-  let sxy = 0;
-  for (const p of points) {
-    const dh = p.hours - meanH;
-    sxx += dh * dh;
-    sxy += dh * (p.value - meanV);
-  }
-  if (!(sxx > 0)) return null;
+  return s;
+}
+
+/**
+ * Ordinary least squares from the sums; null with fewer than MIN_FIT_POINTS points, a span
+ * under MIN_FIT_SPAN_HOURS, or no spread at all.
+ */
+export function fitSums(s: TrendSums | null): LinearFit | null {
+  if (!s || s.n < MIN_FIT_POINTS || s.maxX - s.minX < MIN_FIT_SPAN_HOURS) return null;
+  const meanX = s.sumX / s.n;
+  const meanY = s.sumY / s.n;
+  const sxx = s.sumXX - s.sumX * meanX;
+  const sxy = s.sumXY - s.sumX * meanY;
+  if (!(sxx > 0) || !Number.isFinite(sxy)) return null;
   const slopePerHour = sxy / sxx;
-  return { slopePerHour, valueNow: meanV + slopePerHour * (last.hours - meanH), hoursNow: last.hours, n };
+  return { slopePerHour, valueNow: meanY + slopePerHour * (s.lastX - meanX), hoursNow: s.lastX, n: s.n };
+}
+
+/** Least squares of value over operating hours of `points` (see fitSums). */
+export function fitTrend(points: readonly TrendPoint[]): LinearFit | null {
+  return fitSums(sumsOf(points));
 }
 
 /**
@@ -95,13 +130,18 @@ export function hoursUntil(
 }
 
 /**
- * Operating hours per calendar hour (the robot's utilisation) fitted over the same points;
- * null when there is too little to tell or the robot does not run.
+ * Operating hours per calendar hour (the robot's utilisation): the slope of a fit of operating
+ * hours (y) over calendar hours (x); null when there is too little to tell or the robot does
+ * not run.
  */
-export function utilisation(points: readonly TrendPoint[]): number | null {
-  const asTime = points.map((p) => ({ hours: p.atMs / HOUR_MS, value: p.hours, atMs: p.atMs }));
-  const fit = fitTrend(asTime);
+export function utilisation(sums: TrendSums | null): number | null {
+  const fit = fitSums(sums);
   return fit && fit.slopePerHour > 0 ? Math.min(fit.slopePerHour, 1) : null;
+}
+
+/** Operating hours (y) over calendar hours (x) of `points`, for `utilisation`. */
+export function usageSums(points: readonly TrendPoint[]): TrendSums | null {
+  return sumsOf(points.map((p) => ({ hours: p.atMs / HOUR_MS, value: p.hours, atMs: p.atMs })));
 }
 
 /** When, in calendar time, `hours` more operating hours will have passed after `fromMs`. */
@@ -151,10 +191,10 @@ export interface HealthInputs {
   limits: ModelLimits;
   /** The pack in use (its serial), null for the pack the robot was built with. */
   packId: string | null;
-  /** Hourly SoH points since the pack went in. */
-  soh: TrendPoint[];
-  /** Hourly mean position error and task success over the basis. */
-  positionError: TrendPoint[];
+  /** Hourly SoH over operating hours since the pack went in. */
+  soh: TrendSums | null;
+  /** Hourly mean position error over operating hours, over the basis. */
+  positionError: TrendSums | null;
   taskSuccess: { n: number; sum: number };
   /** Recent hourly mean position errors for the p95. */
   recentPositionErrors: number[];
@@ -166,8 +206,10 @@ export interface HealthInputs {
   deepDischargeEvents: number;
   minutesAboveTempLimit: number;
   operatingHours: number;
-  /** Every point's time, for the utilisation (operating hours against calendar time). */
-  usage: TrendPoint[];
+  /** Operating hours over calendar hours, for the utilisation. */
+  usage: TrendSums | null;
+  /** Time of the latest data: projections run from there. */
+  lastAtMs: number | null;
 }
 
 export interface AdvisoryCandidate {
@@ -180,7 +222,8 @@ export interface AdvisoryCandidate {
 
 const round = (v: number, digits: number) => {
   const f = 10 ** digits;
-  return Math.round(v * f) / f;
+  // No negative zero: a flat trend is 0.
+  return Math.round(v * f) / f || 0;
 };
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -222,8 +265,7 @@ const lastValue = (points: readonly TrendPoint[]) => {
 export function assessPrognosis(input: HealthInputs): HealthPrognosis {
   const { limits, nowMs } = input;
   const perHour = utilisation(input.usage);
-  const lastMs = input.usage.reduce((m, p) => Math.max(m, p.atMs), Number.NEGATIVE_INFINITY);
-  const fromMs = Number.isFinite(lastMs) ? lastMs : nowMs;
+  const fromMs = input.lastAtMs ?? nowMs;
   const candidates: AdvisoryCandidate[] = [];
   const consider = (kind: AdvisoryKind, component: string, hours: number | null, reason: string) => {
     const at = projectAt(fromMs, hours, perHour);
@@ -233,7 +275,7 @@ export function assessPrognosis(input: HealthInputs): HealthPrognosis {
     return at;
   };
 
-  const sohFit = fitTrend(input.soh);
+  const sohFit = fitSums(input.soh);
   const sohHours = hoursUntil(sohFit, limits.minBatterySohPct, 'falling');
   const sohAt = consider(
     'battery_soh',
@@ -260,7 +302,7 @@ export function assessPrognosis(input: HealthInputs): HealthPrognosis {
     };
   });
 
-  const errFit = fitTrend(input.positionError);
+  const errFit = fitSums(input.positionError);
   const errHours = hoursUntil(errFit, limits.maxPositionErrorMm, 'rising');
   consider(
     'position_error',
@@ -270,7 +312,7 @@ export function assessPrognosis(input: HealthInputs): HealthPrognosis {
   );
   const p95 = percentile(input.recentPositionErrors, 0.95);
 
-  const sohNow = lastValue(input.soh);
+  const sohNow = input.soh ? input.soh.lastY : null;
   const reasons: string[] = [];
   let grade: HealthGrade = 'good';
   if (sohNow !== null || input.worstJointWear !== null || p95 !== null) {

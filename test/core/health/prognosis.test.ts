@@ -13,7 +13,9 @@ import {
   percentile,
   projectAt,
   sinceLastReset,
+  sumsOf,
   type TrendPoint,
+  usageSums,
   utilisation,
   withinAdvisoryHorizon,
   worseGrade,
@@ -34,14 +36,19 @@ function line(count: number, value: (h: number) => number, start = 0): TrendPoin
   }));
 }
 
-function inputs(over: Partial<HealthInputs> = {}): HealthInputs {
-  const usage = line(200, () => 0);
+type Over = Partial<Omit<HealthInputs, 'soh' | 'positionError'>> & {
+  soh?: TrendPoint[];
+  positionError?: TrendPoint[];
+};
+
+function inputs(over: Over = {}): HealthInputs {
+  const { soh, positionError, ...rest } = over;
   return {
     nowMs: T0 + 200 * HOUR,
     limits: LIMITS,
     packId: null,
-    soh: line(200, () => 95),
-    positionError: line(200, () => 1),
+    soh: sumsOf(soh ?? line(200, () => 95)),
+    positionError: sumsOf(positionError ?? line(200, () => 1)),
     taskSuccess: { n: 10, sum: 9.9 },
     recentPositionErrors: [1, 1, 1],
     joints: [{ index: 0, points: line(200, () => 0.1) }],
@@ -50,8 +57,9 @@ function inputs(over: Partial<HealthInputs> = {}): HealthInputs {
     deepDischargeEvents: 0,
     minutesAboveTempLimit: 0,
     operatingHours: 199,
-    usage,
-    ...over,
+    usage: usageSums(line(200, () => 0)),
+    lastAtMs: T0 + 199 * HOUR,
+    ...rest,
   };
 }
 
@@ -87,6 +95,28 @@ describe('trend fit (least squares over operating hours)', () => {
     );
   });
 
+  it('the fit from sums equals a two-pass fit, for hours in the thousands (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 30, maxLength: 200 }),
+        fc.integer({ min: 0, max: 50_000 }),
+        (values, start) => {
+          const points = line(values.length, (h) => values[h - start]!, start);
+          const fit = fitTrend(points)!;
+          const meanX = points.reduce((a, p) => a + p.hours, 0) / points.length;
+          const meanY = points.reduce((a, p) => a + p.value, 0) / points.length;
+          let sxx = 0;
+          let sxy = 0;
+          for (const p of points) {
+            sxx += (p.hours - meanX) ** 2;
+            sxy += (p.hours - meanX) * (p.value - meanY);
+          }
+          expect(fit.slopePerHour).toBeCloseTo(sxy / sxx, 6);
+        },
+      ),
+    );
+  });
+
   it.each([
     ['too few points', line(2, (h) => h)],
     ['too short a span', line(MIN_FIT_SPAN_HOURS, (h) => h)],
@@ -115,12 +145,12 @@ describe('projections', () => {
   it('turns operating hours into calendar time by the utilisation', () => {
     // 12 operating hours a day.
     const points = Array.from({ length: 60 }, (_, i) => ({ hours: i * 12, value: 0, atMs: T0 + i * DAY }));
-    expect(utilisation(points)).toBeCloseTo(0.5, 9);
+    expect(utilisation(usageSums(points))).toBeCloseTo(0.5, 9);
     expect(projectAt(T0, 120, 0.5)).toBe(T0 + 240 * HOUR);
     expect(projectAt(T0, null, 0.5)).toBeNull();
     expect(projectAt(T0, 10, null)).toBeNull();
     // A robot that does not run has no utilisation.
-    expect(utilisation(points.map((p) => ({ ...p, hours: 5 })))).toBeNull();
+    expect(utilisation(usageSums(points.map((p) => ({ ...p, hours: 5 }))))).toBeNull();
   });
 
   it.each([
@@ -231,7 +261,8 @@ describe('assessment', () => {
         soh: [],
         positionError: [],
         joints: [],
-        usage: [],
+        usage: null,
+        lastAtMs: null,
         recentPositionErrors: [],
         worstJointWear: null,
         taskSuccess: { n: 0, sum: 0 },

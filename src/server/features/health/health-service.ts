@@ -14,7 +14,9 @@ import {
   type HealthInputs,
   type HealthPrognosis,
   type JointSeries,
+  packCycles,
   type TrendPoint,
+  type TrendSums,
   worseGrade,
 } from '../../../core/health/index.js';
 import { type Actor, seesEverything } from '../../../core/organisation.js';
@@ -36,15 +38,40 @@ export const RECENT_HOURS = 168;
 /** Closed advisories shown with a robot's health, newest first. */
 const CLOSED_ADVISORIES_SHOWN = 10;
 
-interface HourRow {
+/** One pass over the basis's hourly rollups: the sums of each fit, and the counts. */
+interface BasisRow {
+  n: number;
+  soh_n: number;
+  soh_sx: number | null;
+  soh_sy: number | null;
+  soh_sxx: number | null;
+  soh_sxy: number | null;
+  soh_minx: number | null;
+  soh_maxx: number | null;
+  err_sx: number | null;
+  err_sy: number | null;
+  err_sxx: number | null;
+  err_sxy: number | null;
+  minx: number | null;
+  maxx: number | null;
+  t_sx: number | null;
+  t_sxx: number | null;
+  t_sxy: number | null;
+  t_minx: number | null;
+  t_maxx: number | null;
+  deep: number;
+  hot: Date[] | null;
+  recent_n: number | null;
+  recent_ts: number | null;
+  first_bucket: Date | null;
+}
+
+interface LastHourRow {
   bucket: Date;
   n: number;
   soh_sum: number;
-  soc_min: number;
-  battery_temp_max: number;
   wear_max: number;
   position_error_sum: number;
-  task_success_sum: number;
   cycles_max: number;
   operating_hours_max: number;
 }
@@ -96,6 +123,72 @@ async function jointSeries(db: SqlClient, robotUuid: string, fromMs: number): Pr
   return joints;
 }
 
+/**
+ * The number of the robot's batches from the first whose samples reach `from`, along its batch
+ * chain (each accepted batch is the next link, so the chain counts them): the first such batch
+ * is found by halving over `seq` (robots number their batches in time order), then its link
+ * says how many came before it. A few indexed reads, however many batches a year holds.
+ */
+async function batchesSince(db: SqlClient, robotUuid: string, from: Date): Promise<number> {
+  const head = await db.query<{ seq: number }>(
+    "SELECT seq FROM robot_chain_links WHERE robot_uuid = $1 AND chain = 'batches' ORDER BY seq DESC LIMIT 1",
+    [robotUuid],
+  );
+  const headSeq = head.rows[0]?.seq;
+  if (headSeq === undefined) return 0;
+  type Probe = { seq: number; last_sample_at: Date; ledger_index: number };
+  const probe = async (atLeast: number) =>
+    (
+      await db.query<Probe>(
+        `SELECT seq, last_sample_at, ledger_index FROM telemetry_batches
+          WHERE robot_uuid = $1 AND seq >= $2 ORDER BY seq LIMIT 1`,
+        [robotUuid, atLeast],
+      )
+    ).rows[0];
+  let found = await probe(0);
+  if (!found) return 0;
+  if (found.last_sample_at < from) {
+    let lo = Number(found.seq) + 1;
+    const last = await db.query<Probe>(
+      'SELECT seq, last_sample_at, ledger_index FROM telemetry_batches WHERE robot_uuid = $1 ORDER BY seq DESC LIMIT 1',
+      [robotUuid],
+    );
+    const top = last.rows[0]!;
+    if (top.last_sample_at < from) return 0;
+    let hi = Number(top.seq);
+    found = top;
+    while (lo < hi) {
+      const mid = lo + Math.floor((hi - lo) / 2);
+      const b = (await probe(mid))!;
+      if (b.last_sample_at >= from) {
+        hi = Number(b.seq);
+        found = b;
+      } else lo = Number(b.seq) + 1;
+    }
+    if (Number(found.seq) !== hi) found = (await probe(hi))!;
+  }
+  const link = await db.query<{ seq: number }>('SELECT seq FROM robot_chain_links WHERE idx = $1', [
+    found.ledger_index,
+  ]);
+  const firstSeq = link.rows[0]?.seq;
+  return firstSeq === undefined ? 0 : Number(headSeq) - Number(firstSeq) + 1;
+}
+
+const sums = (
+  n: number,
+  sx: number | null,
+  sy: number | null,
+  sxx: number | null,
+  sxy: number | null,
+  minX: number | null,
+  maxX: number | null,
+  lastX: number,
+  lastY: number,
+): TrendSums | null =>
+  n > 0 && sx !== null && sy !== null && sxx !== null && sxy !== null && minX !== null && maxX !== null
+    ? { n, sumX: sx, sumY: sy, sumXX: sxx, sumXY: sxy, minX, maxX, lastX, lastY }
+    : null;
+
 /** Reads what the assessment of one robot needs. */
 export async function loadHealthInputs(
   db: SqlClient,
@@ -105,52 +198,60 @@ export async function loadHealthInputs(
 ): Promise<{ inputs: HealthInputs; basis: AssessedRobot['basis']; lastSampleAt: Date | null }> {
   const nowMs = now.getTime();
   const basisFrom = new Date(nowMs - HEALTH_BASIS_DAYS * DAY_MS);
-  const [pack, hours, joints] = await Promise.all([
-    currentPack(db, robotUuid),
-    db.query<HourRow>(
-      `SELECT bucket, n, soh_sum, soc_min, battery_temp_max, wear_max, position_error_sum, task_success_sum,
-              cycles_max, operating_hours_max
-         FROM telemetry_rollup_1h WHERE robot_uuid = $1 AND bucket >= $2 AND bucket <= $3 ORDER BY bucket`,
+  const recentFrom = new Date(nowMs - RECENT_HOURS * HOUR_MS);
+  const pack = await currentPack(db, robotUuid);
+  // The pack's hours: the first whole hour after it went in.
+  const packFrom = pack ? new Date(Math.ceil(pack.occurred_at.getTime() / HOUR_MS) * HOUR_MS) : basisFrom;
+  const [basisQuery, lastQuery, recentQuery, joints, latest] = await Promise.all([
+    // x: operating hours; t: calendar hours since the basis began (kept small for the sums).
+    db.query<BasisRow>(
+      `WITH h AS (
+         SELECT bucket, n, operating_hours_max AS x, soh_sum / n AS soh, position_error_sum / n AS err,
+                extract(epoch FROM bucket - $2::timestamptz)::float8 / 3600 AS t, soc_min, battery_temp_max,
+                task_success_sum
+           FROM telemetry_rollup_1h WHERE robot_uuid = $1 AND bucket >= $2 AND bucket <= $3 AND n > 0)
+       SELECT count(*)::int AS n,
+              count(*) FILTER (WHERE bucket >= $4)::int AS soh_n,
+              sum(x) FILTER (WHERE bucket >= $4) AS soh_sx, sum(soh) FILTER (WHERE bucket >= $4) AS soh_sy,
+              sum(x * x) FILTER (WHERE bucket >= $4) AS soh_sxx, sum(x * soh) FILTER (WHERE bucket >= $4) AS soh_sxy,
+              min(x) FILTER (WHERE bucket >= $4) AS soh_minx, max(x) FILTER (WHERE bucket >= $4) AS soh_maxx,
+              sum(x) AS err_sx, sum(err) AS err_sy, sum(x * x) AS err_sxx, sum(x * err) AS err_sxy,
+              min(x) AS minx, max(x) AS maxx,
+              sum(t) AS t_sx, sum(t * t) AS t_sxx, sum(t * x) AS t_sxy, min(t) AS t_minx, max(t) AS t_maxx,
+              count(*) FILTER (WHERE bucket >= $4 AND soc_min < $5)::int AS deep,
+              array_agg(bucket) FILTER (WHERE bucket >= $4 AND battery_temp_max > $6) AS hot,
+              sum(n) FILTER (WHERE bucket > $7)::float8 AS recent_n,
+              sum(task_success_sum) FILTER (WHERE bucket > $7) AS recent_ts,
+              min(bucket) AS first_bucket
+         FROM h`,
+      [robotUuid, basisFrom, now, packFrom, DEEP_DISCHARGE_SOC_PCT, BATTERY_TEMP_LIMIT_C, recentFrom],
+    ),
+    db.query<LastHourRow>(
+      `SELECT bucket, n, soh_sum, wear_max, position_error_sum, cycles_max, operating_hours_max
+         FROM telemetry_rollup_1h WHERE robot_uuid = $1 AND bucket >= $2 AND bucket <= $3 AND n > 0
+        ORDER BY bucket DESC LIMIT 1`,
       [robotUuid, basisFrom, now],
     ),
+    db.query<{ err: number }>(
+      `SELECT position_error_sum / n AS err FROM telemetry_rollup_1h
+        WHERE robot_uuid = $1 AND bucket > $2 AND bucket <= $3 AND n > 0`,
+      [robotUuid, recentFrom, now],
+    ),
     jointSeries(db, robotUuid, nowMs - JOINT_WINDOW_DAYS * DAY_MS),
+    db.query<{ sample_at: Date }>('SELECT sample_at FROM telemetry_usage_counters WHERE robot_uuid = $1', [
+      robotUuid,
+    ]),
   ]);
-  const rows = hours.rows.filter((r) => r.n > 0);
-  // The pack's hours: the first whole hour after it went in.
-  const packFromMs = pack
-    ? Math.ceil(pack.occurred_at.getTime() / HOUR_MS) * HOUR_MS
-    : Number.NEGATIVE_INFINITY;
-  const soh: TrendPoint[] = [];
-  const positionError: TrendPoint[] = [];
-  const usage: TrendPoint[] = [];
-  const hotHours: Date[] = [];
-  let deepDischargeEvents = 0;
-  let cycles = 0;
-  for (const r of rows) {
-    const atMs = r.bucket.getTime();
-    const point = (value: number): TrendPoint => ({ hours: r.operating_hours_max, value, atMs });
-    usage.push(point(0));
-    positionError.push(point(r.position_error_sum / r.n));
-    if (atMs >= packFromMs) {
-      soh.push(point(r.soh_sum / r.n));
-      if (r.soc_min < DEEP_DISCHARGE_SOC_PCT) deepDischargeEvents++;
-      if (r.battery_temp_max > BATTERY_TEMP_LIMIT_C) hotHours.push(r.bucket);
-    }
-    cycles = r.cycles_max;
-  }
-  const recent = rows.filter((r) => r.bucket.getTime() > nowMs - RECENT_HOURS * HOUR_MS);
-  const taskSuccess = { n: 0, sum: 0 };
-  for (const r of recent) {
-    taskSuccess.n += r.n;
-    taskSuccess.sum += r.task_success_sum;
-  }
-  const [atSwap, hot, batches, latest] = await Promise.all([
+  const b = basisQuery.rows[0]!;
+  const last = lastQuery.rows[0];
+  const hotHours = b.hot ?? [];
+  const [atSwap, hot, batches] = await Promise.all([
     // The counter when the pack went in: the hour of the swap's highest reading.
     pack
       ? db.query<{ cycles_max: number }>(
           `SELECT cycles_max FROM telemetry_rollup_1h WHERE robot_uuid = $1 AND bucket < $2
             ORDER BY bucket DESC LIMIT 1`,
-          [robotUuid, new Date(packFromMs)],
+          [robotUuid, packFrom],
         )
       : undefined,
     hotHours.length > 0
@@ -161,39 +262,60 @@ export async function loadHealthInputs(
           [robotUuid, hotHours, BATTERY_TEMP_LIMIT_C],
         )
       : undefined,
-    db.query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM telemetry_batches WHERE robot_uuid = $1 AND last_sample_at >= $2',
-      [robotUuid, rows[0]?.bucket ?? now],
-    ),
-    db.query<{ sample_at: Date }>('SELECT sample_at FROM telemetry_usage_counters WHERE robot_uuid = $1', [
-      robotUuid,
-    ]),
+    b.first_bucket ? batchesSince(db, robotUuid, b.first_bucket) : 0,
   ]);
+  const cycles = last?.cycles_max ?? 0;
   const cyclesAtSwap = atSwap?.rows[0]?.cycles_max ?? 0;
-  const first = rows[0];
-  const last = rows[rows.length - 1];
   const lastSampleAt = latest.rows[0]?.sample_at ?? (last ? new Date(last.bucket.getTime() + HOUR_MS) : null);
+  const lastX = last?.operating_hours_max ?? 0;
+  const sohInPack = last !== undefined && last.bucket >= packFrom;
+  const lastT = last ? (last.bucket.getTime() - basisFrom.getTime()) / HOUR_MS : 0;
   return {
     inputs: {
       nowMs,
       limits,
       packId: pack?.serial ?? null,
-      soh,
-      positionError,
-      taskSuccess,
-      recentPositionErrors: recent.map((r) => r.position_error_sum / r.n),
+      soh: sohInPack
+        ? sums(
+            b.soh_n,
+            b.soh_sx,
+            b.soh_sy,
+            b.soh_sxx,
+            b.soh_sxy,
+            b.soh_minx,
+            b.soh_maxx,
+            lastX,
+            last.soh_sum / last.n,
+          )
+        : null,
+      positionError: last
+        ? sums(
+            b.n,
+            b.err_sx,
+            b.err_sy,
+            b.err_sxx,
+            b.err_sxy,
+            b.minx,
+            b.maxx,
+            lastX,
+            last.position_error_sum / last.n,
+          )
+        : null,
+      taskSuccess: { n: b.recent_n ?? 0, sum: b.recent_ts ?? 0 },
+      recentPositionErrors: recentQuery.rows.map((r) => r.err),
       joints: joints.filter((j) => j !== undefined),
       worstJointWear: last ? last.wear_max : null,
-      cycles: pack ? Math.max(0, cycles >= cyclesAtSwap ? cycles - cyclesAtSwap : cycles) : cycles,
-      deepDischargeEvents,
+      cycles: pack ? packCycles(cycles, cyclesAtSwap) : cycles,
+      deepDischargeEvents: b.deep,
       minutesAboveTempLimit: hot?.rows[0]?.n ?? 0,
-      operatingHours: last?.operating_hours_max ?? 0,
-      usage,
+      operatingHours: lastX,
+      usage: last ? sums(b.n, b.t_sx, b.err_sx, b.t_sxx, b.t_sxy, b.t_minx, b.t_maxx, lastT, lastX) : null,
+      lastAtMs: lastSampleAt ? lastSampleAt.getTime() : null,
     },
     basis: {
-      from: first ? first.bucket.toISOString() : null,
+      from: b.first_bucket ? b.first_bucket.toISOString() : null,
       to: lastSampleAt ? lastSampleAt.toISOString() : null,
-      batches: batches.rows[0]?.n ?? 0,
+      batches,
     },
     lastSampleAt,
   };
