@@ -4,6 +4,7 @@
 // same validation, policy and ledger as any client, and stays true as the API evolves.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { App } from '../app.js';
+import { seedDemoHealth } from './demo-health.js';
 import { seedDemoIncidents } from './demo-incidents.js';
 
 export interface DemoRobot {
@@ -242,6 +243,14 @@ export async function seedDemoFleet(app: App, adminToken: string): Promise<DemoF
       regulator,
       maintainer,
     },
+    Date.now(),
+  );
+  // A robot wearing out: health advisories raised, one closed by a coded maintenance.
+  await seedDemoHealth(
+    app,
+    call,
+    robots.filter((r) => r.status === 'in_service')[3]!,
+    maintainer,
     Date.now(),
   );
   return { organisations, robots };

@@ -15,7 +15,6 @@ import {
   type HealthPrognosis,
   type JointSeries,
   packCycles,
-  type TrendPoint,
   type TrendSums,
   worseGrade,
 } from '../../../core/health/index.js';
