@@ -26,6 +26,9 @@ export interface LinearFit {
 export const MIN_FIT_POINTS = 3;
 export const MIN_FIT_SPAN_HOURS = 24;
 
+/** Relative change over a fit's span below which the trend is flat (rounding, not wear). */
+export const FLAT_TOLERANCE = 1e-9;
+
 /** An advisory is raised when a projection falls within this many operating hours … */
 export const ADVISORY_HORIZON_HOURS = 500;
 /** … or this many days. */
@@ -104,7 +107,11 @@ export function fitSums(s: TrendSums | null): LinearFit | null {
   const sxx = s.sumXX - s.sumX * meanX;
   const sxy = s.sumXY - s.sumX * meanY;
   if (!(sxx > 0) || !Number.isFinite(sxy)) return null;
-  const slopePerHour = sxy / sxx;
+  let slopePerHour = sxy / sxx;
+  // Sums of many points leave rounding noise: a line that moves less than that over its whole
+  // span is flat (else a constant series would project a limit some 10^16 hours away).
+  if (Math.abs(slopePerHour * (s.maxX - s.minX)) < FLAT_TOLERANCE * Math.max(1, Math.abs(meanY)))
+    slopePerHour = 0;
   return { slopePerHour, valueNow: meanY + slopePerHour * (s.lastX - meanX), hoursNow: s.lastX, n: s.n };
 }
 

@@ -117,6 +117,21 @@ describe('trend fit (least squares over operating hours)', () => {
     );
   });
 
+  it('a constant series is flat, whatever the rounding of its sums (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0, max: 100, noNaN: true }),
+        fc.integer({ min: 30, max: 2000 }),
+        fc.integer({ min: 0, max: 100_000 }),
+        (value, count, start) => {
+          const fit = fitTrend(line(count, () => Math.fround(value), start));
+          expect(fit!.slopePerHour).toBe(0);
+          expect(hoursUntil(fit, 200, 'rising')).toBeNull();
+        },
+      ),
+    );
+  });
+
   it.each([
     ['too few points', line(2, (h) => h)],
     ['too short a span', line(MIN_FIT_SPAN_HOURS, (h) => h)],

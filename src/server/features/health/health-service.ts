@@ -32,6 +32,8 @@ const DAY_MS = 86_400_000;
 export const HEALTH_BASIS_DAYS = 365;
 /** Per-joint trends come from the samples of at most this many days (raw retention permitting). */
 export const JOINT_WINDOW_DAYS = 30;
+/** … one point every this many hours (180 points over 30 days: the wear of a joint moves slowly). */
+export const JOINT_POINT_EVERY_HOURS = 4;
 /** The p95 of position error and the task success rate cover the latest this many hours. */
 export const RECENT_HOURS = 168;
 /** Closed advisories shown with a robot's health, newest first. */
@@ -94,18 +96,24 @@ async function currentPack(db: SqlClient, robotUuid: string) {
   return rows[0] ?? null;
 }
 
-/** Per joint, one point per hour of the window: the hour's latest retained sample. */
+/**
+ * Per joint, one point every JOINT_POINT_EVERY_HOURS hours of the window, counted back from the
+ * latest hour (so the latest wear is always a point): that hour's latest retained sample.
+ */
 async function jointSeries(db: SqlClient, robotUuid: string, fromMs: number): Promise<JointSeries[]> {
   const { rows } = await db.query<{ t: Date; operating_hours: number; joint_wear: number[] }>(
-    `SELECT s.t, s.operating_hours, s.joint_wear
+    `WITH latest AS (SELECT max(bucket) AS bucket FROM telemetry_rollup_1h WHERE robot_uuid = $1)
+     SELECT s.t, s.operating_hours, s.joint_wear
        FROM telemetry_rollup_1h r
+       CROSS JOIN latest
        CROSS JOIN LATERAL (
          SELECT t, operating_hours, joint_wear FROM telemetry_samples
           WHERE robot_uuid = r.robot_uuid AND t >= r.bucket AND t < r.bucket + interval '1 hour'
           ORDER BY t DESC LIMIT 1) s
       WHERE r.robot_uuid = $1 AND r.bucket >= $2
+        AND mod((extract(epoch FROM latest.bucket - r.bucket) / 3600)::bigint, $3) = 0
       ORDER BY r.bucket`,
-    [robotUuid, new Date(fromMs)],
+    [robotUuid, new Date(fromMs), JOINT_POINT_EVERY_HOURS],
   );
   const joints: JointSeries[] = [];
   for (const row of rows) {
