@@ -112,7 +112,7 @@ export async function run(): Promise<void> {
     await bench.db.query(
       `INSERT INTO telemetry_samples
        SELECT $1::uuid, m, $2::timestamptz - make_interval(mins => $3 - m), 70, 97 - 0.0015 * hr, (hr / 5)::int, 32,
-              (SELECT array_agg((0.05 + 0.00001 * j * hr)::real ORDER BY j) FROM generate_series(0, $4 - 1) j),
+              (SELECT array_agg((0.05 + 0.000002 * j * hr)::real ORDER BY j) FROM generate_series(0, $4 - 1) j),
               (SELECT array_agg(45::real) FROM generate_series(1, $4)),
               1.2 + 0.00002 * hr, 0.99, 0.8 * hr, '{}'
          FROM generate_series(1, $3) m, LATERAL (SELECT $5 - ($3 - m) / 60.0 AS hr) v`,
