@@ -143,6 +143,12 @@ export const ERROR_CODES = {
     doc: 'The organisation already has the most webhooks it may have (20); delete one first.',
   },
 
+  // Health and coded maintenance (docs/health.md)
+  ADVISORY_NOT_FOUND: {
+    status: 404,
+    doc: 'A maintenance event names an advisoryId that is not one of this robot’s health advisories.',
+  },
+
   // Incidents (docs/incidents.md)
   INCIDENT_NOT_FOUND: {
     status: 404,

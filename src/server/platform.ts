@@ -9,13 +9,14 @@
 //      telemetry ingest pipeline;
 //   4. the HTTP app (routes only: they start and close nothing);
 //   5. the telemetry runtime: partitions, their timer, and MQTT (embedded broker or subscriber);
-//      then the incident runtime (late telemetry joining incident evidence), then the webhook
-//      dispatcher (the notification outbox, docs/notifications.md);
+//      then the incident runtime (late telemetry joining incident evidence), the webhook
+//      dispatcher (the notification outbox, docs/notifications.md) and the health runtime (the
+//      sweep that assesses robots and raises advisories);
 //   6. the checkpointer: checkpoints at once whatever an earlier run committed unsigned;
 //   7. listening on config.host:config.port.
 // Close, in this order (each after whatever feeds it):
 //   1. the HTTP server: no new requests; those in flight finish;
-//   2. the webhook dispatcher, the incident sweep, then the telemetry runtime: MQTT, then the partition timer;
+//   2. the webhook dispatcher, the health sweep, the incident sweep, then the telemetry runtime: MQTT, then the partition timer;
 //   3. the context (closeAppContext): the ingest pipeline (admitted batches commit), the ledger
 //      writer (queued units of work commit), the checkpointer (a final checkpoint of them);
 //   4. the database.
@@ -30,6 +31,7 @@ import { DataDirError } from './db/data-dir.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/open-database.js';
 import type { Database } from './db/sql-client.js';
+import { type HealthRuntime, startHealthRuntime } from './features/health/health-runtime.js';
 import { type IncidentRuntime, startIncidentRuntime } from './features/incidents/incident-runtime.js';
 import {
   startWebhookDispatcher,
@@ -76,10 +78,12 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
   let telemetry: TelemetryRuntime | undefined;
   let incidents: IncidentRuntime | undefined;
   let webhooks: WebhookDispatcher | undefined;
+  let health: HealthRuntime | undefined;
   // The close order of the comment above; each step skips what was never started.
   const close = async () => {
     await app?.close();
     await webhooks?.close();
+    await health?.close();
     await incidents?.close();
     await telemetry?.close();
     if (ctx) await closeAppContext(ctx);
@@ -121,6 +125,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
     telemetry = await startTelemetryRuntime(ctx);
     incidents = startIncidentRuntime(ctx);
     webhooks = startWebhookDispatcher(ctx);
+    health = startHealthRuntime(ctx);
     await ctx.checkpointer.start();
     try {
       await app.listen({ port: config.port, host: config.host });

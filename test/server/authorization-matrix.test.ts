@@ -642,6 +642,28 @@ describe(`authorization matrix (${backend})`, () => {
       expect: '401 404 404 404 404 200 404 404 404 404 404 404 404',
     },
 
+    // Health (docs/health.md "Who sees what"): a robot's health as its telemetry; the fleet
+    // view is everyone's own fleet, another owner's only for the registry and regulators.
+    {
+      method: 'GET',
+      route: '/v1/robots/:robotId/health',
+      call: () => ({ url: `/v1/robots/${robot.robotId}/health` }),
+      expect: '401 200 200 403 404 200 404 404 200 404 403 404 404',
+    },
+    {
+      method: 'GET',
+      route: '/v1/fleet/health',
+      call: () => ({ url: '/v1/fleet/health' }),
+      expect: AUTHENTICATED,
+    },
+    {
+      method: 'GET',
+      route: '/v1/fleet/health',
+      variant: "another owner's fleet",
+      call: () => ({ url: `/v1/fleet/health?orgId=${orgs.owner.id}` }),
+      expect: '401 200 200 403 403 200 403 403 403 403 403 403 403',
+    },
+
     // Incidents (docs/incidents.md "Who sees what").
     {
       method: 'POST',

@@ -145,6 +145,31 @@ describe(`the demo fleet of npm start (${backend})`, () => {
     expect(rows[0]!.n).toBe(0);
   });
 
+  it('has a robot wearing out: open health advisories, one closed by a coded maintenance', async () => {
+    const regulator = fleet.organisations.find((o) => o.kind === 'regulator')!;
+    const list = await p.call('GET', '/v1/fleet/health?grade=watch', { token: regulator.apiKey });
+    expect(list.statusCode, list.body).toBe(200);
+    const [degrading] = list.json().items;
+    expect(degrading.advisories.map((a: { kind: string }) => a.kind)).toEqual(['battery_soh']);
+    const health = (
+      await p.call('GET', `/v1/robots/${degrading.robotId}/health`, { token: regulator.apiKey })
+    ).json();
+    expect(health.battery.projectedMinSohAt).not.toBeNull();
+    const closed = health.advisories.find((a: { status: string }) => a.status === 'closed');
+    expect(closed).toMatchObject({ kind: 'joint_wear', component: 'joint:7' });
+    const events = (
+      await p.call('GET', `/v1/robots/${degrading.robotId}/events?type=maintenance`, {
+        token: regulator.apiKey,
+      })
+    ).json();
+    const closing = events.items.find((e: { eventId: string }) => e.eventId === closed.closedByEventId);
+    expect(closing.data).toMatchObject({
+      advisoryId: closed.advisoryId,
+      item: 'leg.left.knee.gearbox',
+      activity: 'replace',
+    });
+  });
+
   it('wrote everything to the ledger with gapless indices', async () => {
     const { rows } = await p.ctx.db.query<{ n: number; max: number }>(
       'SELECT count(*)::int AS n, max(idx)::int AS max FROM ledger_entries',

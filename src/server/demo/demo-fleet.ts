@@ -5,6 +5,7 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { App } from '../app.js';
 import { seedDemoEndOfLife } from './demo-end-of-life.js';
+import { seedDemoHealth } from './demo-health.js';
 import { seedDemoIncidents } from './demo-incidents.js';
 
 export interface DemoRobot {
@@ -247,6 +248,14 @@ export async function seedDemoFleet(app: App, adminToken: string): Promise<DemoF
   );
   robots.push(
     await seedDemoEndOfLife(app, call, { maker: makers[0]!, operator: operators[0]!, recycler }, Date.now()),
+  );
+  // A robot wearing out: health advisories raised, one closed by a coded maintenance.
+  await seedDemoHealth(
+    app,
+    call,
+    robots.filter((r) => r.status === 'in_service')[3]!,
+    maintainer,
+    Date.now(),
   );
   return { organisations, robots };
 }

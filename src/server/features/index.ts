@@ -6,6 +6,8 @@ import { accessLogRoutes } from './access-log/access-log-routes.js';
 import { catalogueRoutes } from './catalogue/catalogue-routes.js';
 import { endOfLifeRoutes } from './end-of-life/end-of-life-routes.js';
 import { grantRoutes } from './grants/grant-routes.js';
+import { healthRoutes } from './health/health-routes.js';
+import { sweepHealth } from './health/health-service.js';
 import { incidentRoutes } from './incidents/incident-routes.js';
 import { lifecycleRoutes } from './lifecycle/lifecycle-routes.js';
 import { notificationRoutes } from './notifications/notification-routes.js';
@@ -31,4 +33,7 @@ export async function registerFeatureRoutes(app: FastifyInstance, ctx: AppContex
   await app.register(accessLogRoutes(ctx));
   await app.register(endOfLifeRoutes(ctx));
   await app.register(notificationRoutes(ctx));
+  await app.register(healthRoutes(ctx));
+  // The health sweep, for the demo fleet, which seeds through the app (docs/health.md).
+  app.decorate('healthSweep', () => sweepHealth(ctx));
 }

@@ -11,6 +11,7 @@ import {
 } from './catalogue/catalogue-records.js';
 import { storageMediumRecord } from './end-of-life/end-of-life-records.js';
 import { grantRecord, grantRevocationRecord } from './grants/grant-records.js';
+import { healthAdvisoryRecord } from './health/health-records.js';
 import {
   incidentEvidenceRecord,
   incidentFindingsRecord,
@@ -51,6 +52,7 @@ export const LEDGERED_RECORD_KINDS = [
   incidentInvestigationRecord,
   incidentFindingsRecord,
   storageMediumRecord,
+  healthAdvisoryRecord,
   ledgerWitnessRecord,
 ] as const;
 

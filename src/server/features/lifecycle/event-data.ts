@@ -6,6 +6,16 @@
 import { type Static, type TSchema, Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { PlatformError } from '../../../core/errors.js';
+import {
+  FAILURE_CAUSES,
+  FAILURE_MECHANISMS,
+  FAILURE_MODES,
+  ITEM_PATH_PATTERN,
+  itemPathProblem,
+  MAINTENANCE_ACTIVITIES,
+  MAINTENANCE_TRIGGERS,
+  missingCorrectiveFields,
+} from '../../../core/health/index.js';
 import { type EventType, MAINTENANCE_PHASES, SUSPENSION_REASONS } from '../../../core/lifecycle.js';
 import { REPLACEABLE_PARTS } from '../../../core/telemetry/index.js';
 import { parseTimestamp } from '../../../core/timestamp.js';
@@ -30,6 +40,16 @@ const Part = Type.Union([
     strict,
   ),
 ]);
+
+/** A part taken out or put in by a coded maintenance; `kind: "battery_pack"` marks a pack swap. */
+const CodedPart = Type.Object(
+  {
+    partNumber: Text(100),
+    serial: Text(100),
+    kind: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9_]{0,39}$' })),
+  },
+  strict,
+);
 
 /** A calendar date `YYYY-MM-DD` or an RFC 3339 timestamp; its meaning is checked by hand. */
 const DateOrTimestamp = Type.String({
@@ -85,6 +105,21 @@ export const EVENT_DATA_SCHEMAS = {
       // A replaced controller starts operatingHours afresh, a replaced battery pack its cycles:
       // telemetry's usage counters may then go down without a rollback alert (docs/telemetry.md).
       replaced: Type.Optional(Type.Array(Type.Enum(REPLACEABLE_PARTS), { maxItems: 2, uniqueItems: true })),
+      // Coded maintenance (docs/lifecycle.md "Coded maintenance"); all optional, but a
+      // corrective one names item, failureMode, failureMechanism and failureCause.
+      workOrderId: Type.Optional(Text(100)),
+      trigger: Type.Optional(Type.Enum(MAINTENANCE_TRIGGERS)),
+      advisoryId: Type.Optional(Type.String({ format: 'uuid' })),
+      campaignId: Type.Optional(Text(100)),
+      item: Type.Optional(Type.String({ pattern: ITEM_PATH_PATTERN, maxLength: 200 })),
+      failureMode: Type.Optional(Type.Enum(FAILURE_MODES)),
+      failureMechanism: Type.Optional(Type.Enum(FAILURE_MECHANISMS)),
+      failureCause: Type.Optional(Type.Enum(FAILURE_CAUSES)),
+      activity: Type.Optional(Type.Enum(MAINTENANCE_ACTIVITIES)),
+      partsRemoved: Type.Optional(Type.Array(CodedPart, { maxItems: 200 })),
+      partsInstalled: Type.Optional(Type.Array(CodedPart, { maxItems: 200 })),
+      downtimeHours: Type.Optional(Type.Number({ minimum: 0, maximum: 100_000 })),
+      operatingHoursAtEvent: Type.Optional(Type.Number({ minimum: 0, maximum: 10_000_000 })),
     },
     strict,
   ),
@@ -167,13 +202,36 @@ function validatorOf(type: EventType): Validator {
 /** `data` as the event `type` needs it, or 400 EVENT_DATA_INVALID naming each problem. */
 export function checkEventData(type: EventType, data: unknown): CheckedEvent {
   const validator = validatorOf(type);
-  if (validator.Check(data)) return { type, data } as CheckedEvent;
+  if (validator.Check(data)) {
+    if (type === 'maintenance') {
+      const missing = missingCorrectiveFields(data as Record<string, unknown>);
+      if (missing.length > 0) {
+        throw new PlatformError(
+          'EVENT_DATA_INVALID',
+          'a corrective maintenance names what failed, how and why',
+          {
+            type,
+            issues: missing.map((f) => ({
+              path: `/${f}`,
+              message: 'is required when trigger is corrective',
+            })),
+          },
+        );
+      }
+    }
+    return { type, data } as CheckedEvent;
+  }
   const issues: { path: string; message: string }[] = [];
   for (const issue of validator.Errors(data)) {
     // `additionalProperties: false` reports each extra property twice; keep the named one.
     if (issue.keyword === 'boolean') continue;
     const extra = (issue.params as { additionalProperties?: string[] } | undefined)?.additionalProperties;
-    const message = extra ? `unknown properties: ${extra.join(', ')}` : issue.message;
+    let message = extra ? `unknown properties: ${extra.join(', ')}` : issue.message;
+    // The item path's pattern is unreadable in an answer; say what is wrong with it instead.
+    const item = (data as { item?: unknown } | null)?.item;
+    if (type === 'maintenance' && issue.instancePath === '/item' && typeof item === 'string') {
+      message = itemPathProblem(item) ?? message;
+    }
     issues.push({ path: issue.instancePath || '/', message });
     if (issues.length === 10) break;
   }

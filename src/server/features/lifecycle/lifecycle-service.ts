@@ -3,6 +3,7 @@
 // checks the data, then writes the event and the robot's new state in one unit of work.
 import { decideSuspensionReason } from '../../../core/access-policy.js';
 import { PlatformError } from '../../../core/errors.js';
+import { BATTERY_PACK_PART_KIND } from '../../../core/health/index.js';
 import { decideTransition, EVENT_TYPES, type EventType } from '../../../core/lifecycle.js';
 import type { Actor } from '../../../core/organisation.js';
 import { checkOccurredAfterProduction } from '../../../core/record-time.js';
@@ -17,6 +18,7 @@ import {
   endRobotAccess,
   storeSanitizedMedia,
 } from '../end-of-life/end-of-life-rules.js';
+import { closeAdvisory } from '../health/health-advisories.js';
 import { assertNoIncidentHold } from '../incidents/incident-service.js';
 import { enforce } from '../policy-enforcement.js';
 import { devicePublicKeyBytes } from '../robots/device-key.js';
@@ -90,8 +92,13 @@ function checkInput(
   }
   if (event.type === 'recycling') checkRecyclingData(event.data);
   if (event.type === 'maintenance') {
-    // The phase decides the transition; the ledger records the one that was applied.
-    return { event: { type: event.type, data: { ...event.data, phase: event.data.phase ?? 'started' } } };
+    // The phase decides the transition; the ledger records the one that was applied. A battery
+    // pack installed is a replaced pack: its cycles may then start afresh (docs/health.md).
+    const data = { ...event.data, phase: event.data.phase ?? 'started' };
+    const packSwap = event.data.partsInstalled?.some((p) => p.kind === BATTERY_PACK_PART_KIND) ?? false;
+    if (packSwap && !data.replaced?.includes('battery_pack'))
+      data.replaced = [...(data.replaced ?? []), 'battery_pack'];
+    return { event: { type: event.type, data } };
   }
   return { event };
 }
@@ -211,6 +218,10 @@ export async function recordLifecycleEvent(
     // The end of its working life: no grant outlives it, no key signs for it (docs/end-of-life.md).
     if (event.type === 'decommission' || event.type === 'recycling')
       await endRobotAccess(tx, ledger, robot, now);
+    // A maintenance naming an advisory closes it (the event is the ledgered fact of it).
+    if (event.type === 'maintenance' && event.data.advisoryId !== undefined) {
+      await closeAdvisory(tx, robot.id, event.data.advisoryId, row.id, occurredAt);
+    }
     return toRobotEvent(row);
   });
 }

@@ -1,0 +1,2 @@
+export * from './maintenance-codes.js';
+export * from './prognosis.js';

@@ -1,0 +1,43 @@
+// The health runtime: the sweep that assesses robots reporting telemetry and raises the
+// advisories their projections call for (docs/health.md "Advisories"). Started and closed by
+// the composition root like the incident runtime; a failed sweep is logged and the next one
+// tries again (raising is idempotent: one open advisory per robot, kind and component).
+import type { AppContext } from '../../app-context.js';
+import { type SweepResult, sweepHealth } from './health-service.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Runs one health sweep now (features/index.ts decorates the app with it). */
+    healthSweep: () => Promise<SweepResult>;
+  }
+}
+
+export interface HealthRuntime {
+  close(): Promise<void>;
+}
+
+/** How often the sweep runs. */
+export const HEALTH_SWEEP_MS = 5 * 60_000;
+
+export function startHealthRuntime(ctx: AppContext, intervalMs = HEALTH_SWEEP_MS): HealthRuntime {
+  let running: Promise<void> | undefined;
+  const sweep = () => {
+    if (running) return;
+    running = sweepHealth(ctx)
+      .then(({ assessed, raised }) => {
+        if (raised > 0) ctx.log.info({ assessed, raised }, 'health advisories raised');
+      })
+      .catch((error: unknown) => ctx.log.error({ err: error }, 'health sweep failed'))
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  const timer = setInterval(sweep, intervalMs);
+  timer.unref();
+  return {
+    async close() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
