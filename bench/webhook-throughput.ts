@@ -157,7 +157,7 @@ export async function run(): Promise<void> {
     });
     const bare = await barePosts(`${receiver.url}/hook`, sampleBody, DELIVERIES, BATCH);
     printBench({
-      name: 'webhook-deliveries',
+      name: 'webhook-throughput',
       value: Math.round(perSecond),
       unit: 'deliveries/s',
       baseline: Math.round(bare),
