@@ -7,6 +7,7 @@
 // - a manufacturer its own models and units (also after it sold them: it follows its products);
 // - the owner its robots;
 // - the manufacturer may suspend its product for a recall, and lift its own suspension;
+//   it may install the software remedy of an open recall without a grant (docs/recalls.md);
 // - maintainers, assessors, software providers and recyclers act only under a live, scoped,
 //   expiring grant from the owner, and a grant gives exactly its scopes: any live grant lets
 //   its holder see the robot and its events (it must find what it works on), but telemetry
@@ -49,6 +50,11 @@ export interface RobotRelation {
   grantScopes: readonly GrantScope[];
   /** Whether the actor is the organisation that suspended the robot. */
   suspendedByActor: boolean;
+  /**
+   * For a software update: whether it installs the remedy of a recall campaign that affects
+   * the robot and is not remedied on it yet (docs/recalls.md).
+   */
+  installsRecallRemedy?: boolean;
 }
 
 export const NO_RELATION: RobotRelation = {
@@ -142,6 +148,9 @@ export function decideRobotAccess(actor: Actor, action: RobotAction, rel: RobotR
     case 'robot.event.maintenance':
       return byOwnerOrScope(rel, 'maintenance', 'maintenance');
     case 'robot.event.software_update':
+      // A recall's remedy: the manufacturer installs it on its product without the owner's grant.
+      if (rel.isManufacturer && rel.installsRecallRemedy === true && !rel.isOwner)
+        return allow('the manufacturer installs the remedy of an open recall');
       return byOwnerOrScope(rel, 'software_update', 'software updates');
     case 'robot.event.evaluation':
       // Not the owner: a robot's intelligence level is graded by an assessor, not claimed.

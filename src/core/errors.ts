@@ -149,6 +149,14 @@ export const ERROR_CODES = {
     doc: 'A maintenance event names an advisoryId that is not one of this robot’s health advisories.',
   },
 
+  // Recall campaigns (docs/recalls.md)
+  RECALL_EXISTS: { status: 409, doc: 'A recall campaign with this campaignId was already opened.' },
+  RECALL_NOT_FOUND: {
+    status: 404,
+    doc: 'No recall campaign has this id, or (in maintenance data, decline) it does not affect this robot.',
+  },
+  RECALL_UNIT_REMEDIED: { status: 409, doc: 'The robot’s unit of this campaign is already remedied.' },
+
   // Incidents (docs/incidents.md)
   INCIDENT_NOT_FOUND: {
     status: 404,

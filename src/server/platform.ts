@@ -37,6 +37,7 @@ import {
   startWebhookDispatcher,
   type WebhookDispatcher,
 } from './features/notifications/webhook-dispatcher.js';
+import { type RecallRuntime, startRecallRuntime } from './features/recalls/recall-runtime.js';
 import { startTelemetryRuntime, type TelemetryRuntime } from './features/telemetry/telemetry-runtime.js';
 import { LedgerFormatError, requireLedgerV2 } from './ledger/ledger-format.js';
 import { LedgerKeyError, loadLedgerKey } from './ledger/ledger-key.js';
@@ -79,11 +80,13 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
   let incidents: IncidentRuntime | undefined;
   let webhooks: WebhookDispatcher | undefined;
   let health: HealthRuntime | undefined;
+  let recalls: RecallRuntime | undefined;
   // The close order of the comment above; each step skips what was never started.
   const close = async () => {
     await app?.close();
     await webhooks?.close();
     await health?.close();
+    await recalls?.close();
     await incidents?.close();
     await telemetry?.close();
     if (ctx) await closeAppContext(ctx);
@@ -126,6 +129,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
     incidents = startIncidentRuntime(ctx);
     webhooks = startWebhookDispatcher(ctx);
     health = startHealthRuntime(ctx);
+    recalls = startRecallRuntime(ctx);
     await ctx.checkpointer.start();
     try {
       await app.listen({ port: config.port, host: config.host });

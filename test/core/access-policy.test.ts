@@ -178,3 +178,16 @@ describe('grantable scopes', () => {
     }
   });
 });
+
+describe('a recall remedy (docs/recalls.md)', () => {
+  it('lets the manufacturer install an open recall’s software remedy without a grant, and nothing else', () => {
+    const remedy = { installsRecallRemedy: true };
+    expect(outcome(ROLES.maker, 'robot.event.software_update')).toBe('D');
+    expect(outcome(ROLES.maker, 'robot.event.software_update', remedy)).toBe('A');
+    // Only the software update: the remedy opens no other door.
+    expect(outcome(ROLES.maker, 'robot.event.maintenance', remedy)).toBe('D');
+    // Another manufacturer, or an operator that does not own the robot, gains nothing by it.
+    expect(outcome(ROLES.otherMaker, 'robot.event.software_update', remedy)).toBe('C');
+    expect(outcome(ROLES.maintainer, 'robot.event.software_update', remedy)).toBe('D');
+  });
+});

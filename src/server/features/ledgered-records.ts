@@ -20,6 +20,7 @@ import {
   incidentRecord,
 } from './incidents/incident-records.js';
 import { apiKeyRecord, apiKeyRevocationRecord, organisationRecord } from './orgs/org-records.js';
+import { recallCampaignRecord, recallDeclineRecord } from './recalls/recall-records.js';
 import { robotEventRecord } from './robots/robot-records.js';
 import {
   telemetryAlertAckRecord,
@@ -53,6 +54,8 @@ export const LEDGERED_RECORD_KINDS = [
   incidentFindingsRecord,
   storageMediumRecord,
   healthAdvisoryRecord,
+  recallCampaignRecord,
+  recallDeclineRecord,
   ledgerWitnessRecord,
 ] as const;
 

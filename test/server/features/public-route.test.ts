@@ -81,6 +81,7 @@ describe(`public robot check (${backend})`, () => {
       model: { name: 'Courier W' },
       filedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
       incidents: { count: 0, serious: 0 },
+      openRecalls: 0,
     });
     const robot = await p.call('GET', `/v1/robots/${robotId}`, { token: maker.apiKey });
     expect(body.filedAt).toBe(robot.json().filedAt);
@@ -114,6 +115,7 @@ describe(`public robot check (${backend})`, () => {
         manufacturer: null,
         model: null,
         incidents: null,
+        openRecalls: null,
         filedAt: null,
       });
     }

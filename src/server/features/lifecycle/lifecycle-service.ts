@@ -21,6 +21,7 @@ import {
 import { closeAdvisory } from '../health/health-advisories.js';
 import { assertNoIncidentHold } from '../incidents/incident-service.js';
 import { enforce } from '../policy-enforcement.js';
+import { maintenanceNamesCampaign, settleRecallUnits } from '../recalls/recall-service.js';
 import { devicePublicKeyBytes } from '../robots/device-key.js';
 import { type RobotRow, robotForAction } from '../robots/robot-access.js';
 import { insertRobotEvent } from '../robots/robot-event-writer.js';
@@ -147,6 +148,10 @@ export async function recordLifecycleEvent(
       now,
       {
         forUpdate: true,
+        // A recall's software remedy may be installed by the manufacturer without a grant.
+        ...(event.type === 'software_update'
+          ? { install: { component: event.data.component, version: event.data.toVersion } }
+          : {}),
       },
     );
     // After the access check: the refusal names the production date, which only a caller
@@ -222,6 +227,19 @@ export async function recordLifecycleEvent(
     if (event.type === 'maintenance' && event.data.advisoryId !== undefined) {
       await closeAdvisory(tx, robot.id, event.data.advisoryId, row.id, occurredAt);
     }
+    // A maintenance naming a recall campaign remedies a part or inspection campaign's unit; a
+    // software update may complete a software remedy already attested (docs/recalls.md).
+    if (event.type === 'maintenance' && event.data.campaignId !== undefined) {
+      await maintenanceNamesCampaign(
+        tx,
+        ledger,
+        robot.id,
+        event.data.campaignId,
+        { id: row.id, phase: event.data.phase ?? 'started', occurredAt },
+        now,
+      );
+    }
+    if (event.type === 'software_update') await settleRecallUnits(tx, ledger, now, robot.id);
     return toRobotEvent(row);
   });
 }

@@ -14,6 +14,8 @@ export interface PublicRobotAnswer {
   filedAt: string | null;
   /** How many incidents were reported on it, and how many of them fatal or serious. */
   incidents: { count: number; serious: number } | null;
+  /** Recall campaigns affecting it whose remedy is not complete on it (docs/recalls.md). */
+  openRecalls: number | null;
   /** The robot's current ID, when `robotId` was superseded by a re-coding. */
   supersededBy?: string;
 }
@@ -29,6 +31,7 @@ interface PublicRobotRow {
   model_name: string;
   incident_count: string | number;
   serious_count: string | number;
+  open_recalls: string | number;
 }
 
 /** Robot IDs are char(29): compared as such so that the primary key index of robot_ids is used. */
@@ -36,7 +39,8 @@ const LOOKUP_SQL = `
 SELECT i.robot_id AS requested_id, r.robot_id AS current_id, r.status,
        to_char(r.filed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS filed_at,
        o.name AS manufacturer_name, o.country AS manufacturer_country, m.name AS model_name,
-       n.incident_count, n.serious_count
+       n.incident_count, n.serious_count,
+       (SELECT count(*) FROM campaign_units u WHERE u.robot_uuid = r.id AND u.status <> 'remedied') AS open_recalls
   FROM robot_ids i
   JOIN robots r ON r.id = i.robot_uuid
   JOIN organisations o ON o.id = r.manufacturer_id
@@ -57,6 +61,7 @@ export function unregistered(robotId: string): PublicRobotAnswer {
     model: null,
     filedAt: null,
     incidents: null,
+    openRecalls: null,
   };
 }
 
@@ -70,6 +75,7 @@ function toAnswer(row: PublicRobotRow): PublicRobotAnswer {
     model: { name: row.model_name },
     filedAt: row.filed_at,
     incidents: { count: Number(row.incident_count), serious: Number(row.serious_count) },
+    openRecalls: Number(row.open_recalls),
     ...(row.current_id === row.requested_id ? {} : { supersededBy: row.current_id }),
   };
 }

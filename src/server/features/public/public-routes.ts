@@ -31,6 +31,12 @@ const PublicRobotSchema = Type.Object({
       { description: 'counts only: what happened and who was involved is for the incident’s parties' },
     ),
   ),
+  openRecalls: Nullable(
+    Type.Integer({
+      description:
+        'recall campaigns affecting the robot whose remedy is not complete on it (declined ones too)',
+    }),
+  ),
   supersededBy: Type.Optional(Type.String({ description: 'the current ID, when this one was re-coded' })),
 });
 

@@ -59,12 +59,19 @@ export async function findRobot(
   return rows[0] ?? null;
 }
 
-/** How `actor` stands to `robot` at `now`. */
+/** A software update's component and version, to know whether it installs a recall's remedy. */
+export interface SoftwareInstall {
+  component: string;
+  version: string;
+}
+
+/** How `actor` stands to `robot` at `now` (for a software update: `install`). */
 export async function robotRelation(
   client: SqlClient,
   actor: Actor,
   robot: RobotRow,
   now: Date,
+  install?: SoftwareInstall,
 ): Promise<RobotRelation> {
   const { rows } = await client.query<{ scopes: string[] }>(
     `SELECT scopes FROM grants
@@ -81,7 +88,26 @@ export async function robotRelation(
     isManufacturer: robot.manufacturer_id === actor.orgId,
     grantScopes: [...scopes],
     suspendedByActor: robot.status === 'suspended' && robot.suspended_by === actor.orgId,
+    ...(install && robot.manufacturer_id === actor.orgId
+      ? { installsRecallRemedy: await installsRecallRemedy(client, robot.id, install) }
+      : {}),
   };
+}
+
+/** Whether `install` is the software remedy of a recall affecting the robot, not remedied on it yet. */
+async function installsRecallRemedy(
+  client: SqlClient,
+  robotUuid: string,
+  install: SoftwareInstall,
+): Promise<boolean> {
+  const { rows } = await client.query(
+    `SELECT 1 FROM campaign_units u JOIN recall_campaigns c ON c.campaign_id = u.campaign_id
+      WHERE u.robot_uuid = $1 AND u.status <> 'remedied' AND c.remedy_type = 'software'
+        AND c.remedy_component = $2 AND c.remedy_version = $3
+      LIMIT 1`,
+    [robotUuid, install.component, install.version],
+  );
+  return rows.length > 0;
 }
 
 /**
@@ -94,12 +120,12 @@ export async function robotForAction(
   robotIdInput: string,
   action: RobotAction,
   now: Date,
-  options: { forUpdate?: boolean } = {},
+  options: { forUpdate?: boolean; install?: SoftwareInstall } = {},
 ): Promise<{ robot: RobotRow; relation: RobotRelation }> {
   const robotId = canonicalRobotId(robotIdInput);
   const robot = await findRobot(client, robotId, options.forUpdate ?? false);
   if (!robot) throw new PlatformError('ROBOT_NOT_FOUND', `no robot ${robotId} is visible to you`);
-  const relation = await robotRelation(client, actor, robot, now);
+  const relation = await robotRelation(client, actor, robot, now, options.install);
   const decision = decideRobotAccess(actor, action, relation);
   if (!decision.allow && decision.conceal) {
     throw new PlatformError('ROBOT_NOT_FOUND', `no robot ${robotId} is visible to you`);
