@@ -116,6 +116,26 @@ describe(`authorization matrix (${backend})`, () => {
     );
   }
 
+  let recallId: string | undefined;
+  /** A part recall over the matrix model (the registry's), opened once: its rows only read it or decline. */
+  async function matrixRecall(): Promise<string> {
+    if (recallId) return recallId;
+    const res = await p.call('POST', '/v1/recalls', {
+      token: ADMIN_TOKEN,
+      body: {
+        campaignId: 'R-MATRIX',
+        modelIds: [robot.modelId],
+        component: 'gripper',
+        summary: 'The gripper may slip.',
+        consequence: 'A dropped part.',
+        remedy: { type: 'part' },
+      },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    recallId = 'R-MATRIX';
+    return recallId;
+  }
+
   async function openAlert(): Promise<string> {
     const r = await scene({ deployed: true });
     const sent = await p.call('POST', '/v1/telemetry', {
@@ -662,6 +682,56 @@ describe(`authorization matrix (${backend})`, () => {
       variant: "another owner's fleet",
       call: () => ({ url: `/v1/fleet/health?orgId=${orgs.owner.id}` }),
       expect: '401 200 200 403 403 200 403 403 403 403 403 403 403',
+    },
+
+    // Recalls (docs/recalls.md "Who does what"): a manufacturer opens them for its own models,
+    // the registry and regulators for any; every organisation reads a campaign (a public
+    // notice), the units list shows each the units it may see; only the owner declines.
+    {
+      method: 'POST',
+      route: '/v1/recalls',
+      call: () => ({
+        url: '/v1/recalls',
+        body: {
+          campaignId: `R-MATRIX-${++codeCounter}`,
+          modelIds: [robot.modelId],
+          hardwareRevisions: ['Z'],
+          component: 'gripper',
+          summary: 'The gripper may slip.',
+          consequence: 'A dropped part.',
+          remedy: { type: 'inspection' },
+        },
+      }),
+      // Another manufacturer's model is not one it may name: 404 MODEL_NOT_FOUND.
+      expect: '401 201 201 201 404 403 403 403 403 403 403 403 403',
+    },
+    {
+      method: 'GET',
+      route: '/v1/recalls/:campaignId',
+      call: async () => ({ url: `/v1/recalls/${await matrixRecall()}` }),
+      expect: AUTHENTICATED,
+    },
+    {
+      method: 'GET',
+      route: '/v1/recalls/:campaignId/units',
+      call: async () => ({ url: `/v1/recalls/${await matrixRecall()}/units` }),
+      expect: AUTHENTICATED,
+    },
+    {
+      method: 'POST',
+      route: '/v1/recalls/:campaignId/units/:robotId/decline',
+      call: async () => ({
+        url: `/v1/recalls/${await matrixRecall()}/units/${robot.robotId}/decline`,
+        body: { reason: 'matrix' },
+      }),
+      // The owner only; those that see the robot are refused, the others do not learn of it.
+      expect: '401 403 403 403 404 201 404 404 403 404 403 404 404',
+    },
+    {
+      method: 'GET',
+      route: '/v1/robots/:robotId/recalls',
+      call: () => ({ url: `/v1/robots/${robot.robotId}/recalls` }),
+      expect: VISIBLE_READ,
     },
 
     // Incidents (docs/incidents.md "Who sees what").

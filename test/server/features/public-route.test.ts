@@ -66,6 +66,7 @@ describe(`public robot check (${backend})`, () => {
         'incidents',
         'manufacturer',
         'model',
+        'openRecalls',
         'registered',
         'robotId',
         'status',
