@@ -170,6 +170,24 @@ describe(`the demo fleet of npm start (${backend})`, () => {
     });
   });
 
+  it('has a recall: the owners told, one unit remedied by an inspection, the public check counting the rest', async () => {
+    const regulator = fleet.organisations.find((o) => o.kind === 'regulator')!;
+    const campaign = (await p.call('GET', '/v1/recalls/R-DEMO-001', { token: regulator.apiKey })).json();
+    expect(campaign.affected).toBeGreaterThan(1);
+    expect(campaign).toMatchObject({ remedied: 1, open: campaign.affected - 1 - campaign.unavailable });
+    const units = (
+      await p.call('GET', '/v1/recalls/R-DEMO-001/units?limit=500&status=open', { token: regulator.apiKey })
+    ).json().items as { robotId: string }[];
+    const open = fleet.robots.find((r) => r.robotId === units[0]!.robotId)!;
+    expect((await p.call('GET', `/v1/public/robots/${open.robotId}`)).json().openRecalls).toBe(1);
+    const feed = (await p.call('GET', '/v1/notifications?limit=500', { token: open.ownerKey })).json().items;
+    expect(
+      feed.some(
+        (n: { type: string; subject: string }) => n.type === 'recall.opened' && n.subject === 'R-DEMO-001',
+      ),
+    ).toBe(true);
+  });
+
   it('wrote everything to the ledger with gapless indices', async () => {
     const { rows } = await p.ctx.db.query<{ n: number; max: number }>(
       'SELECT count(*)::int AS n, max(idx)::int AS max FROM ledger_entries',

@@ -7,6 +7,7 @@ import type { App } from '../app.js';
 import { seedDemoEndOfLife } from './demo-end-of-life.js';
 import { seedDemoHealth } from './demo-health.js';
 import { seedDemoIncidents } from './demo-incidents.js';
+import { seedDemoRecalls } from './demo-recalls.js';
 
 export interface DemoRobot {
   robotId: string;
@@ -257,5 +258,7 @@ export async function seedDemoFleet(app: App, adminToken: string): Promise<DemoF
     maintainer,
     Date.now(),
   );
+  // A recall of the first maker's first model: one unit remedied, the rest open (docs/recalls.md).
+  await seedDemoRecalls(call, makers[0]!, robots);
   return { organisations, robots };
 }
