@@ -11,12 +11,13 @@
 //   5. the telemetry runtime: partitions, their timer, and MQTT (embedded broker or subscriber);
 //      then the incident runtime (late telemetry joining incident evidence), the webhook
 //      dispatcher (the notification outbox, docs/notifications.md) and the health runtime (the
-//      sweep that assesses robots and raises advisories);
+//      sweep that assesses robots and raises advisories) and the recall runtime (the sweep that
+//      settles software remedies, docs/recalls.md);
 //   6. the checkpointer: checkpoints at once whatever an earlier run committed unsigned;
 //   7. listening on config.host:config.port.
 // Close, in this order (each after whatever feeds it):
 //   1. the HTTP server: no new requests; those in flight finish;
-//   2. the webhook dispatcher, the health sweep, the incident sweep, then the telemetry runtime: MQTT, then the partition timer;
+//   2. the webhook dispatcher, the health sweep, the recall sweep, the incident sweep, then the telemetry runtime: MQTT, then the partition timer;
 //   3. the context (closeAppContext): the ingest pipeline (admitted batches commit), the ledger
 //      writer (queued units of work commit), the checkpointer (a final checkpoint of them);
 //   4. the database.
