@@ -247,11 +247,10 @@ export async function openRecall(ctx: AppContext, actor: Actor, input: NewRecall
       type: 'recall.opened',
       subject: row.campaign_id,
       data: {
+        // No free text (docs/notifications.md): the summary is read from GET /v1/recalls/{id}.
         campaignId: row.campaign_id,
-        component: row.component,
-        summary: row.summary,
-        consequence: row.consequence,
         remedyType: row.remedy_type,
+        remedyAvailableAt: row.remedy_available_at?.toISOString() ?? null,
         doNotOperate: row.do_not_operate,
       },
       at: now,
