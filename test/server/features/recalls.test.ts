@@ -118,16 +118,6 @@ describe(`recall campaigns (${backend})`, () => {
     expect(json(again).error.code).toBe('RECALL_EXISTS');
   });
 
-  it('matches the software filter on the current version: another version affects nothing', async () => {
-    const res = await post('/v1/recalls', ADMIN_TOKEN, {
-      ...softwareRecall(a, 'R-2026-015', ['2.3.0']),
-      modelIds: undefined,
-      doNotOperate: false,
-    });
-    expect(res.statusCode).toBe(201);
-    expect(json(res).affected).toBe(0);
-  });
-
   it('accepts telemetry of the suspended robot, and remedies only after the update AND a later attestation', async () => {
     // An attestation of the remedy version dated before the update does not count.
     await sendBatch(
@@ -258,6 +248,45 @@ describe(`recall campaigns (${backend})`, () => {
         r.unit.status,
       ]),
     ).toEqual([['R-2026-016', 'remedied']]);
+  });
+
+  it('matches the filters: the current software version, production dates, hardware revisions', async () => {
+    const open = async (campaignId: string, filters: Record<string, unknown>) => {
+      const res = await post('/v1/recalls', ADMIN_TOKEN, {
+        campaignId,
+        component: 'locomotion controller',
+        summary: 'A check of the filters.',
+        consequence: 'None.',
+        remedy: { type: 'inspection' },
+        ...filters,
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      return json(res).affected as number;
+    };
+    // Robot B runs locomotion 2.4.0, robot A the remedy 2.4.1 (its latest update): the current
+    // version counts, not one it ran before.
+    expect(await open('R-F-1', { software: { component: 'locomotion', versions: ['2.3.0'] } })).toBe(0);
+    expect(await open('R-F-2', { software: { component: 'locomotion', versions: ['2.4.0'] } })).toBe(1);
+    expect(await open('R-F-7', { software: { component: 'locomotion', versions: ['2.4.0', '2.4.1'] } })).toBe(
+      2,
+    );
+    expect(await open('R-F-3', { modelIds: [a.modelId], productionTo: '2000-01-01' })).toBe(0);
+    expect(
+      await open('R-F-4', {
+        modelIds: [a.modelId],
+        productionFrom: '2000-01-01T12:00:00Z',
+        hardwareRevisions: ['1'],
+      }),
+    ).toBe(1);
+    expect(await open('R-F-5', { modelIds: [a.modelId], hardwareRevisions: ['2'] })).toBe(0);
+    const bad = await post('/v1/recalls', ADMIN_TOKEN, {
+      campaignId: 'R-F-6',
+      component: 'x',
+      summary: 'x',
+      consequence: 'x',
+      remedy: { type: 'part', software: { component: 'locomotion', version: '2.4.1' } },
+    });
+    expect(bad.statusCode).toBe(400);
   });
 
   it('passes audit: every recall record rebuilds from its rows', async () => {

@@ -22,9 +22,7 @@ const CampaignIdParam = Type.String({
   description: 'e.g. R-2026-014: letters, digits and ._- (1-100)',
 });
 const Text = (max: number) => Type.String({ minLength: 1, maxLength: max });
-const DateOrTimestamp = Type.String({
-  pattern: '^\\d{4}-\\d{2}-\\d{2}',
-  maxLength: 40,
+const DateOrTimestamp = Type.Union([Type.String({ format: 'date' }), Type.String({ format: 'date-time' })], {
   description: 'a calendar date, or an RFC 3339 timestamp (its UTC date counts)',
 });
 const SoftwareFilter = Type.Object(
@@ -95,7 +93,14 @@ export function recallRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
               campaignId: CampaignIdParam,
               modelIds: Type.Optional(Type.Array(Uuid, { maxItems: 100 })),
               hardwareRevisions: Type.Optional(
-                Type.Array(Type.String({ pattern: '^[0-9A-Z]$' }), { maxItems: 36 }),
+                Type.Array(
+                  Type.String({
+                    minLength: 1,
+                    maxLength: 1,
+                    description: 'a hardware revision code (RID-1 position 13)',
+                  }),
+                  { maxItems: 36 },
+                ),
               ),
               software: Type.Optional(SoftwareFilter),
               productionFrom: Type.Optional(DateOrTimestamp),
