@@ -279,6 +279,24 @@ describe(`recall campaigns (${backend})`, () => {
       }),
     ).toBe(1);
     expect(await open('R-F-5', { modelIds: [a.modelId], hardwareRevisions: ['2'] })).toBe(0);
+    // A remedy not yet available, then a unit whose robot is decommissioned before its remedy.
+    await open('R-F-8', {
+      modelIds: [a.modelId],
+      remedy: { type: 'part', availableAt: new Date(realNow + 24 * 60 * MIN).toISOString() },
+    });
+    expect((await unitOf('R-F-8')).status).toBe('open_remedy_not_available');
+    expect(json(await get('/v1/recalls/R-F-2', ADMIN_TOKEN))).toMatchObject({ open: 1, unavailable: 0 });
+    const decommissioned = await postEvent(p, b.robot.robotId, b.operator, 'decommission', {
+      reason: 'end of lease',
+    });
+    expect(decommissioned.statusCode, decommissioned.body).toBe(201);
+    expect((await unitOf('R-F-2')).status).toBe('unavailable');
+    expect(json(await get('/v1/recalls/R-F-2', ADMIN_TOKEN))).toMatchObject({
+      affected: 1,
+      open: 0,
+      unavailable: 1,
+      completionRate: 0,
+    });
     const bad = await post('/v1/recalls', ADMIN_TOKEN, {
       campaignId: 'R-F-6',
       component: 'x',
