@@ -119,7 +119,9 @@ describe(`recall campaigns (${backend})`, () => {
   });
 
   it('accepts telemetry of the suspended robot, and remedies only after the update AND a later attestation', async () => {
-    // An attestation of the remedy version dated before the update does not count.
+    // The robot is suspended, and its signed telemetry is still accepted (sendBatch throws
+    // unless 202). An attestation of the remedy version dated before the update does not count.
+    expect(await robotStatus(a)).toBe('suspended');
     await sendBatch(
       p,
       sceneBatch(a, everySecond(realNow - 44 * MIN, realNow - 44 * MIN + 5000), { locomotion: '2.4.1' }).jws,
