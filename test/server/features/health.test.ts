@@ -125,6 +125,14 @@ describe(`health and prognosis (${backend})`, () => {
       ]),
     );
     expect(advisories).toHaveLength(2);
+    // Each reaches the owner's feed, in the sweep's own unit of work.
+    const feed = await p.call('GET', '/v1/notifications?limit=500', { token: maker.apiKey });
+    const told = feed
+      .json()
+      .items.filter((n: { type: string }) => n.type === 'advisory.raised')
+      .map((n: { subject: string }) => n.subject)
+      .sort();
+    expect(told).toEqual(body.advisories.map((a: { advisoryId: string }) => a.advisoryId).sort());
     for (const a of body.advisories) {
       const record = await expectRecordRebuilds(p.ctx.db, p.ctx.recordKinds, a.ledgerIndex);
       expect(record).toMatchObject({ kind: 'health_advisory', id: a.advisoryId, robotId: worn.robotId });

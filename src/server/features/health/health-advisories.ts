@@ -7,6 +7,7 @@ import type { AdvisoryCandidate } from '../../../core/health/index.js';
 import type { SqlClient } from '../../db/sql-client.js';
 import type { LedgerAppender } from '../../ledger/ledger-writer.js';
 import { appendRecord } from '../../ledger/record-kinds.js';
+import { notify } from '../notifications/notify.js';
 import { type HealthAdvisoryRow, healthAdvisoryRecord } from './health-records.js';
 
 /**
@@ -64,6 +65,30 @@ export async function raiseAdvisories(
       ],
     );
     raised.push(row);
+  }
+  if (raised.length > 0) {
+    // Who acts on an advisory: the owner, and whoever maintains the robot under a live grant.
+    const { rows: audience } = await tx.query<{ org_id: string }>(
+      `SELECT owner_id AS org_id FROM robots WHERE id = $1
+       UNION SELECT org_id FROM grants
+        WHERE robot_uuid = $1 AND revoked_at IS NULL AND expires_at > $2 AND 'maintenance' = ANY (scopes)`,
+      [robot.id, now],
+    );
+    for (const row of raised) {
+      await notify(tx, {
+        orgIds: audience.map((a) => a.org_id),
+        type: 'advisory.raised',
+        subject: row.id,
+        data: {
+          advisoryId: row.id,
+          robotId: row.robot_id,
+          kind: row.kind,
+          component: row.component,
+          dueBy: row.due_by.toISOString(),
+        },
+        at: now,
+      });
+    }
   }
   return raised;
 }
