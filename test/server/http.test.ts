@@ -57,8 +57,11 @@ describe(`HTTP conventions (${backend})`, () => {
     );
     for (const route of optional) {
       const [method, path] = route.split(' ') as ['POST', string];
-      // Unknown ids: the route must get past validation to its own "not found".
-      const url = path.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000');
+      // Unknown ids, each well-formed for its kind (a robot ID that was never issued, a uuid
+      // for the rest): the route must get past validation to its own "not found".
+      const url = path.replace(/\{([^}]+)\}/g, (_, name: string) =>
+        name === 'robotId' ? 'CNB7K2B0A3T511000000000123455' : '00000000-0000-4000-8000-000000000000',
+      );
       const res = await p.call(method, url, { token: ADMIN_TOKEN });
       expect({ route, status: res.statusCode, code: res.json().error?.code }).toEqual({
         route,
