@@ -3,6 +3,7 @@
 // the composition root like the incident runtime; a failed sweep is logged and the next one
 // tries again (raising is idempotent: one open advisory per robot, kind and component).
 import type { AppContext } from '../../app-context.js';
+import { type PeriodicSweep, startPeriodicSweep } from '../../periodic-sweep.js';
 import { type SweepResult, sweepHealth } from './health-service.js';
 
 declare module 'fastify' {
@@ -12,32 +13,14 @@ declare module 'fastify' {
   }
 }
 
-export interface HealthRuntime {
-  close(): Promise<void>;
-}
+export type HealthRuntime = PeriodicSweep;
 
 /** How often the sweep runs. */
 export const HEALTH_SWEEP_MS = 5 * 60_000;
 
 export function startHealthRuntime(ctx: AppContext, intervalMs = HEALTH_SWEEP_MS): HealthRuntime {
-  let running: Promise<void> | undefined;
-  const sweep = () => {
-    if (running) return;
-    running = sweepHealth(ctx)
-      .then(({ assessed, raised }) => {
-        if (raised > 0) ctx.log.info({ assessed, raised }, 'health advisories raised');
-      })
-      .catch((error: unknown) => ctx.log.error({ err: error }, 'health sweep failed'))
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  const timer = setInterval(sweep, intervalMs);
-  timer.unref();
-  return {
-    async close() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return startPeriodicSweep(ctx, 'health sweep', intervalMs, async () => {
+    const { assessed, raised } = await sweepHealth(ctx);
+    if (raised > 0) ctx.log.info({ assessed, raised }, 'health advisories raised');
+  });
 }

@@ -5,34 +5,17 @@
 // like the health runtime; a failed pass is logged and the next one tries again (settling is
 // idempotent: a remedied unit is never settled twice).
 import type { AppContext } from '../../app-context.js';
+import { type PeriodicSweep, startPeriodicSweep } from '../../periodic-sweep.js';
 import { settleRecalls } from './recall-service.js';
 
-export interface RecallRuntime {
-  close(): Promise<void>;
-}
+export type RecallRuntime = PeriodicSweep;
 
 /** How often the sweep runs. */
 export const RECALL_SWEEP_MS = 60_000;
 
 export function startRecallRuntime(ctx: AppContext, intervalMs = RECALL_SWEEP_MS): RecallRuntime {
-  let running: Promise<void> | undefined;
-  const sweep = () => {
-    if (running) return;
-    running = settleRecalls(ctx)
-      .then((remedied) => {
-        if (remedied > 0) ctx.log.info({ remedied }, 'recall units remedied');
-      })
-      .catch((error: unknown) => ctx.log.error({ err: error }, 'recall sweep failed'))
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  const timer = setInterval(sweep, intervalMs);
-  timer.unref();
-  return {
-    async close() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return startPeriodicSweep(ctx, 'recall sweep', intervalMs, async () => {
+    const remedied = await settleRecalls(ctx);
+    if (remedied > 0) ctx.log.info({ remedied }, 'recall units remedied');
+  });
 }
