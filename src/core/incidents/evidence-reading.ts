@@ -3,6 +3,7 @@
 // batches as compact JWS), so the analysis of a bundle can be recomputed by anyone holding it.
 
 import { type ModelLimits, sampleConditions } from '../telemetry/alerts.js';
+import { decodeBatchPayload } from '../telemetry/batch-payload.js';
 import type { FaultCodeDeclaration, IncidentEvidence, Party } from './analysis.js';
 import type { ConfiguredComponent } from './configuration.js';
 import type { ControlInterval, ControlMode, ControlSample } from './control-timeline.js';
@@ -21,7 +22,7 @@ export interface DecodedSample {
   control?: { mode: ControlMode; source: string };
 }
 
-/** A batch decoded from its compact JWS; undefined samples when the payload does not parse. */
+/** A batch decoded from its compact JWS. */
 export interface DecodedBatch {
   robotId: string;
   seq: number;
@@ -29,51 +30,27 @@ export interface DecodedBatch {
   software: Record<string, string> | undefined;
 }
 
-type RawSample = {
-  t?: unknown;
-  battery?: { sohPct?: unknown };
-  joints?: { wear?: unknown };
-  accuracy?: { positionErrorMm?: unknown };
-  faults?: unknown;
-  control?: { mode?: unknown; source?: unknown };
-};
-
 /**
- * The payload of a compact JWS as a batch, without checking its signature (the caller has, or
- * the platform did when it accepted it). Throws on a payload that is not a telemetry batch.
+ * A stored batch's payload, decoded and re-checked by the ingest's own rules
+ * (decodeBatchPayload), as the analysis reads it. The signature is not checked here: the
+ * platform did when it accepted the batch, the bundle's verifier does offline. Throws
+ * BatchPayloadError on a payload that is not a telemetry batch.
  */
 export function decodeBatchJws(jws: string): DecodedBatch {
-  const payload = jws.split('.')[1];
-  if (payload === undefined) throw new Error('not a compact JWS');
-  const value = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
-    robotId?: unknown;
-    seq?: unknown;
-    samples?: unknown;
-    software?: unknown;
+  const payload = decodeBatchPayload(jws);
+  return {
+    robotId: payload.robotId,
+    seq: payload.seq,
+    software: payload.software,
+    samples: payload.samples.map((s) => ({
+      t: Date.parse(s.t),
+      sohPct: s.battery.sohPct,
+      jointWear: s.joints.wear,
+      positionErrorMm: s.accuracy.positionErrorMm,
+      faults: s.faults,
+      ...(s.control ? { control: s.control } : {}),
+    })),
   };
-  if (typeof value.robotId !== 'string' || typeof value.seq !== 'number' || !Array.isArray(value.samples)) {
-    throw new Error('not a telemetry batch');
-  }
-  const samples = (value.samples as RawSample[]).map((s) => {
-    const t = typeof s.t === 'string' ? Date.parse(s.t) : Number.NaN;
-    const control =
-      s.control && typeof s.control.mode === 'string' && typeof s.control.source === 'string'
-        ? { mode: s.control.mode as ControlMode, source: s.control.source }
-        : undefined;
-    return {
-      t,
-      sohPct: Number(s.battery?.sohPct),
-      jointWear: Array.isArray(s.joints?.wear) ? (s.joints.wear as number[]) : [],
-      positionErrorMm: Number(s.accuracy?.positionErrorMm),
-      faults: Array.isArray(s.faults) ? (s.faults as string[]) : [],
-      ...(control ? { control } : {}),
-    };
-  });
-  const software =
-    value.software && typeof value.software === 'object'
-      ? (value.software as Record<string, string>)
-      : undefined;
-  return { robotId: value.robotId, seq: value.seq, samples, software };
 }
 
 /** The control readings of decoded batches, for buildControlTimeline. */
