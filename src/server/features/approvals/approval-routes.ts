@@ -12,10 +12,11 @@ import { listBrands, recordBrand } from './brand-service.js';
 const Text = (max: number) => Type.String({ minLength: 1, maxLength: max });
 const ApprovalIdParam = Type.String({
   pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$',
-  description: 'the approval number as issued, e.g. e1-2026-0001: letters, digits and ._- (1-100)',
+  description: 'the approval number as issued: letters, digits and ._- (1-100)',
 });
 const RevisionCodes = Type.Array(
-  Type.String({ pattern: '^[0-9A-HJ-NP-Z]$', description: 'a hardware revision of the model' }),
+  // Any one character: whether it is a revision of the model is checked against the model (422).
+  Type.String({ minLength: 1, maxLength: 1, description: 'a hardware revision code of the model' }),
   { maxItems: 34 },
 );
 const Software = Type.Record(Text(200), Type.Array(Text(100), { maxItems: 100 }), {
