@@ -20,6 +20,7 @@ import {
   verifyRobotHistory,
 } from '../../ledger/index.js';
 import { type ChainFacts, chainFacts } from './chain-facts.js';
+import { certificateFromRecords } from './report-certificate.js';
 import { REPORT_FORMAT, REPORT_TIERS, type ReportTier, reportSigningBytes } from './report-format.js';
 
 /** Every code a report can fail with (documented in docs/history-report.md). */
@@ -59,13 +60,6 @@ export class ReportError extends Error {
 export function isReportError(error: unknown): error is ReportError {
   return error instanceof ReportError;
 }
-
-/** Recomputes the certificate verdict from the facts and the proven approval records. */
-export type CertificateCheck = (
-  facts: ChainFacts,
-  approvals: readonly Record<string, unknown>[],
-  now: Date,
-) => { valid: boolean; reasons: string[] } | undefined;
 
 export interface ReportVerification {
   robotId: string;
@@ -211,7 +205,7 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 function checkSummary(
   summary: Json,
   facts: ChainFacts,
-  certificate: { valid: boolean; reasons: string[] } | undefined,
+  certificate: { valid: boolean; reasons: string[]; approvalId: string | null },
 ): string[] {
   const expected: [string, unknown, unknown][] = [
     ['status', summary.status, facts.status],
@@ -221,11 +215,10 @@ function checkSummary(
     ['brands', summary.brands, facts.brands],
     ['usageRollback', summary.usageRollback, facts.usageRollback],
   ];
-  if (certificate) {
-    const shown = isObject(summary.certificate) ? summary.certificate : {};
-    expected.push(['certificate.valid', shown.valid, certificate.valid]);
-    expected.push(['certificate.reasons', shown.reasons, certificate.reasons]);
-  }
+  const shown = isObject(summary.certificate) ? summary.certificate : {};
+  expected.push(['certificate.valid', shown.valid, certificate.valid]);
+  expected.push(['certificate.reasons', shown.reasons, certificate.reasons]);
+  expected.push(['certificate.approvalId', shown.approvalId, certificate.approvalId]);
   for (const [name, shown, recomputed] of expected) {
     if (!same(shown, recomputed)) {
       throw new ReportError(
@@ -256,11 +249,7 @@ function checkSignature(report: Json, log: NoteVerifier): void {
 }
 
 /** Verifies a parsed report with the log's verifier key; throws a ReportError naming the failure. */
-export function verifyHistoryReport(
-  report: unknown,
-  verifierKey: string,
-  certificateCheck?: CertificateCheck,
-): ReportVerification {
+export function verifyHistoryReport(report: unknown, verifierKey: string): ReportVerification {
   let log: NoteVerifier;
   try {
     log = noteVerifier(verifierKey);
@@ -302,7 +291,7 @@ export function verifyHistoryReport(
   const facts = chainFacts(records.map((r) => r.record));
   const approvals = provenApprovals(provenList(proof.approvals, 'approvals'), checkpoint, facts.modelId);
   const now = new Date(generatedAt);
-  const certificate = certificateCheck?.(facts, approvals, now);
+  const certificate = { ...certificateFromRecords(facts, approvals, now), approvalId: facts.approvalId };
   const recomputed = checkSummary(summary, facts, certificate);
   checkSignature(report, log);
   const checked = new Set(recomputed.map((n) => n.split('.')[0]));

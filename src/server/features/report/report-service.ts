@@ -22,7 +22,7 @@ import { enforce } from '../policy-enforcement.js';
 import { canonicalRobotId, findRobot, type RobotRow, robotRelation } from '../robots/robot-access.js';
 import { provenHistory } from '../robots/robot-history.js';
 import { loadRobotView } from '../robots/robot-reads.js';
-import { certificateOf } from './report-certificate.js';
+import { certificateAt, certificatePlan, certificationSection } from './report-certificate.js';
 import {
   brandSection,
   type ChainRecord,
@@ -63,8 +63,8 @@ function identityOf(view: Awaited<ReturnType<typeof loadRobotView>>, tier: Repor
 /** The usage each seller disclosed when it offered the robot (accepted transfers), by seller. */
 async function usageDisclosures(ctx: AppContext, robotUuid: string): Promise<Map<string, unknown>> {
   const { rows } = await ctx.db.query<{ from_org_id: string; usage: unknown }>(
-    `SELECT from_org_id, to_jsonb(t) -> 'usage' AS usage FROM transfers t
-      WHERE robot_uuid = $1 AND status = 'accepted' ORDER BY decided_at`,
+    `SELECT from_org_id, jsonb_build_object('operatingHours', usage_operating_hours, 'status', usage_status) AS usage
+       FROM transfers WHERE robot_uuid = $1 AND status = 'accepted' AND usage_status IS NOT NULL ORDER BY decided_at`,
     [robotUuid],
   );
   const out = new Map<string, unknown>();
@@ -80,8 +80,8 @@ export async function buildReport(
   tier: ReportTier,
   now: Date,
 ): Promise<HistoryReport> {
-  const certificatePlan = await certificateOf(ctx, robot, now);
-  const history = await provenHistory(ctx, reader, robot, certificatePlan.treeSize);
+  const plan = await certificatePlan(ctx, robot);
+  const history = await provenHistory(ctx, reader, robot, plan.treeSize);
   const records: ChainRecord[] = history.records.map((r, seq) => ({
     seq,
     index: r.opening.index,
@@ -89,11 +89,11 @@ export async function buildReport(
     record: recordOf(r.opening.record),
   }));
   const facts = chainFacts(records.map((r) => r.record));
-  const [view, health, recalls, approvals] = await Promise.all([
+  const [view, health, recalls, certificate] = await Promise.all([
     loadRobotView(ctx.db, robot.id, now),
     healthOf(ctx.db, robot.id, now),
     recallSection(ctx.db, robot.id),
-    certificatePlan.approvals(history.treeSize, reader),
+    certificateAt(ctx, reader, plan.indices, history.treeSize, facts, now),
   ]);
   const summary = {
     status: facts.status,
@@ -102,7 +102,7 @@ export async function buildReport(
     seriousIncidents: facts.seriousIncidents,
     brands: facts.brands,
     openRecalls: recalls.open,
-    certificate: certificatePlan.verdict,
+    certificate: certificate.verdict,
     ...health.summary,
     usageRollback: facts.usageRollback,
     intelligenceLevel: robot.intelligence_level,
@@ -126,24 +126,14 @@ export async function buildReport(
           tier,
           summary,
           identity: identityOf(view, tier),
-          ...(await detail(
-            ctx,
-            robot,
-            tier,
-            facts,
-            records,
-            recalls.items,
-            certificatePlan.section,
-            health.health,
-            now,
-          )),
+          ...(await detail(ctx, robot, tier, facts, records, recalls.items, health.health, now)),
           proof: {
             ...proofNotes,
             records: history.records.map((r) => ({
               opening: formatOpening(r.opening),
               inclusion: r.proof.map(base64Of),
             })),
-            approvals,
+            approvals: certificate.proven,
           },
         };
   const signature = base64Of(
@@ -160,7 +150,6 @@ async function detail(
   facts: ChainFacts,
   records: readonly ChainRecord[],
   recalls: Json[],
-  certificates: Json[],
   health: Json,
   now: Date,
 ) {
@@ -182,7 +171,7 @@ async function detail(
     software: softwareSection(events.softwareEvents, reported),
     incidents,
     recalls,
-    certificates,
+    certificates: certificationSection(records),
     brands: brandSection(records),
   };
   const configuration = {
