@@ -22,7 +22,6 @@ const ReportResponse = {
   description: REPORT_DESCRIPTION,
   content: {
     'application/json': { schema: Type.Object({}, { additionalProperties: true }) },
-    'text/html': { schema: Type.String() },
   },
 };
 
@@ -50,7 +49,7 @@ export function reportRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       '/v1/robots/:robotId/report',
       {
         // Authenticated here, not by the hook: a share token needs no API key.
-        config: { public: true },
+        config: { ownCredentials: true },
         schema: {
           tags: ['robots'],
           summary:
