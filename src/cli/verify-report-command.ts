@@ -1,7 +1,7 @@
 // `roboledger verify report <file> --key <log key>`: a robot's history report
 // (roboledger-history-report/1) checked offline with the log's verifier key alone, by the pure
-// verifier of src/core/report/report-verify.ts (docs/history-report.md "Verifying a report
-// offline"). Exit 0 everything holds (a summary on stdout); 1 a check failed
+// verifier of src/core/report/report-verify.ts, as docs/history-report.md says in
+// "Verifying a report offline". Exit 0 everything holds (a summary on stdout); 1 a check failed
 // (`FAIL <code>: <record seq / ledger index or member>: <message>` on stderr); 2 usage: no or
 // a malformed key, a file that cannot be read.
 import { existsSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Where a robot's signed telemetry has holes (docs/history-report.md "Coverage"): stretches of
+// Where a robot's signed telemetry has holes (docs/history-report.md "The document"): stretches of
 // more than 24 h while in service without any signed sample. A used robot whose hours of wear
 // went unreported for weeks is exactly what a buyer must see. Pure.
 

@@ -1,4 +1,4 @@
-// The history report as a printable page (docs/history-report.md "As a page"): the same report
+// The history report as a printable page (docs/history-report.md "The document"): the same report
 // as the JSON, summary box first, then each section, with a plain sentence for every flag. No
 // script, one style sheet with print rules, and every value escaped: the page shows text from
 // many organisations (incident conclusions, maintenance notes) and must never run any of it.

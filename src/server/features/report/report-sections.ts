@@ -1,4 +1,4 @@
-// The sections of the history report (docs/history-report.md "Sections"), read from the
+// The sections of the history report (docs/history-report.md "The document"), read from the
 // robot's opened records (the same bytes the proof carries) and, for what lives beside the
 // ledger (incident findings' text, recall campaigns, organisation names), from the registry.
 // The buyer tier never sees an organisation's name or ID: owners by kind and period only.

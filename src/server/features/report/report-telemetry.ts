@@ -1,5 +1,5 @@
-// What the report says from the robot's signed telemetry (docs/history-report.md "Health",
-// "Coverage"): the health feature's assessment, each figure with the telemetry it came from
+// What the report says from the robot's signed telemetry (docs/history-report.md "The document":
+// health and coverage): the health feature's assessment, each figure with the telemetry it came from
 // (first and last batch ledger index and the batch count of its window), the software the
 // robot last attested, and the stretches in service without signed telemetry.
 import type { ChainFacts } from '../../../core/report/chain-facts.js';
