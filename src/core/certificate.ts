@@ -29,6 +29,16 @@ export type CertificateReason =
   | 'disqualifying_brand'
   | 'incident_hold';
 
+/** Every reason, in the order a verdict lists them (`none` only ever alone). */
+export const CERTIFICATE_REASONS = [
+  'none',
+  'expired',
+  'hardware_revision_not_approved',
+  'software_not_approved',
+  'disqualifying_brand',
+  'incident_hold',
+] as const satisfies readonly CertificateReason[];
+
 export interface ApprovalTerms {
   approvalId: string;
   modelId: string;

@@ -77,6 +77,15 @@ const all = (status: number) => ROLES.map(() => status).join(' ');
 /** The storage medium the matrix's model declares (end of life rows). */
 const MATRIX_MEDIUM = { mediaId: 'compute.ssd', kind: 'flash', description: 'main computer SSD' };
 
+/** A type approval of the matrix model (approval rows). */
+const MATRIX_APPROVAL = {
+  scheme: 'Matrix scheme',
+  standards: ['ISO 13482:2014'],
+  hardwareRevisions: ['1'],
+  software: { locomotion: ['2.4.0'] },
+  validUntil: '2036-01-01',
+};
+
 describe(`authorization matrix (${backend})`, () => {
   let p: TestPlatform;
   const orgs = {} as Record<Exclude<Role, 'anonymous' | 'registry'>, OrgRef>;
@@ -114,6 +123,19 @@ describe(`authorization matrix (${backend})`, () => {
       { robotId: r.robotId, seq: telemetrySeq++, samples: [sample] },
       r.device.privateKey,
     );
+  }
+
+  let approvalId: string | undefined;
+  /** A type approval of the matrix model (the registry's), issued once: its rows extend it. */
+  async function matrixApproval(): Promise<string> {
+    if (approvalId) return approvalId;
+    const res = await p.call('POST', `/v1/models/${robot.modelId}/approvals`, {
+      token: ADMIN_TOKEN,
+      body: { ...MATRIX_APPROVAL, approvalId: 'TA-MATRIX' },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    approvalId = 'TA-MATRIX';
+    return approvalId;
   }
 
   let recallId: string | undefined;
@@ -731,6 +753,47 @@ describe(`authorization matrix (${backend})`, () => {
       method: 'GET',
       route: '/v1/robots/:robotId/recalls',
       call: () => ({ url: `/v1/robots/${robot.robotId}/recalls` }),
+      expect: VISIBLE_READ,
+    },
+
+    // Type approvals and brands (docs/certificates.md "Who does what"): authorities and
+    // assessors issue and extend approvals, whoever reads the model reads them; only the
+    // registry and regulators brand a robot, whoever sees the robot reads its brands.
+    {
+      method: 'POST',
+      route: '/v1/models/:modelId/approvals',
+      call: () => ({
+        url: `/v1/models/${robot.modelId}/approvals`,
+        body: { ...MATRIX_APPROVAL, approvalId: `TA-MATRIX-${++codeCounter}` },
+      }),
+      expect: '401 201 201 403 403 403 403 403 403 403 201 403 403',
+    },
+    {
+      method: 'GET',
+      route: '/v1/models/:modelId/approvals',
+      call: () => ({ url: `/v1/models/${robot.modelId}/approvals` }),
+      expect: '401 200 200 200 404 200 200 200 200 200 200 200 200',
+    },
+    {
+      method: 'POST',
+      route: '/v1/models/:modelId/approvals/:approvalId/extensions',
+      call: async () => ({
+        url: `/v1/models/${robot.modelId}/approvals/${await matrixApproval()}/extensions`,
+        body: { hardwareRevisions: [], software: { locomotion: ['2.5.0'] } },
+      }),
+      expect: '401 201 201 403 403 403 403 403 403 403 201 403 403',
+    },
+    {
+      method: 'POST',
+      route: '/v1/robots/:robotId/brands',
+      call: async () => ({ url: `/v1/robots/${(await scene()).robotId}/brands`, body: { brand: 'stolen' } }),
+      // Those that see the robot are refused, the others do not learn of it.
+      expect: '401 201 201 403 404 403 404 404 403 404 403 404 404',
+    },
+    {
+      method: 'GET',
+      route: '/v1/robots/:robotId/brands',
+      call: () => ({ url: `/v1/robots/${robot.robotId}/brands` }),
       expect: VISIBLE_READ,
     },
 

@@ -1,5 +1,6 @@
 // Ledger entries of ownership transfers: the offer, from the columns that never change, and
 // the decision (accepted, rejected or cancelled), from the columns the decision set.
+import type { UsageStatus } from '../../../core/usage-disclosure.js';
 import type { SqlClient } from '../../db/sql-client.js';
 import { isoTime } from '../../ledger/ledger-entry.js';
 import { defineRecordKind } from '../../ledger/record-kinds.js';
@@ -25,9 +26,6 @@ export interface TransferRow {
   usage_operating_hours: number | null;
   usage_status: UsageStatus | null;
 }
-
-export const USAGE_STATUSES = ['actual', 'exceeds_limit', 'not_actual'] as const;
-export type UsageStatus = (typeof USAGE_STATUSES)[number];
 
 /** The disclosed usage of an offer, as the API and the record show it; null when none was. */
 export function transferUsage(row: TransferRow): { operatingHours: number; status: UsageStatus } | null {
