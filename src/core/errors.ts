@@ -204,6 +204,17 @@ export const ERROR_CODES = {
     doc: 'A live grant to this organisation already gives these scopes for as long; details name it.',
   },
 
+  // History reports and their shares (docs/history-report.md)
+  REPORT_TOKEN_INVALID: {
+    status: 401,
+    doc: 'The X-Report-Token is unknown, expired, revoked, or its robot changed owner since the share was made.',
+  },
+  REPORT_SHARE_NOT_FOUND: { status: 404, doc: 'No such report share of this robot.' },
+  REPORT_SHARE_LIFETIME: {
+    status: 400,
+    doc: 'A share must expire in the future and within 30 days; details give the latest expiresAt allowed.',
+  },
+
   // Ledger (docs/ledger.md)
   LEDGER_ENTRY_NOT_FOUND: { status: 404, doc: 'No ledger entry has this index (yet).' },
   LEDGER_TREE_SIZE_UNKNOWN: {

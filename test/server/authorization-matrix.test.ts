@@ -967,6 +967,48 @@ describe(`authorization matrix (${backend})`, () => {
       call: () => ({ url: `/v1/robots/${robot.robotId}/history-proof` }),
       expect: VISIBLE_READ,
     },
+    // The history report: authorities, the owner and manufacturer, and the recipient of the
+    // pending transfer (`buyer`) read it; a grantee sees the robot but not its whole history.
+    {
+      method: 'GET',
+      route: '/v1/robots/:robotId/report',
+      call: () => ({ url: `/v1/robots/${robot.robotId}/report` }),
+      expect: '401 200 200 200 404 200 404 200 403 404 403 404 404',
+    },
+    {
+      method: 'GET',
+      route: '/v1/public/robots/:robotId/report',
+      call: () => ({ url: `/v1/public/robots/${robot.robotId}/report` }),
+      expect: all(200),
+    },
+    {
+      method: 'POST',
+      route: '/v1/robots/:robotId/report-shares',
+      call: () => ({
+        url: `/v1/robots/${robot.robotId}/report-shares`,
+        body: { expiresAt: new Date(p.ctx.clock().getTime() + 86_400_000).toISOString() },
+      }),
+      expect: OWNER_WRITES,
+    },
+    {
+      method: 'GET',
+      route: '/v1/robots/:robotId/report-shares',
+      call: () => ({ url: `/v1/robots/${robot.robotId}/report-shares` }),
+      expect: '401 403 403 403 404 200 404 404 403 404 403 404 404',
+    },
+    {
+      method: 'DELETE',
+      route: '/v1/robots/:robotId/report-shares/:shareId',
+      async call() {
+        const res = await p.call('POST', `/v1/robots/${robot.robotId}/report-shares`, {
+          token: orgs.owner.apiKey,
+          body: { expiresAt: new Date(p.ctx.clock().getTime() + 86_400_000).toISOString() },
+        });
+        expect(res.statusCode, res.body).toBe(201);
+        return { url: `/v1/robots/${robot.robotId}/report-shares/${res.json().shareId}` };
+      },
+      expect: '401 403 403 403 404 204 404 404 403 404 403 404 404',
+    },
     {
       method: 'GET',
       route: '/v1/robots/:robotId/head',

@@ -15,6 +15,7 @@ import { notificationRoutes } from './notifications/notification-routes.js';
 import { orgRoutes } from './orgs/org-routes.js';
 import { publicRoutes } from './public/public-routes.js';
 import { recallRoutes } from './recalls/recall-routes.js';
+import { reportRoutes } from './report/report-routes.js';
 import { robotHistoryRoutes } from './robots/robot-history-routes.js';
 import { robotRoutes } from './robots/robot-routes.js';
 import { telemetryRoutes } from './telemetry/telemetry-routes.js';
@@ -38,6 +39,7 @@ export async function registerFeatureRoutes(app: FastifyInstance, ctx: AppContex
   await app.register(healthRoutes(ctx));
   await app.register(recallRoutes(ctx));
   await app.register(approvalRoutes(ctx));
+  await app.register(reportRoutes(ctx));
   // The health sweep, for the demo fleet, which seeds through the app (docs/health.md).
   app.decorate('healthSweep', () => sweepHealth(ctx));
 }
