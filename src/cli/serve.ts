@@ -68,12 +68,33 @@ export async function runServe(options: ServeOptions): Promise<number> {
       process.stderr.write(`roboledger serve: the demo fleet could not be seeded: ${String(error)}\n`);
     }
   }
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
   });
-  process.stdout.write('RoboLedger is stopping\n');
-  await stopDemoTelemetry();
-  await platform.close();
+  // A drain (docs/operations-runbook.md "Draining a node"): new requests are refused at once,
+  // MQTT leaves the shared subscription, what is under way finishes and is acknowledged, the
+  // leadership is released. Bounded: a drain that hangs must not keep a rolling restart waiting.
+  process.stdout.write(`RoboLedger is stopping (${signal}): draining\n`);
+  const drained = (async () => {
+    await stopDemoTelemetry();
+    await platform.close();
+    return true;
+  })();
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), config.drainTimeoutMs);
+  });
+  const clean = await Promise.race([drained, timedOut]);
+  clearTimeout(timer);
+  if (!clean) {
+    process.stderr.write(
+      `roboledger serve: the drain did not finish within ${config.drainTimeoutMs} ms (ROBOLEDGER_DRAIN_TIMEOUT_MS); stopping anyway\n`,
+    );
+    // Whatever hung may hold the event loop: exit even so, once this has returned.
+    setTimeout(() => process.exit(1), 100).unref();
+    return 1;
+  }
+  process.stdout.write('RoboLedger stopped\n');
   return 0;
 }

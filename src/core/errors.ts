@@ -29,6 +29,14 @@ export const ERROR_CODES = {
     doc: 'The platform found its own state impossible (a bug or a database changed behind its back); it is logged.',
   },
   NOT_READY: { status: 503, doc: 'The platform is starting or its database is unreachable.' },
+  DRAINING: {
+    status: 503,
+    doc: 'This node is shutting down and takes no new requests; retry (the load balancer routes to another node).',
+  },
+  METRICS_UNAUTHENTICATED: {
+    status: 401,
+    doc: 'GET /metrics without the bearer token ROBOLEDGER_METRICS_TOKEN, or with another one.',
+  },
 
   // Robot IDs (RID-1, docs/robot-id.md); details carry `position`, `expected`, `suggestion`.
   ID_LENGTH: { status: 400, doc: 'The robot ID does not have 29 characters.' },

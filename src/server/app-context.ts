@@ -6,13 +6,31 @@ import type { Registry } from 'prom-client';
 import type { PlatformConfig } from './config.js';
 import type { Database } from './db/sql-client.js';
 import type { TelemetryIngest } from './features/telemetry/telemetry-ingest.js';
+import type { Leadership } from './leadership.js';
 import type { LedgerCheckpointer } from './ledger/checkpointer.js';
 import type { LedgerWriter } from './ledger/ledger-writer.js';
 import type { RecordKinds } from './ledger/record-kinds.js';
 import type { OnDemand } from './on-demand.js';
 
+/** What this node is doing, as /healthz, /metrics and the drain hook read it. */
+export interface NodeState {
+  /** Set on SIGTERM (platform.ts drain): new requests get 503 DRAINING, /healthz 503. */
+  draining: boolean;
+  /** The last ledger audit this node ran as the leader (leader-duties.ts), if any. */
+  lastAudit: { at: Date; mismatches: number } | undefined;
+}
+
 export interface AppContext {
+  /** The primary: every write, and every read that must see the latest writes. */
   db: Database;
+  /**
+   * Where ledger reads that cite a tree size may go: a streaming replica (DATABASE_READ_URL), or
+   * `db` itself. Only through read-routing.ts, which checks the replica has replayed that size.
+   */
+  readDb: Database;
+  /** Whether this node runs the periodic work (leader-duties.ts); always true on PGlite. */
+  leadership: Leadership;
+  node: NodeState;
   ledger: LedgerWriter;
   /** Signs checkpoints of the ledger (and holds the log's key); see docs/ledger.md. */
   checkpointer: LedgerCheckpointer;

@@ -10,6 +10,7 @@ import { registerFeatureRoutes } from './features/index.js';
 import { registerApiReference, registerOpenApi } from './http/api-reference.js';
 import { sendError } from './http/error-envelope.js';
 import { registerLoadShedding } from './http/load-shedding.js';
+import { registerDrainGate, registerOperationalRoutes } from './http/operational-routes.js';
 import { httpServerOptions } from './http/server-options.js';
 import './http/fastify-types.js';
 
@@ -66,6 +67,8 @@ export async function buildApp(ctx: AppContext): Promise<App> {
     return sendError(request, reply, error);
   });
   app.addHook('onRoute', acceptMissingOptionalBody);
+  // First of the request hooks: a draining node refuses before rate limits or authentication.
+  registerDrainGate(app, ctx);
   app.setNotFoundHandler((request, reply) =>
     sendError(
       request,
@@ -119,23 +122,7 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   const startup = new StartupGate();
   if (ctx.config.demo) startup.hold(DEMO_FLEET_STARTUP);
   app.decorate('startup', startup);
-  app.get('/healthz', { config: publicRoute, schema: { hide: true } }, async (_request, reply) => {
-    const waitingFor = startup.waitingFor;
-    if (waitingFor.length === 0) return { status: 'ok' };
-    return reply.code(503).send({ status: 'starting', waitingFor });
-  });
-  app.get('/readyz', { config: publicRoute, schema: { hide: true } }, async (_request, reply) => {
-    try {
-      await ctx.db.query('SELECT 1');
-      return { status: 'ready' };
-    } catch {
-      return reply.code(503).send({ error: { code: 'NOT_READY', message: 'the database is not reachable' } });
-    }
-  });
-  app.get('/metrics', { config: publicRoute, schema: { hide: true } }, async (_request, reply) => {
-    reply.type(ctx.metrics.contentType);
-    return ctx.metrics.metrics();
-  });
+  registerOperationalRoutes(app, ctx, () => startup.waitingFor);
   app.get('/openapi.json', { config: publicRoute, schema: { hide: true } }, async () => app.swagger());
   await registerApiReference(app);
 

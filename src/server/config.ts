@@ -9,6 +9,11 @@ export interface PlatformConfig {
   host: string;
   /** PostgreSQL URL; undefined means the embedded PGlite database in `dataDir`. */
   databaseUrl: string | undefined;
+  /**
+   * A streaming replica of DATABASE_URL that ledger reads may use (docs/operations-runbook.md
+   * "Read replica"); undefined: every read goes to the primary.
+   */
+  readDatabaseUrl: string | undefined;
   dataDir: string;
   /** The registry operator's token (docs/registry.md); undefined disables it. */
   adminToken: string | undefined;
@@ -62,6 +67,14 @@ export interface PlatformConfig {
    * URL); every other host must resolve to public addresses only (docs/notifications.md).
    */
   webhookAllowHosts: readonly string[];
+  /** Bearer token /metrics requires; undefined: /metrics answers 404. */
+  metricsToken: string | undefined;
+  /** Most time `serve` takes to drain after SIGTERM before it gives up and exits 1. */
+  drainTimeoutMs: number;
+  /** How often a node that is not the leader tries to become it (PostgreSQL only). */
+  leaderRetryMs: number;
+  /** How often the leader audits the ledger (as `roboledger audit` does); 0: never. */
+  auditIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -93,6 +106,9 @@ export const DEFAULTS = {
   telemetryRetentionDays: 30,
   ingestMaxPending: 20_000,
   partitionIntervalMs: 3_600_000,
+  drainTimeoutMs: 20_000,
+  leaderRetryMs: 2_000,
+  auditIntervalMs: 6 * 3_600_000,
 } as const;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -125,6 +141,10 @@ const INTEGER_SETTINGS: Record<IntegerField, { env: string; min: number; max: nu
   verifierThreads: { env: 'ROBOLEDGER_VERIFIER_THREADS', min: 1, max: 1024 },
   // At least a second: a tighter loop would only keep the database busy.
   partitionIntervalMs: { env: 'ROBOLEDGER_PARTITION_INTERVAL_MS', min: 1000, max: 86_400_000 },
+  drainTimeoutMs: { env: 'ROBOLEDGER_DRAIN_TIMEOUT_MS', min: 100, max: 3_600_000 },
+  // A failed-over leader is replaced within this long; tighter only loads the database.
+  leaderRetryMs: { env: 'ROBOLEDGER_LEADER_RETRY_MS', min: 100, max: 600_000 },
+  auditIntervalMs: { env: 'ROBOLEDGER_AUDIT_INTERVAL_MS', min: 0, max: 30 * 86_400_000 },
 };
 
 /** The variable's number, NaN if it is not one (validation names it); the fallback if unset. */
@@ -144,6 +164,7 @@ export function loadConfig(
     port: integer('port', DEFAULTS.port),
     host: env.HOST || DEFAULTS.host,
     databaseUrl: env.DATABASE_URL || undefined,
+    readDatabaseUrl: env.DATABASE_READ_URL || undefined,
     dataDir: env.ROBOLEDGER_DATA_DIR || DEFAULTS.dataDir,
     adminToken: env.ROBOLEDGER_ADMIN_TOKEN || undefined,
     mqttUrl: env.MQTT_URL || undefined,
@@ -171,6 +192,10 @@ export function loadConfig(
     verifierThreads: integer('verifierThreads', undefined),
     partitionIntervalMs: integer('partitionIntervalMs', DEFAULTS.partitionIntervalMs),
     webhookAllowHosts: hostList(env.ROBOLEDGER_WEBHOOK_ALLOW_HOSTS),
+    metricsToken: env.ROBOLEDGER_METRICS_TOKEN || undefined,
+    drainTimeoutMs: integer('drainTimeoutMs', DEFAULTS.drainTimeoutMs),
+    leaderRetryMs: integer('leaderRetryMs', DEFAULTS.leaderRetryMs),
+    auditIntervalMs: integer('auditIntervalMs', DEFAULTS.auditIntervalMs),
   };
   const config = { ...fromEnv, ...withoutUndefined(overrides) };
   validateConfig(config);
@@ -207,6 +232,20 @@ export function validateConfig(config: PlatformConfig): void {
   }
   if (config.databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
     throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  }
+  if (config.readDatabaseUrl !== undefined) {
+    if (!/^postgres(ql)?:\/\//.test(config.readDatabaseUrl)) {
+      throw new ConfigError('DATABASE_READ_URL must be a postgres:// or postgresql:// URL');
+    }
+    // A replica of what? Without a PostgreSQL primary there is nothing to replicate.
+    if (config.databaseUrl === undefined) throw new ConfigError('DATABASE_READ_URL needs DATABASE_URL');
+  }
+  // A whole-ledger audit more often than once a minute would only keep the database busy.
+  if (config.auditIntervalMs !== 0 && config.auditIntervalMs < 60_000) {
+    throw new ConfigError('ROBOLEDGER_AUDIT_INTERVAL_MS must be 0 (never) or at least 60000');
+  }
+  if (config.metricsToken !== undefined && config.metricsToken.length < 16) {
+    throw new ConfigError('ROBOLEDGER_METRICS_TOKEN must be at least 16 characters');
   }
   if (config.mqttUrl !== undefined && !/^(mqtts?|wss?|tcp):\/\//.test(config.mqttUrl)) {
     throw new ConfigError('MQTT_URL must be an mqtt://, mqtts://, ws:// or wss:// URL');

@@ -10,6 +10,7 @@ import type { Database } from './db/sql-client.js';
 import { platformRecordKinds } from './features/ledgered-records.js';
 import { ensureRegistryOrganisation } from './features/orgs/org-service.js';
 import { TelemetryIngest } from './features/telemetry/telemetry-ingest.js';
+import { type Leadership, soleLeader } from './leadership.js';
 import { type CheckpointTimers, LedgerCheckpointer } from './ledger/checkpointer.js';
 import { ephemeralLedgerKey, type LedgerKey, ledgerKeyFromSignerKey } from './ledger/ledger-key.js';
 import { type CommittedTree, LedgerWriter } from './ledger/ledger-writer.js';
@@ -27,6 +28,10 @@ export interface ContextOptions {
   log?: FastifyBaseLogger;
   /** The checkpointer's timer (default: real timers; tests move time on by hand). */
   checkpointTimers?: CheckpointTimers;
+  /** A replica for ledger reads (platform.ts opens DATABASE_READ_URL); default: `db`. */
+  readDb?: Database;
+  /** Who runs the periodic work (platform.ts contends on PostgreSQL); default: this process. */
+  leadership?: Leadership;
 }
 
 export async function createAppContext(
@@ -47,6 +52,9 @@ export async function createAppContext(
     ...(options.checkpointDelayMs === undefined ? {} : { delayMs: options.checkpointDelayMs }),
     ...(options.checkpointTimers === undefined ? {} : { timers: options.checkpointTimers }),
   });
+  const leadership = options.leadership ?? soleLeader();
+  // Only the leader signs, from its first commit on (the bootstrap's own appends included).
+  checkpointer.signing = leadership.isLeader;
   const recordKinds = platformRecordKinds();
   const onLedgerCommit = options.onLedgerCommit;
   const ledger = new LedgerWriter(db, {
@@ -60,6 +68,9 @@ export async function createAppContext(
   const registryOrgId = await ensureRegistryOrganisation({ db, ledger, clock }, config.registryCountry);
   const ctx: AppContext = {
     db,
+    readDb: options.readDb ?? db,
+    leadership,
+    node: { draining: false, lastAudit: undefined },
     ledger,
     checkpointer,
     recordKinds,

@@ -8,19 +8,28 @@
 //   3. the context (context.ts): logger, record kinds, ledger writer, checkpointer, and the
 //      telemetry ingest pipeline;
 //   4. the HTTP app (routes only: they start and close nothing);
-//   5. the telemetry runtime: partitions, their timer, and MQTT (embedded broker or subscriber);
-//      then the incident runtime (late telemetry joining incident evidence), the webhook
-//      dispatcher (the notification outbox, docs/notifications.md) and the health runtime (the
-//      sweep that assesses robots and raises advisories) and the recall runtime (the sweep that
-//      settles software remedies, docs/recalls.md);
-//   6. the checkpointer: checkpoints at once whatever an earlier run committed unsigned;
+//   5. the telemetry runtime: partitions, and MQTT (embedded broker or subscriber);
+//   6. the leader duties (leader-duties.ts), the periodic work one node of a cluster runs: the
+//      checkpointer (checkpoints at once whatever an earlier run committed unsigned, then
+//      follows the head), the partition timer, the incident runtime (late telemetry joining
+//      incident evidence), the webhook dispatcher (the notification outbox,
+//      docs/notifications.md), the health runtime (the sweep that assesses robots and raises
+//      advisories), the recall runtime (the sweep that settles software remedies,
+//      docs/recalls.md) and the ledger audit. On PGlite this process is always the leader; on
+//      PostgreSQL the leadership (leadership.ts, an advisory lock) is contended for before the
+//      context is built, and the duties start and stop as it comes and goes;
 //   7. listening on config.host:config.port.
-// Close, in this order (each after whatever feeds it):
-//   1. the HTTP server: no new requests; those in flight finish;
-//   2. the webhook dispatcher, the health sweep, the recall sweep, the incident sweep, then the telemetry runtime: MQTT, then the partition timer;
-//   3. the context (closeAppContext): the ingest pipeline (admitted batches commit), the ledger
-//      writer (queued units of work commit), the checkpointer (a final checkpoint of them);
-//   4. the database.
+// Close (drain), in this order (each after whatever feeds it):
+//   1. the HTTP server: new requests are refused (503 DRAINING) and the listener closes; those
+//      in flight finish;
+//   2. the telemetry runtime: MQTT leaves the shared subscription, then finishes and
+//      acknowledges the messages under way;
+//   3. the leader duties: the sweeps and the dispatcher stop (a pass under way finishes);
+//   4. the context (closeAppContext): the ingest pipeline (admitted batches commit), the ledger
+//      writer (queued units of work commit), the checkpointer (a final checkpoint of them, if
+//      this node leads; the leader also checkpoints what other nodes committed);
+//   5. the leadership: released, so another node takes the periodic work over at once;
+//   6. the databases.
 import { mkdir } from 'node:fs/promises';
 import { type Logger, pino } from 'pino';
 import type { App } from './app.js';
@@ -32,14 +41,9 @@ import { DataDirError } from './db/data-dir.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/open-database.js';
 import type { Database } from './db/sql-client.js';
-import { type HealthRuntime, startHealthRuntime } from './features/health/health-runtime.js';
-import { type IncidentRuntime, startIncidentRuntime } from './features/incidents/incident-runtime.js';
-import {
-  startWebhookDispatcher,
-  type WebhookDispatcher,
-} from './features/notifications/webhook-dispatcher.js';
-import { type RecallRuntime, startRecallRuntime } from './features/recalls/recall-runtime.js';
 import { startTelemetryRuntime, type TelemetryRuntime } from './features/telemetry/telemetry-runtime.js';
+import { type LeaderDuties, startLeaderDuties } from './leader-duties.js';
+import { type Leadership, soleLeader, startAdvisoryLeadership } from './leadership.js';
 import { LedgerFormatError, requireLedgerV2 } from './ledger/ledger-format.js';
 import { LedgerKeyError, loadLedgerKey } from './ledger/ledger-key.js';
 
@@ -50,6 +54,7 @@ export interface RunningPlatform {
   url: string;
   /** The embedded MQTT broker's port, when one runs. */
   mqttPort: number | undefined;
+  /** Drains and stops: refuses new requests at once (503 DRAINING), then closes in order. */
   close(): Promise<void>;
 }
 
@@ -75,22 +80,29 @@ export class StartupError extends Error {
 
 export async function startPlatform(config: PlatformConfig): Promise<RunningPlatform> {
   let db: Database | undefined;
+  let readDb: Database | undefined;
+  let leadership: Leadership | undefined;
   let ctx: AppContext | undefined;
   let app: App | undefined;
   let telemetry: TelemetryRuntime | undefined;
-  let incidents: IncidentRuntime | undefined;
-  let webhooks: WebhookDispatcher | undefined;
-  let health: HealthRuntime | undefined;
-  let recalls: RecallRuntime | undefined;
+  let duties: LeaderDuties | undefined;
   // The close order of the comment above; each step skips what was never started.
   const close = async () => {
+    if (ctx) ctx.node.draining = true;
     await app?.close();
-    await webhooks?.close();
-    await health?.close();
-    await recalls?.close();
-    await incidents?.close();
     await telemetry?.close();
-    if (ctx) await closeAppContext(ctx);
+    await duties?.close();
+    if (ctx) {
+      await closeAppContext(ctx);
+      // The leader also covers what other nodes committed since its last checkpoint.
+      if (ctx.leadership.isLeader && ctx.checkpointer.signing) {
+        await ctx.checkpointer
+          .checkpointNow()
+          .catch((error: unknown) => ctx?.log.error({ err: error }, 'the last checkpoint failed'));
+      }
+    }
+    await leadership?.close();
+    await readDb?.close();
     await db?.close();
   };
   try {
@@ -124,14 +136,24 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
       throw error;
     }
     const log = createPlatformLogger(config.logLevel);
-    ctx = await createAppContext(db, config, { log, ...(ledgerKey ? { ledgerKey: ledgerKey.key } : {}) });
+    // A replica is never migrated: it replays the primary's schema.
+    if (config.readDatabaseUrl) readDb = await openDatabase({ databaseUrl: config.readDatabaseUrl });
+    leadership = config.databaseUrl
+      ? await startAdvisoryLeadership({
+          connectionString: config.databaseUrl,
+          retryMs: config.leaderRetryMs,
+          log,
+        })
+      : soleLeader();
+    ctx = await createAppContext(db, config, {
+      log,
+      leadership,
+      ...(readDb ? { readDb } : {}),
+      ...(ledgerKey ? { ledgerKey: ledgerKey.key } : {}),
+    });
     app = await buildApp(ctx);
     telemetry = await startTelemetryRuntime(ctx);
-    incidents = startIncidentRuntime(ctx);
-    webhooks = startWebhookDispatcher(ctx);
-    health = startHealthRuntime(ctx);
-    recalls = startRecallRuntime(ctx);
-    await ctx.checkpointer.start();
+    duties = await startLeaderDuties(ctx, leadership);
     try {
       await app.listen({ port: config.port, host: config.host });
     } catch (error) {

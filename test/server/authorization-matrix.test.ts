@@ -221,7 +221,7 @@ describe(`authorization matrix (${backend})`, () => {
   };
 
   beforeAll(async () => {
-    p = await startTestPlatform();
+    p = await startTestPlatform({ env: { ROBOLEDGER_METRICS_TOKEN: 'matrix-metrics-token-0123456789' } });
     for (const [role, kind] of [
       ['regulator', 'regulator'],
       ['maker', 'manufacturer'],
@@ -265,7 +265,9 @@ describe(`authorization matrix (${backend})`, () => {
     // Operational and documentation routes: public.
     { method: 'GET', route: '/healthz', call: () => ({ url: '/healthz' }), expect: all(200) },
     { method: 'GET', route: '/readyz', call: () => ({ url: '/readyz' }), expect: all(200) },
-    { method: 'GET', route: '/metrics', call: () => ({ url: '/metrics' }), expect: all(200) },
+    // Only Prometheus holds the metrics token; no API key or admin token opens /metrics
+    // (test/server/metrics.test.ts: the right token, and no route at all without one).
+    { method: 'GET', route: '/metrics', call: () => ({ url: '/metrics' }), expect: all(401) },
     { method: 'GET', route: '/openapi.json', call: () => ({ url: '/openapi.json' }), expect: all(200) },
     { method: 'GET', route: '/docs', call: () => ({ url: '/docs' }), expect: all(200) },
     // The reference page's own routes (Swagger UI, assets served from node_modules).

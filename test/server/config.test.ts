@@ -16,6 +16,10 @@ describe('loadConfig', () => {
       partitionIntervalMs: DEFAULTS.partitionIntervalMs,
       verifierThreads: undefined,
       webhookAllowHosts: [],
+      readDatabaseUrl: undefined,
+      metricsToken: undefined,
+      drainTimeoutMs: DEFAULTS.drainTimeoutMs,
+      leaderRetryMs: DEFAULTS.leaderRetryMs,
     });
     const set = loadConfig({
       ROBOLEDGER_MQTT_CONNECTIONS: '4',
@@ -25,6 +29,11 @@ describe('loadConfig', () => {
       ROBOLEDGER_VERIFIER_THREADS: '2',
       ROBOLEDGER_PARTITION_INTERVAL_MS: '60000',
       ROBOLEDGER_WEBHOOK_ALLOW_HOSTS: ' 127.0.0.1, Hooks.Internal ,[::1],',
+      DATABASE_URL: 'postgres://primary/roboledger',
+      DATABASE_READ_URL: 'postgres://replica/roboledger',
+      ROBOLEDGER_METRICS_TOKEN: 'metrics-token-0123456789',
+      ROBOLEDGER_DRAIN_TIMEOUT_MS: '5000',
+      ROBOLEDGER_LEADER_RETRY_MS: '500',
     });
     expect(set).toMatchObject({
       mqttConnections: 4,
@@ -34,6 +43,10 @@ describe('loadConfig', () => {
       verifierThreads: 2,
       partitionIntervalMs: 60_000,
       webhookAllowHosts: ['127.0.0.1', 'hooks.internal', '::1'],
+      readDatabaseUrl: 'postgres://replica/roboledger',
+      metricsToken: 'metrics-token-0123456789',
+      drainTimeoutMs: 5000,
+      leaderRetryMs: 500,
     });
   });
 
@@ -50,6 +63,11 @@ describe('loadConfig', () => {
     ['ROBOLEDGER_MQTT_SHARE_GROUP', '#'],
     ['PORT', '80a'],
     ['MQTT_PORT', '-2'],
+    ['ROBOLEDGER_DRAIN_TIMEOUT_MS', '0'],
+    ['ROBOLEDGER_LEADER_RETRY_MS', 'soon'],
+    ['ROBOLEDGER_METRICS_TOKEN', 'short'],
+    // A replica without a primary to replicate.
+    ['DATABASE_READ_URL', 'postgres://replica/roboledger'],
   ])('%s=%s is a ConfigError naming the variable', (name, value) => {
     let thrown: unknown;
     try {

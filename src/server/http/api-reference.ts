@@ -52,12 +52,16 @@ const ERROR_ENVELOPE: JsonSchema = {
  */
 const OPERATIONAL_ROUTES: Record<string, { summary: string; response: Record<number, unknown> }> = {
   '/healthz': {
-    summary: 'Liveness: the process answers',
+    summary:
+      'Liveness: the process answers, and whether it leads the cluster. While it starts or drains (after SIGTERM) it answers 503 with {"status": "starting" | "draining", "leader"}: take it out of the load balancer',
     response: {
       200: {
         type: 'object',
-        required: ['status'],
-        properties: { status: { type: 'string', enum: ['ok'] } },
+        required: ['status', 'leader'],
+        properties: {
+          status: { type: 'string', enum: ['ok'] },
+          leader: { type: 'boolean', description: 'this node runs the periodic work (checkpoints, sweeps)' },
+        },
       },
     },
   },
@@ -73,12 +77,15 @@ const OPERATIONAL_ROUTES: Record<string, { summary: string; response: Record<num
     },
   },
   '/metrics': {
-    summary: 'Prometheus metrics (text exposition format)',
+    summary:
+      'Prometheus metrics (text exposition format), with Authorization: Bearer <ROBOLEDGER_METRICS_TOKEN>; 404 when that is not set',
     response: {
       200: {
         description: 'Prometheus text',
         content: { 'text/plain': { schema: { type: 'string' } } },
       },
+      401: { description: 'no metrics token, or another one (METRICS_UNAUTHENTICATED)', ...ERROR_ENVELOPE },
+      404: { description: 'ROBOLEDGER_METRICS_TOKEN is not set', ...ERROR_ENVELOPE },
     },
   },
 };

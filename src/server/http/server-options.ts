@@ -57,6 +57,9 @@ export function httpServerOptions(config: TimeoutSettings): Partial<FastifyHttpO
       ),
     },
     clientErrorHandler: answerClientError,
+    // While closing, a request on a kept-alive connection meets the drain gate
+    // (operational-routes.ts: 503 DRAINING, Connection: close), not Fastify's uncoded 503.
+    return503OnClosing: false,
     // The router's own refusals (an over-long path parameter, a malformed URL) in the envelope.
     frameworkErrors: (error, request, reply) => sendError(request, reply, error),
   };

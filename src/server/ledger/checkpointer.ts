@@ -76,6 +76,8 @@ export class LedgerCheckpointer {
   #chain: Promise<unknown> = Promise.resolve();
   #closed = false;
   #warnedForeign = false;
+  #signing = true;
+  #failures = 0;
 
   constructor(db: Database, key: LedgerKey, options: CheckpointerOptions = {}) {
     this.#db = db;
@@ -97,6 +99,28 @@ export class LedgerCheckpointer {
     return this.#key.name;
   }
 
+  /**
+   * Whether this process signs: in a cluster only the leader does (leader-duties.ts), so two
+   * nodes never race to sign; a node that is not the leader still commits, and the leader
+   * checkpoints its commits by following the head. True by default (one process).
+   */
+  get signing(): boolean {
+    return this.#signing;
+  }
+
+  set signing(on: boolean) {
+    this.#signing = on;
+    if (!on && this.#timer !== undefined) {
+      this.#timers.clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+
+  /** Checkpoints that failed (background or on demand) since the process started: a metric. */
+  get failures(): number {
+    return this.#failures;
+  }
+
   /** Sends background failures elsewhere (the server's logger). */
   set onError(handler: (error: unknown) => void) {
     this.#onError = handler;
@@ -105,7 +129,7 @@ export class LedgerCheckpointer {
   /** Called after each commit (LedgerWriter onCommit): schedules a checkpoint within delayMs. */
   notify(tree: CommittedTree): void {
     if (tree.size > this.#committedSize) this.#committedSize = tree.size;
-    if (this.#closed || tree.size <= this.#signedSize || this.#timer !== undefined) return;
+    if (!this.#signing || this.#closed || tree.size <= this.#signedSize || this.#timer !== undefined) return;
     // Debounced from the first uncheckpointed commit, not the last: a steady stream of appends
     // still gets a checkpoint every delayMs.
     this.#timer = this.#timers.setTimeout(() => {
@@ -120,13 +144,15 @@ export class LedgerCheckpointer {
   /** At start-up: checkpoints at once whatever was committed but not yet checkpointed. */
   async start(): Promise<void> {
     this.#closed = false;
-    await this.checkpointNow();
+    if (this.#signing) await this.checkpointNow();
   }
 
   /** Signs and stores a checkpoint of the current head now (or returns the existing one). */
   checkpointNow(): Promise<StoredCheckpoint> {
     const run = this.#chain.then(() => this.#checkpoint());
-    this.#chain = run.catch(() => {});
+    this.#chain = run.catch(() => {
+      this.#failures++;
+    });
     return run;
   }
 
@@ -135,7 +161,7 @@ export class LedgerCheckpointer {
     this.#closed = true;
     if (this.#timer !== undefined) this.#timers.clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.#committedSize > this.#signedSize) {
+    if (this.#signing && this.#committedSize > this.#signedSize) {
       await this.checkpointNow().catch((error) => this.#onError(error));
     }
     await this.#chain;

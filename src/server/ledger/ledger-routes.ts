@@ -8,9 +8,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { PlatformError } from '../../core/errors.js';
-import { isLedgerError, parseTilePath } from '../../ledger/index.js';
+import { isLedgerError, parseTilePath, type TileId } from '../../ledger/index.js';
 import type { AppContext } from '../app-context.js';
 import { actorOf } from '../auth/authenticate.js';
+import { readRouting } from '../db/read-routing.js';
 import { Base64, base64Of, errorResponses, Timestamp, TreeSize, Uuid } from '../http/schemas.js';
 import { noteWithCosignatures, type StoredCheckpoint } from './checkpointer.js';
 import { LedgerReader } from './ledger-reader.js';
@@ -55,7 +56,13 @@ const AcceptedSchema = Type.Object({
 
 export function ledgerRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
-    const reader = new LedgerReader(ctx.db);
+    // Reads citing a tree size go to the replica when it holds that tree (db/read-routing.ts);
+    // the latest checkpoint and cosignatures are read fresh from the primary.
+    const routing = readRouting(ctx);
+    const primaryReader = new LedgerReader(ctx.db);
+    const replicaReader = routing.hasReplica ? new LedgerReader(ctx.readDb) : primaryReader;
+    const readerFor = async (treeSize: number) =>
+      (await routing.forTreeSize(treeSize)) === ctx.db ? primaryReader : replicaReader;
 
     async function checkpointNote(checkpoint: StoredCheckpoint): Promise<string> {
       return noteWithCosignatures(checkpoint.note, await cosignatureLines(ctx.db, checkpoint.size));
@@ -95,7 +102,8 @@ export function ledgerRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const checkpoint = await ctx.checkpointer.at(request.params.size);
+        const size = request.params.size;
+        const checkpoint = await ctx.checkpointer.at(size, await routing.forTreeSize(size));
         if (!checkpoint) {
           throw new PlatformError(
             'LEDGER_CHECKPOINT_NOT_FOUND',
@@ -136,7 +144,8 @@ export function ledgerRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => {
-        const entry = await reader.entry(request.params.index);
+        const index = request.params.index;
+        const entry = await (await readerFor(index + 1)).entry(index);
         return { index: entry.index, entry: b64(entry.entry), leafHash: b64(entry.leafHash) };
       },
     );
@@ -165,7 +174,8 @@ export function ledgerRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => {
-        const proof = await reader.inclusionProof(request.query.index, request.query.treeSize);
+        const { index, treeSize } = request.query;
+        const proof = await (await readerFor(treeSize)).inclusionProof(index, treeSize);
         return { ...proof, leafHash: b64(proof.leafHash), proof: proof.proof.map(b64) };
       },
     );
@@ -186,7 +196,8 @@ export function ledgerRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => {
-        const proof = await reader.consistencyProof(request.query.from, request.query.to);
+        const { from, to } = request.query;
+        const proof = await (await readerFor(to)).consistencyProof(from, to);
         return { ...proof, proof: proof.proof.map(b64) };
       },
     );
@@ -226,6 +237,7 @@ export function ledgerRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           if (!isLedgerError(error)) throw error;
           throw new PlatformError('LEDGER_TILE_PATH_INVALID', error.message);
         }
+        const reader = await readerFor(treeSizeOfTile(tile));
         const bytes = tile.level === 'entries' ? await reader.entryBundle(tile) : await reader.tile(tile);
         return reply
           .type('application/octet-stream')
@@ -306,4 +318,13 @@ export function ledgerRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       },
     );
   };
+}
+
+/**
+ * The smallest tree that holds a tile: its last node (tlog-tiles level L holds tree level 8·L)
+ * needs (N·256 + W)·256^L leaves; an entry bundle needs its last entry.
+ */
+export function treeSizeOfTile(tile: TileId): number {
+  const last = tile.index * 256 + tile.width;
+  return tile.level === 'entries' ? last : last * 256 ** tile.level;
 }

@@ -25,10 +25,14 @@ export interface MqttIngestSubscriber {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Messages being ingested, whose PUBACK is still to be sent. */
+type InFlight = Set<Promise<void>>;
+
 async function connectOne(
   ingest: TelemetrySink,
   options: MqttSubscriberOptions,
   n: number,
+  inFlight: InFlight,
 ): Promise<MqttClient> {
   const client = mqtt.connect(options.url, {
     protocolVersion: 5,
@@ -42,7 +46,7 @@ async function connectOne(
   let closing = false;
   client.handleMessage = (packet, callback) => {
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-    void (async () => {
+    const handled = (async () => {
       // Retry what failed for the platform's reasons; the broker keeps the message unacknowledged meanwhile.
       for (let attempt = 0; ; attempt++) {
         const outcome = await ingestMqttMessage(ingest, packet.topic, payload);
@@ -61,6 +65,8 @@ async function connectOne(
         return;
       }
     })();
+    inFlight.add(handled);
+    void handled.finally(() => inFlight.delete(handled));
   };
   const original = client.end.bind(client);
   client.end = ((...args: Parameters<MqttClient['end']>) => {
@@ -89,15 +95,21 @@ export async function startMqttSubscriber(
   options: MqttSubscriberOptions,
 ): Promise<MqttIngestSubscriber> {
   const clients: MqttClient[] = [];
+  const inFlight: InFlight = new Set();
+  const topic = `$share/${options.shareGroup}/${TELEMETRY_TOPIC_FILTER}`;
   try {
     for (let n = 0; n < Math.max(1, options.connections); n++)
-      clients.push(await connectOne(ingest, options, n));
+      clients.push(await connectOne(ingest, options, n, inFlight));
   } catch (error) {
     await Promise.all(clients.map((c) => c.endAsync(true)));
     throw error;
   }
   return {
+    // A drain, not a drop: leave the shared subscription first, so the broker gives new
+    // messages to the group's other members, then finish (and acknowledge) what is under way.
     async close() {
+      await Promise.all(clients.map((c) => c.unsubscribeAsync(topic).catch(() => {})));
+      await Promise.allSettled([...inFlight]);
       await Promise.all(clients.map((c) => c.endAsync(false).catch(() => {})));
     },
   };
