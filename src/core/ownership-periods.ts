@@ -92,3 +92,22 @@ export function clipWindow(readable: readonly TimeSpan[], window: TimeSpan): Tim
   }
   return clipped;
 }
+
+/**
+ * The periods as the reading rules use them. The manufacturer's stock period (from the filing
+ * to the first sale) goes with the robot to its first buyer: the manufacturer reads no
+ * telemetry after the sale whatever its period, and what the robot reported in stock (factory
+ * tests) is part of the product the buyer got. The first period is open at its start, so that
+ * data stamped before the filing belongs to someone.
+ */
+export function readingPeriods(
+  periods: readonly OwnershipPeriod[],
+  manufacturerOrgId: string,
+): OwnershipPeriod[] {
+  const out = periods.map((p) => ({ ...p }));
+  if (out.length > 1 && out[0]!.ownerOrgId === manufacturerOrgId) {
+    out.shift();
+  }
+  if (out[0]) out[0] = { ...out[0], from: Number.NEGATIVE_INFINITY };
+  return out;
+}

@@ -7,6 +7,7 @@ import {
   type OwnershipChange,
   ownershipPeriods,
   periodsOf,
+  readingPeriods,
   type TimeSpan,
   withinSpans,
 } from '../../src/core/ownership-periods.js';
@@ -128,5 +129,29 @@ describe('clipping a window to what may be read', () => {
     expect(clipWindow(mine, { from: 0, to: null })).toEqual([{ from: 2000, to: 3000 }]);
     expect(clipWindow(mine, { from: 2500, to: 9000 })).toEqual([{ from: 2500, to: 3000 }]);
     expect(clipWindow(mine, { from: 3000, to: 9000 })).toEqual([]);
+  });
+});
+
+describe('periods as the reading rules use them', () => {
+  it('the manufacturer’s stock period goes to the first buyer, open at its start', () => {
+    const periods = ownershipPeriods({ ownerOrgId: 'maker', at: 1000 }, [
+      { fromOrgId: 'maker', toOrgId: 'a', at: 2000 },
+      { fromOrgId: 'a', toOrgId: 'b', at: 3000 },
+    ]);
+    expect(readingPeriods(periods, 'maker')).toEqual([
+      { ownerOrgId: 'a', from: Number.NEGATIVE_INFINITY, to: 3000 },
+      { ownerOrgId: 'b', from: 3000, to: null },
+    ]);
+  });
+
+  it('an unsold robot stays its filer’s; a robot filed by another stays as filed', () => {
+    const unsold = ownershipPeriods({ ownerOrgId: 'maker', at: 1000 }, []);
+    expect(readingPeriods(unsold, 'maker')).toEqual([
+      { ownerOrgId: 'maker', from: Number.NEGATIVE_INFINITY, to: null },
+    ]);
+    const periods = ownershipPeriods({ ownerOrgId: 'a', at: 1000 }, [
+      { fromOrgId: 'a', toOrgId: 'maker', at: 2000 },
+    ]);
+    expect(readingPeriods(periods, 'maker').map((p) => p.ownerOrgId)).toEqual(['a', 'maker']);
   });
 });
