@@ -10,7 +10,7 @@ import {
 } from '../../../core/access-policy.js';
 import { PlatformError } from '../../../core/errors.js';
 import type { RobotStatus } from '../../../core/lifecycle.js';
-import type { Actor } from '../../../core/organisation.js';
+import { type Actor, seesEverything } from '../../../core/organisation.js';
 import { validateRobotId } from '../../../robot-id/index.js';
 import type { SqlClient } from '../../db/sql-client.js';
 import { enforce } from '../policy-enforcement.js';
@@ -89,7 +89,10 @@ export async function robotRelation(
     isOwner,
     isManufacturer,
     grantScopes: [...scopes],
-    ...(!isManufacturer && (await handedOn(client, robot.id, actor.orgId)) ? { formerOwner: true } : {}),
+    // Authorities read everything anyway: no need to ask whether they once owned it.
+    ...(!isManufacturer && !seesEverything(actor.kind) && (await handedOn(client, robot.id, actor.orgId))
+      ? { formerOwner: true }
+      : {}),
     suspendedByActor: robot.status === 'suspended' && robot.suspended_by === actor.orgId,
     ...(install && robot.manufacturer_id === actor.orgId
       ? { installsRecallRemedy: await installsRecallRemedy(client, robot.id, install) }

@@ -1,6 +1,7 @@
-// What of a robot's data a caller may read by ownership period (docs/lifecycle.md "Ownership
-// periods"): the robot's periods from its filing and accepted transfers, the telemetry spans of
-// the organisation a caller reads for, and the SQL condition that keeps rows inside them.
+// What of a robot's data a caller may read by ownership period, as docs/lifecycle.md
+// "Ownership periods" sets out: the robot's periods from its filing and accepted transfers, the
+// telemetry spans of the organisation a caller reads for, and the SQL condition that keeps rows
+// inside them.
 import { onlyFormerOwner, type RobotRelation } from '../../../core/access-policy.js';
 import { type Actor, seesEverything } from '../../../core/organisation.js';
 import {
