@@ -14,7 +14,10 @@
 //   needs the `telemetry` scope, alerts `telemetry` or `maintenance`, each event type its own;
 // - one rule for refusals: a caller that may not see the robot at all gets "not found" (even
 //   "forbidden" would confirm that it exists); a caller that sees it (a manufacturer after the
-//   sale, a grantee outside its scopes) gets "forbidden".
+//   sale, a grantee outside its scopes) gets "forbidden";
+// - a former owner (docs/lifecycle.md "Ownership periods") reads the robot, its events,
+//   telemetry and alerts of its own periods only (the routes clip what they answer), shares
+//   its periods' telemetry with a later owner, and writes nothing.
 import type { EventType, SuspensionReason } from './lifecycle.js';
 import { type Actor, type OrgKind, seesEverything } from './organisation.js';
 
@@ -51,6 +54,12 @@ export interface RobotRelation {
   /** Whether the actor is the organisation that suspended the robot. */
   suspendedByActor: boolean;
   /**
+   * Whether the actor owned the robot before and handed it on (an accepted transfer ended its
+   * period). Not set for the manufacturer: its stock period before the first sale adds nothing
+   * to what it reads as the manufacturer.
+   */
+  formerOwner?: boolean;
+  /**
    * For a software update: whether it installs the remedy of a recall campaign that affects
    * the robot and is not remedied on it yet (docs/recalls.md).
    */
@@ -76,6 +85,8 @@ export type RobotAction =
   | 'robot.alerts.ack_retired_id'
   | 'robot.access_log.read'
   | 'robot.brand'
+  | 'robot.periods.share'
+  | 'robot.chain.read'
   | `robot.event.${EventType}`;
 
 export type Decision =
@@ -88,7 +99,25 @@ const deny = (reason: string): Decision => ({ allow: false, reason, conceal: fal
 const conceal = (reason: string): Decision => ({ allow: false, reason, conceal: true });
 
 function visible(actor: Actor, rel: RobotRelation): boolean {
-  return seesEverything(actor.kind) || rel.isOwner || rel.isManufacturer || rel.grantScopes.length > 0;
+  return (
+    seesEverything(actor.kind) ||
+    rel.isOwner ||
+    rel.isManufacturer ||
+    rel.grantScopes.length > 0 ||
+    rel.formerOwner === true
+  );
+}
+
+/** Whether the actor sees the robot only as a former owner: every route clips its answer to the
+ *  actor's own periods, and the routes that cannot be clipped refuse it. */
+export function onlyFormerOwner(actor: Actor, rel: RobotRelation): boolean {
+  return (
+    rel.formerOwner === true &&
+    !rel.isOwner &&
+    !rel.isManufacturer &&
+    rel.grantScopes.length === 0 &&
+    !seesEverything(actor.kind)
+  );
 }
 
 function byOwnerOrScope(rel: RobotRelation, scope: GrantScope, what: string): Decision {
@@ -105,6 +134,7 @@ function readsTelemetry(
 ): Decision {
   if (seesEverything(actor.kind)) return allow(`${actor.kind} reads all ${what}`);
   if (rel.isOwner) return allow(`the owner reads its ${what}`);
+  if (rel.formerOwner) return allow(`a former owner reads the ${what} of its own periods`);
   const scope = scopes.find((s) => rel.grantScopes.includes(s));
   if (scope) return allow(`a live grant with scope ${scope}`);
   return deny(`${what} is for the owner, authorities and a live grant with scope ${scopes.join(' or ')}`);
@@ -118,6 +148,15 @@ export function decideRobotAccess(actor: Actor, action: RobotAction, rel: RobotR
     case 'robot.read':
     case 'robot.events.read':
       return allow('visible to this organisation');
+    case 'robot.chain.read':
+      // The signed chain and its head show every record up to now, later owners' too.
+      return onlyFormerOwner(actor, rel)
+        ? deny('a former owner reads the events of its own periods, not the robot’s whole chain')
+        : allow('visible to this organisation');
+    case 'robot.periods.share':
+      return rel.formerOwner
+        ? allow('a former owner shares the telemetry of its own periods')
+        : deny('only a former owner shares the telemetry of its periods');
     case 'robot.telemetry.read':
       return readsTelemetry(actor, rel, TELEMETRY_READ_SCOPES, 'telemetry');
     case 'robot.alerts.read':

@@ -121,6 +121,14 @@ export const ERROR_CODES = {
     doc: 'The recipient is an authority (registry or regulator), which cannot own robots.',
   },
   TRANSFER_PENDING: { status: 409, doc: 'The robot already has an open transfer offer; details name it.' },
+  PERIOD_SHARE_RECIPIENT_INVALID: {
+    status: 422,
+    doc: 'Ownership periods are shared only with an organisation that owned the robot after them (not the caller).',
+  },
+  PERIOD_SHARE_DUPLICATE: {
+    status: 409,
+    doc: 'The caller’s ended periods of this robot are already shared with this organisation.',
+  },
   TRANSFER_NOT_PENDING: { status: 409, doc: 'The transfer was already accepted, rejected or cancelled.' },
 
   // End of life (docs/end-of-life.md)

@@ -36,37 +36,41 @@ const ROLES = {
   assessor: { kind: 'assessor', rel: grant('evaluation', 'certification') },
   recycler: { kind: 'recycler', rel: grant('recycling') },
   recyclerNoGrant: { kind: 'recycler', rel: {} },
+  // Owned the robot in an ended period (docs/lifecycle.md "Ownership periods").
+  formerOwner: { kind: 'operator', rel: { formerOwner: true } },
 } satisfies Record<string, Role>;
 type RoleName = keyof typeof ROLES;
 const ROLE_NAMES = Object.keys(ROLES) as RoleName[];
 
 // A = allow, D = deny (403), C = conceal (404); one letter per role, in ROLE_NAMES order:
 //  registry regulator maker makerOwner owner otherMaker otherOperator maintainer maintainerNoGrant
-//  telemetryOnly softwareProvider assessor recycler recyclerNoGrant
+//  telemetryOnly softwareProvider assessor recycler recyclerNoGrant formerOwner
 // biome-ignore format: the table reads as a table
 const MATRIX: Record<RobotAction, string> = {
-  'robot.read':                 'AAAAACCAC AAAAC',
-  'robot.events.read':          'AAAAACCAC AAAAC',
-  'robot.telemetry.read':       'AADAACCAC ADDDC',
-  'robot.alerts.read':          'AADAACCAC ADDDC',
-  'robot.alerts.ack':           'DDDAACCAC DDDDC',
-  'robot.alerts.ack_retired_id':'AADDDCCDC DDDDC',
-  'robot.transfer.offer':       'DDDAACCDC DDDDC',
-  'robot.grants.manage':        'DDDAACCDC DDDDC',
-  'robot.grants.read':          'AADAACCDC DDDDC',
-  'robot.access_log.read':      'AADAACCDC DDDDC',
-  'robot.brand':                'AADDDCCDC DDDDC',
-  'robot.event.deployment':     'DDDAACCDC DDDDC',
-  'robot.event.maintenance':    'DDDAACCAC DDDDC',
-  'robot.event.software_update':'DDDAACCDC DADDC',
-  'robot.event.evaluation':     'AADDDCCDC DDADC',
-  'robot.event.certification':  'AADDDCCDC DDADC',
-  'robot.event.suspension':     'AAAAACCDC DDDDC',
-  'robot.event.reinstatement':  'AADDDCCDC DDDDC',
-  'robot.event.decommission':   'AADAACCDC DDDDC',
-  'robot.event.recycling':      'DDDAACCDC DDDAC',
-  'robot.event.key_rotation':   'DDDAACCDC DDDDC',
-  'robot.event.sanitization':   'DDDAACCAC DDDAC',
+  'robot.read':                 'AAAAACCAC AAAAC A',
+  'robot.events.read':          'AAAAACCAC AAAAC A',
+  'robot.telemetry.read':       'AADAACCAC ADDDC A',
+  'robot.alerts.read':          'AADAACCAC ADDDC A',
+  'robot.alerts.ack':           'DDDAACCAC DDDDC D',
+  'robot.alerts.ack_retired_id':'AADDDCCDC DDDDC D',
+  'robot.transfer.offer':       'DDDAACCDC DDDDC D',
+  'robot.grants.manage':        'DDDAACCDC DDDDC D',
+  'robot.grants.read':          'AADAACCDC DDDDC D',
+  'robot.periods.share':        'DDDDDCCDC DDDDC A',
+  'robot.chain.read':           'AAAAACCAC AAAAC D',
+  'robot.access_log.read':      'AADAACCDC DDDDC D',
+  'robot.brand':                'AADDDCCDC DDDDC D',
+  'robot.event.deployment':     'DDDAACCDC DDDDC D',
+  'robot.event.maintenance':    'DDDAACCAC DDDDC D',
+  'robot.event.software_update':'DDDAACCDC DADDC D',
+  'robot.event.evaluation':     'AADDDCCDC DDADC D',
+  'robot.event.certification':  'AADDDCCDC DDADC D',
+  'robot.event.suspension':     'AAAAACCDC DDDDC D',
+  'robot.event.reinstatement':  'AADDDCCDC DDDDC D',
+  'robot.event.decommission':   'AADAACCDC DDDDC D',
+  'robot.event.recycling':      'DDDAACCDC DDDAC D',
+  'robot.event.key_rotation':   'DDDAACCDC DDDDC D',
+  'robot.event.sanitization':   'DDDAACCAC DDDAC D',
 };
 
 function actorOf(kind: OrgKind): Actor {
@@ -190,5 +194,32 @@ describe('a recall remedy (docs/recalls.md)', () => {
     // Another manufacturer, or an operator that does not own the robot, gains nothing by it.
     expect(outcome(ROLES.otherMaker, 'robot.event.software_update', remedy)).toBe('C');
     expect(outcome(ROLES.maintainer, 'robot.event.software_update', remedy)).toBe('D');
+  });
+});
+
+describe('a former owner', () => {
+  const former = ROLES.formerOwner;
+  it('reads the robot, its events, telemetry and alerts (the routes clip them to its periods), writes nothing', () => {
+    const allowed = (Object.keys(MATRIX) as RobotAction[]).filter((a) => outcome(former, a) === 'A');
+    expect(allowed.sort()).toEqual(
+      [
+        'robot.alerts.read',
+        'robot.events.read',
+        'robot.periods.share',
+        'robot.read',
+        'robot.telemetry.read',
+      ].sort(),
+    );
+  });
+  it('that owns the robot again is its owner in every respect, and may still share its ended period', () => {
+    const backAgain = { kind: 'operator' as const, rel: { isOwner: true, formerOwner: true } };
+    for (const action of Object.keys(MATRIX) as RobotAction[]) {
+      if (action === 'robot.periods.share') expect(outcome(backAgain, action)).toBe('A');
+      else
+        expect({ action, r: outcome(backAgain, action) }).toEqual({
+          action,
+          r: outcome(ROLES.owner, action),
+        });
+    }
   });
 });

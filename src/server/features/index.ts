@@ -13,6 +13,7 @@ import { incidentRoutes } from './incidents/incident-routes.js';
 import { lifecycleRoutes } from './lifecycle/lifecycle-routes.js';
 import { notificationRoutes } from './notifications/notification-routes.js';
 import { orgRoutes } from './orgs/org-routes.js';
+import { periodShareRoutes } from './periods/period-share-routes.js';
 import { publicRoutes } from './public/public-routes.js';
 import { recallRoutes } from './recalls/recall-routes.js';
 import { reportRoutes } from './report/report-routes.js';
@@ -31,6 +32,7 @@ export async function registerFeatureRoutes(app: FastifyInstance, ctx: AppContex
   await app.register(lifecycleRoutes(ctx));
   await app.register(transferRoutes(ctx));
   await app.register(grantRoutes(ctx));
+  await app.register(periodShareRoutes(ctx));
   await app.register(telemetryRoutes(ctx));
   await app.register(incidentRoutes(ctx));
   await app.register(accessLogRoutes(ctx));

@@ -25,6 +25,7 @@ import {
   incidentRecord,
 } from './incidents/incident-records.js';
 import { apiKeyRecord, apiKeyRevocationRecord, organisationRecord } from './orgs/org-records.js';
+import { periodShareRecord } from './periods/period-share-records.js';
 import { recallCampaignRecord, recallDeclineRecord } from './recalls/recall-records.js';
 import { robotEventRecord } from './robots/robot-records.js';
 import {
@@ -48,6 +49,7 @@ export const LEDGERED_RECORD_KINDS = [
   transferDecisionRecord,
   grantRecord,
   grantRevocationRecord,
+  periodShareRecord,
   telemetryBatchRecord,
   telemetryAlertRecord,
   telemetryAlertAckRecord,

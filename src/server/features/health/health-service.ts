@@ -4,6 +4,7 @@
 // (health-runtime.ts, `sweepHealth`), which also keeps each robot's latest assessment for the
 // fleet view.
 
+import { onlyFormerOwner } from '../../../core/access-policy.js';
 import { PlatformError } from '../../../core/errors.js';
 import {
   type AdvisoryCandidate,
@@ -383,7 +384,11 @@ export function advisoryView(row: HealthAdvisoryRow) {
 /** GET /v1/robots/{robotId}/health: the assessment now, with the robot's advisories. */
 export async function robotHealth(ctx: AppContext, actor: Actor, robotIdInput: string) {
   const now = ctx.clock();
-  const { robot } = await robotForAction(ctx.db, actor, robotIdInput, 'robot.telemetry.read', now);
+  const { robot, relation } = await robotForAction(ctx.db, actor, robotIdInput, 'robot.telemetry.read', now);
+  // The health now is about today's robot, not the caller's period (docs/lifecycle.md "Ownership periods").
+  if (onlyFormerOwner(actor, relation)) {
+    throw new PlatformError('FORBIDDEN', 'a former owner reads its own periods, not the robot’s health now');
+  }
   const [assessed, advisories] = await Promise.all([
     assessRobot(ctx.db, robot.id, now),
     ctx.db.query<HealthAdvisoryRow>(

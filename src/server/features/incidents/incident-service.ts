@@ -4,6 +4,7 @@
 // one unit of work with its ledger record; every read of evidence is in the custody log, and
 // every read of an incident in the robot's data access log.
 import { createHash, randomUUID } from 'node:crypto';
+import { onlyFormerOwner } from '../../../core/access-policy.js';
 import { PlatformError } from '../../../core/errors.js';
 import { analyseIncident, type IncidentAnalysis, type Party } from '../../../core/incidents/analysis.js';
 import {
@@ -291,7 +292,13 @@ export async function reportIncident(ctx: AppContext, actor: Actor, input: Repor
   return ctx.ledger.run(async (tx, ledger) => {
     // The robot's row lock orders the report against every guarded write: an update either
     // committed before (and is in the evidence) or comes after and meets the hold.
-    const { robot } = await robotForAction(tx, actor, input.robotId, 'robot.read', now, { forUpdate: true });
+    const { robot, relation } = await robotForAction(tx, actor, input.robotId, 'robot.read', now, {
+      forUpdate: true,
+    });
+    // A former owner reads what it was party to; reporting is for those who see the robot now.
+    if (onlyFormerOwner(actor, relation)) {
+      throw new PlatformError('FORBIDDEN', 'a former owner reads the robot’s past, it does not report on it');
+    }
     const produced = await tx.query<{ production_date: string }>(
       'SELECT production_date::text AS production_date FROM robots WHERE id = $1',
       [robot.id],

@@ -27,6 +27,7 @@ import { maintenanceNamesCampaign, settleRecallUnits } from '../recalls/recall-s
 import { devicePublicKeyBytes } from '../robots/device-key.js';
 import { type RobotRow, robotForAction } from '../robots/robot-access.js';
 import { insertRobotEvent } from '../robots/robot-event-writer.js';
+import { readableRecords, spanCondition, spanParams } from '../robots/robot-periods.js';
 import { type RobotEventRow, SYSTEM_EVENT_TYPES, toRobotEvent } from '../robots/robot-records.js';
 import { type CheckedEvent, checkEventData, validUntilInstant } from './event-data.js';
 
@@ -262,13 +263,16 @@ export async function listRobotEvents(
     throw new PlatformError('VALIDATION_FAILED', 'cursor is not one this list returned', { field: 'cursor' });
   }
   const now = ctx.clock();
-  const { robot } = await robotForAction(ctx.db, actor, robotIdInput, 'robot.events.read', now);
+  const { robot, relation } = await robotForAction(ctx.db, actor, robotIdInput, 'robot.events.read', now);
+  // A former owner reads the records of its own periods; everyone else the whole chain.
+  const spans = spanParams(await readableRecords(ctx.db, actor, robot, relation));
   const { rows } = await ctx.db.query<RobotEventRow>(
     `SELECT * FROM robot_events
       WHERE robot_uuid = $1 AND ($2::bigint IS NULL OR ledger_index > $2::bigint)
         AND ($3::text IS NULL OR type = $3)
+        AND ${spanCondition(5, 'occurred_at')}
       ORDER BY ledger_index LIMIT $4`,
-    [robot.id, page.cursor ?? null, page.type ?? null, page.limit + 1],
+    [robot.id, page.cursor ?? null, page.type ?? null, page.limit + 1, ...spans],
   );
   const items = rows.slice(0, page.limit).map(toRobotEvent);
   await recordRobotAccess(ctx.db, { robotUuid: robot.id, ...accessBy(actor, 'events', now) });

@@ -10,7 +10,7 @@ import {
 } from '../../../core/access-policy.js';
 import { PlatformError } from '../../../core/errors.js';
 import type { RobotStatus } from '../../../core/lifecycle.js';
-import type { Actor } from '../../../core/organisation.js';
+import { type Actor, seesEverything } from '../../../core/organisation.js';
 import { validateRobotId } from '../../../robot-id/index.js';
 import type { SqlClient } from '../../db/sql-client.js';
 import { enforce } from '../policy-enforcement.js';
@@ -83,15 +83,31 @@ export async function robotRelation(
     for (const s of row.scopes)
       if ((GRANT_SCOPES as readonly string[]).includes(s)) scopes.add(s as GrantScope);
   }
+  const isOwner = robot.owner_id === actor.orgId;
+  const isManufacturer = robot.manufacturer_id === actor.orgId;
   return {
-    isOwner: robot.owner_id === actor.orgId,
-    isManufacturer: robot.manufacturer_id === actor.orgId,
+    isOwner,
+    isManufacturer,
     grantScopes: [...scopes],
+    // Authorities read everything anyway: no need to ask whether they once owned it.
+    ...(!isManufacturer && !seesEverything(actor.kind) && (await handedOn(client, robot.id, actor.orgId))
+      ? { formerOwner: true }
+      : {}),
     suspendedByActor: robot.status === 'suspended' && robot.suspended_by === actor.orgId,
     ...(install && robot.manufacturer_id === actor.orgId
       ? { installsRecallRemedy: await installsRecallRemedy(client, robot.id, install) }
       : {}),
   };
+}
+
+/** Whether `orgId` gave the robot away in an accepted transfer: it owned it in an ended period. */
+async function handedOn(client: SqlClient, robotUuid: string, orgId: string): Promise<boolean> {
+  const { rows } = await client.query(
+    `SELECT 1 FROM robot_events
+      WHERE robot_uuid = $1 AND type = 'ownership_transfer' AND data->>'fromOrgId' = $2 LIMIT 1`,
+    [robotUuid, orgId],
+  );
+  return rows.length > 0;
 }
 
 /** Whether `install` is the software remedy of a recall affecting the robot, not remedied on it yet. */

@@ -121,7 +121,7 @@ export async function robotHead(
   robotIdInput: string,
   treeSize: number | undefined,
 ): Promise<string> {
-  const { robot } = await robotForAction(ctx.db, actor, robotIdInput, 'robot.read', ctx.clock());
+  const { robot } = await robotForAction(ctx.db, actor, robotIdInput, 'robot.chain.read', ctx.clock());
   const size = (await checkpointFor(ctx, robot, treeSize)).size;
   const [records, batches] = await Promise.all([
     chainHeadAt(ctx.db, robot.id, 'records', size),
@@ -140,7 +140,7 @@ export async function robotHistoryProof(
   actor: Actor,
   robotIdInput: string,
   treeSize: number | undefined,
-  action: RobotAction = 'robot.events.read',
+  action: RobotAction = 'robot.chain.read',
 ): Promise<RobotHistoryProof> {
   const now = ctx.clock();
   const { robot } = await robotForAction(ctx.db, actor, robotIdInput, action, now);

@@ -1,5 +1,6 @@
 // Reading robots (docs/api.md "Models and filing"): one robot by any ID it ever had, with its ID
 // decoded, its model, manufacturer, owner and current state; and the robots a caller may see.
+import { onlyFormerOwner } from '../../../core/access-policy.js';
 import type { Brand } from '../../../core/certificate.js';
 import { PlatformError } from '../../../core/errors.js';
 import type { RobotStatus } from '../../../core/lifecycle.js';
@@ -106,7 +107,8 @@ export interface RobotView {
     limits: { minBatterySohPct: number; maxJointWear: number; maxPositionErrorMm: number };
   };
   manufacturer: { id: string; name: string; country: string; enterpriseCode: string };
-  owner: { id: string; name: string; kind: OrgKind };
+  /** Null for a former owner (docs/lifecycle.md "Ownership periods"). */
+  owner: { id: string; name: string; kind: OrgKind } | null;
   site: { id: string; code: string; name: string; region: string };
   status: RobotStatus;
   intelligenceLevel: number;
@@ -209,14 +211,16 @@ export type RobotDetail = RobotView & {
 export async function getRobot(ctx: AppContext, actor: Actor, robotIdInput: string): Promise<RobotDetail> {
   const now = ctx.clock();
   const requestedId = canonicalRobotId(robotIdInput);
-  const { robot } = await robotForAction(ctx.db, actor, requestedId, 'robot.read', now);
+  const { robot, relation } = await robotForAction(ctx.db, actor, requestedId, 'robot.read', now);
   const view = await loadRobotView(ctx.db, robot.id, now, requestedId);
   const { valid, reasons, approvalId } = await loadCertificate(ctx.db, robot.id, now);
-  return {
+  const detail = {
     ...view,
     certificate: { valid, reasons, approvalId },
     brands: await robotBrandNames(ctx.db, robot.id),
   };
+  // A former owner still reads the robot's identity and state, but not who has it now.
+  return onlyFormerOwner(actor, relation) ? { ...detail, owner: null } : detail;
 }
 
 export interface RobotListQuery {

@@ -69,7 +69,12 @@ export const RobotSchema = Type.Object({
     country: Type.String(),
     enterpriseCode: Type.String(),
   }),
-  owner: Type.Object({ id: Uuid, name: Type.String(), kind: Type.Enum(ORG_KINDS) }),
+  owner: Type.Union(
+    [Type.Object({ id: Uuid, name: Type.String(), kind: Type.Enum(ORG_KINDS) }), Type.Null()],
+    {
+      description: 'null when a former owner asks: who owns the robot now is not its to know',
+    },
+  ),
   site: Type.Object({ id: Uuid, code: Type.String(), name: Type.String(), region: Type.String() }),
   status: Type.Enum(ROBOT_STATUSES),
   intelligenceLevel: Type.Integer({ description: 'current level (evaluations change it)' }),

@@ -4,6 +4,7 @@
 import { ALERT_READ_SCOPES } from '../../../core/access-policy.js';
 import { PlatformError } from '../../../core/errors.js';
 import { type Actor, seesEverything } from '../../../core/organisation.js';
+import type { TimeSpan } from '../../../core/ownership-periods.js';
 import {
   type AlertState,
   assessHealth,
@@ -22,6 +23,7 @@ import { LedgerReader } from '../../ledger/ledger-reader.js';
 import { appendRecord } from '../../ledger/record-kinds.js';
 import { accessBy, recordRobotAccess, recordRobotsAccess } from '../access-log/access-log.js';
 import { robotForAction } from '../robots/robot-access.js';
+import { readableAlerts, readableTelemetry, spanCondition, spanParams } from '../robots/robot-periods.js';
 import { type TelemetryAlertRow, telemetryAlertAckRecord } from './telemetry-records.js';
 
 export interface TelemetryQuery {
@@ -78,6 +80,9 @@ interface RollupRow {
   operating_hours_max: number;
   fault_count: number;
 }
+
+/** How long a rollup bucket of each resolution lasts, as SQL intervals. */
+const ROLLUP_SPAN: Record<RollupResolution, string> = { '1m': '1 minute', '1h': '1 hour', '1d': '1 day' };
 
 const DEFAULT_SPAN_MS: Record<TelemetryResolution, number> = {
   raw: 3_600_000,
@@ -136,7 +141,9 @@ function rollupItem(r: RollupRow) {
 
 export async function queryTelemetry(ctx: AppContext, actor: Actor, robotIdInput: string, q: TelemetryQuery) {
   const now = ctx.clock();
-  const { robot } = await robotForAction(ctx.db, actor, robotIdInput, 'robot.telemetry.read', now);
+  const { robot, relation } = await robotForAction(ctx.db, actor, robotIdInput, 'robot.telemetry.read', now);
+  // Other owners' periods are left out of the answer: the window is clipped, not refused.
+  const spans = spanParams(await readableTelemetry(ctx.db, actor, robot, relation));
   const toMs = parseTime(q.to, 'to') ?? now.getTime();
   const fromGiven = parseTime(q.from, 'from');
   const resolution: TelemetryResolution =
@@ -167,8 +174,9 @@ export async function queryTelemetry(ctx: AppContext, actor: Actor, robotIdInput
          FROM telemetry_samples s
         WHERE robot_uuid = $1 AND t >= $2 AND t < $3
           AND ($4::bigint IS NULL OR (t, seq) > (timestamptz 'epoch' + $4::bigint * interval '1 microsecond', $5::bigint))
+          AND ${spanCondition(7, 't')}
         ORDER BY t, seq LIMIT $6`,
-      [robot.id, new Date(fromMs), new Date(toMs), cursorUs, cursorSeq, limit + 1],
+      [robot.id, new Date(fromMs), new Date(toMs), cursorUs, cursorSeq, limit + 1, ...spans],
     );
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
@@ -189,6 +197,7 @@ export async function queryTelemetry(ctx: AppContext, actor: Actor, robotIdInput
   const { rows } = await ctx.db.query<RollupRow>(
     `SELECT * FROM ${table}
       WHERE robot_uuid = $1 AND bucket >= $2 AND bucket < $3 AND ($4::timestamptz IS NULL OR bucket > $4)
+        AND ${spanCondition(6, 'bucket', `bucket + interval '${ROLLUP_SPAN[resolution]}'`, true)}
       ORDER BY bucket LIMIT $5`,
     [
       robot.id,
@@ -197,6 +206,7 @@ export async function queryTelemetry(ctx: AppContext, actor: Actor, robotIdInput
       new Date(toMs),
       cursorMs === null ? null : new Date(cursorMs),
       limit + 1,
+      ...spans,
     ],
   );
   const page = rows.slice(0, limit);
@@ -241,6 +251,7 @@ export async function readBatchPage(
   range: { fromMs: number | undefined; toMs: number | undefined; treeSize?: number | undefined },
   cursor: { firstUs: number; seq: number } | null,
   limit: number,
+  readable: readonly TimeSpan[] | null = null,
 ): Promise<BatchRow[]> {
   const { rows } = await db.query<BatchRow>(
     `SELECT j.seq, b.ledger_index, j.jws, b.received_at, j.first_sample_at, j.last_sample_at,
@@ -253,6 +264,7 @@ export async function readBatchPage(
         AND ($4::bigint IS NULL OR (j.first_sample_at, j.seq) >
              (timestamptz 'epoch' + $4::bigint * interval '1 microsecond', $5::bigint))
         AND ($7::bigint IS NULL OR b.ledger_index < $7)
+        AND ${spanCondition(8, 'j.first_sample_at', 'j.last_sample_at')}
       ORDER BY j.first_sample_at, j.seq LIMIT $6`,
     [
       robotUuid,
@@ -262,6 +274,7 @@ export async function readBatchPage(
       cursor?.seq ?? null,
       limit + 1,
       range.treeSize ?? null,
+      ...spanParams(readable),
     ],
   );
   return rows;
@@ -287,7 +300,8 @@ export function batchItem(r: BatchRow, opening: StoredOpening, proof: Uint8Array
  */
 export async function listBatches(ctx: AppContext, actor: Actor, robotIdInput: string, q: BatchQuery) {
   const now = ctx.clock();
-  const { robot } = await robotForAction(ctx.db, actor, robotIdInput, 'robot.telemetry.read', now);
+  const { robot, relation } = await robotForAction(ctx.db, actor, robotIdInput, 'robot.telemetry.read', now);
+  const readable = await readableTelemetry(ctx.db, actor, robot, relation);
   const fromMs = parseTime(q.from, 'from');
   const toMs = parseTime(q.to, 'to');
   if (fromMs !== undefined && toMs !== undefined && !(fromMs < toMs)) {
@@ -307,7 +321,14 @@ export async function listBatches(ctx: AppContext, actor: Actor, robotIdInput: s
       `the log signed no checkpoint of size ${q.treeSize}`,
     );
   }
-  const rows = await readBatchPage(ctx.db, robot.id, { fromMs, toMs, treeSize: q.treeSize }, cursor, limit);
+  const rows = await readBatchPage(
+    ctx.db,
+    robot.id,
+    { fromMs, toMs, treeSize: q.treeSize },
+    cursor,
+    limit,
+    readable,
+  );
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   const indices = page.map((r) => r.ledger_index);
@@ -336,19 +357,23 @@ export async function listBatches(ctx: AppContext, actor: Actor, robotIdInput: s
 /** The latest sample and a health grade against the model's limits. */
 export async function latestTelemetry(ctx: AppContext, actor: Actor, robotIdInput: string) {
   const now = ctx.clock();
-  const { robot } = await robotForAction(ctx.db, actor, robotIdInput, 'robot.telemetry.read', now);
+  const { robot, relation } = await robotForAction(ctx.db, actor, robotIdInput, 'robot.telemetry.read', now);
+  // For a former owner: the latest sample of its own periods, and the alerts raised in them.
+  const spans = spanParams(await readableTelemetry(ctx.db, actor, robot, relation));
+  const alertSpans = spanParams(await readableAlerts(ctx.db, actor, robot, relation));
   const { rows } = await ctx.db.query<
     SampleRow & { min_battery_soh_pct: number; max_joint_wear: number; max_position_error_mm: number }
   >(
     `SELECT s.*, 0 AS t_us, m.min_battery_soh_pct, m.max_joint_wear, m.max_position_error_mm
        FROM telemetry_samples s JOIN robots r ON r.id = s.robot_uuid JOIN models m ON m.id = r.model_id
-      WHERE s.robot_uuid = $1 ORDER BY s.t DESC, s.seq DESC LIMIT 1`,
-    [robot.id],
+      WHERE s.robot_uuid = $1 AND ${spanCondition(2, 's.t')} ORDER BY s.t DESC, s.seq DESC LIMIT 1`,
+    [robot.id, ...spans],
   );
   const row = rows[0];
   const open = await ctx.db.query<{ n: number }>(
-    "SELECT count(*)::int AS n FROM telemetry_alerts WHERE robot_uuid = $1 AND state = 'open'",
-    [robot.id],
+    `SELECT count(*)::int AS n FROM telemetry_alerts
+      WHERE robot_uuid = $1 AND state = 'open' AND ${spanCondition(2, 'sample_at')}`,
+    [robot.id, ...alertSpans],
   );
   await recordRobotAccess(ctx.db, { robotUuid: robot.id, ...accessBy(actor, 'telemetry', now) });
   if (!row)
@@ -414,8 +439,11 @@ export async function listAlerts(
 ) {
   const now = ctx.clock();
   let robotUuid: string | null = null;
+  let spans: [string[] | null, string[] | null] = [null, null];
   if (q.robotId !== undefined) {
-    robotUuid = (await robotForAction(ctx.db, actor, q.robotId, 'robot.alerts.read', now)).robot.id;
+    const { robot, relation } = await robotForAction(ctx.db, actor, q.robotId, 'robot.alerts.read', now);
+    robotUuid = robot.id;
+    spans = spanParams(await readableAlerts(ctx.db, actor, robot, relation));
   }
   let cursorMs: number | null = null;
   let cursorId: string | null = null;
@@ -436,6 +464,7 @@ export async function listAlerts(
                  AND g.revoked_at IS NULL AND g.expires_at > $5 AND g.scopes && $9::text[]))
         AND ($6::timestamptz IS NULL OR (a.raised_at, a.id) < ($6::timestamptz, $7::uuid))
         AND ($10::text IS NULL OR a.condition = $10)
+        AND ${spanCondition(11, 'a.sample_at')}
       ORDER BY a.raised_at DESC, a.id DESC LIMIT $8`,
     [
       robotUuid,
@@ -448,6 +477,7 @@ export async function listAlerts(
       q.limit + 1,
       ALERT_READ_SCOPES,
       q.condition ?? null,
+      ...spans,
     ],
   );
   const page = rows.slice(0, q.limit);
