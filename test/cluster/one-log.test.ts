@@ -14,6 +14,7 @@ import {
   CLUSTER_HOOK_TIMEOUT_MS,
   CLUSTER_TEST_TIMEOUT_MS,
   itWithTopology,
+  startExtraNode,
   startTestCluster,
   type TestCluster,
 } from './support.js';
@@ -153,6 +154,38 @@ describe('one log written by three nodes', { timeout: CLUSTER_TEST_TIMEOUT_MS },
         WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()`,
     );
     expect(Number(clients[0]!.n)).toBeGreaterThanOrEqual(state.nodes.length);
+  });
+
+  it('holds a rate limit across nodes through Redis (REDIS_URL)', async () => {
+    const { state } = cluster;
+    // Two more nodes, allowing 3 requests a minute per API key: counted in Redis, the key's
+    // limit is the cluster's, not each node's (each node alone would allow 3 more).
+    const nodes = await Promise.all(
+      [1, 2].map((n) => startExtraNode(state, n, { ROBOLEDGER_KEY_RATE_LIMIT: '3' })),
+    );
+    try {
+      // Created through the balancer, whose nodes allow plenty; its key is new, so it has spent nothing.
+      const res = await cluster.api.call('POST', '/v1/orgs', {
+        token: state.adminToken,
+        body: { name: 'Rate-limited operator', kind: 'operator', country: 'CN' },
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      const { apiKey } = res.json() as { apiKey: string };
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const node = nodes[i % 2]!;
+        const answer = await fetch(`${node.url}/v1/robots`, {
+          headers: { authorization: `Bearer ${apiKey}` },
+        });
+        statuses.push(answer.status);
+        if (answer.status === 429)
+          expect(((await answer.json()) as { error: { code: string } }).error.code).toBe('RATE_LIMITED');
+      }
+      // Node 2 saw only its 2nd request when it refused: the count was the cluster's.
+      expect(statuses).toEqual([200, 200, 200, 429]);
+    } finally {
+      await Promise.all(nodes.map((n) => n.stop()));
+    }
   });
 
   it('keeps only its own processes: the database and the slot are the cluster’s', async () => {

@@ -5,13 +5,11 @@
 // elected leader of the periodic work is SIGKILLed and another node takes over, and SIGTERM
 // drains a node without losing an acknowledged batch.
 
-import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nodeEnvironment, signalNode, startNode } from '../../scripts/cluster.js';
+import { signalNode, startNode } from '../../scripts/cluster.js';
 import { connectRobots } from '../support/mqtt-robots.js';
-import { spawnRoboledger } from '../support/process.js';
 import {
   fileTelemetryFleet,
   healthySamples,
@@ -27,6 +25,7 @@ import {
   CLUSTER_TEST_TIMEOUT_MS,
   itWithTopology,
   leaderFlag,
+  startExtraNode,
   startTestCluster,
   type TestCluster,
 } from './support.js';
@@ -267,76 +266,58 @@ describe('streaming through the balancer while a node dies', { timeout: CLUSTER_
 
   itWithTopology('drains a node on SIGTERM: healthz 503, acknowledged batches kept, exit 0', async () => {
     const { state } = cluster;
-    // A fourth node, started by the test itself so that its exit status can be read.
-    const port = state.nodes.at(-1)!.port + 1;
-    const url = `http://127.0.0.1:${port}`;
-    const env = nodeEnvironment(state, {
-      ...state.nodes[0]!,
-      index: 4,
-      port,
-      url,
-      dataDir: join(state.dir, 'node4'),
-    });
-    const { child, output } = spawnRoboledger(['serve'], env);
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      child.once('exit', (code, signal) => resolve({ code, signal })),
-    );
-    await eventually(
-      'the fourth node to serve',
-      async () => {
-        try {
-          return (await fetch(`${url}/healthz`)).status === 200 ? true : undefined;
-        } catch {
-          return undefined;
+    // A fourth node, outside the balancer, whose exit status the test can read.
+    const extra = await startExtraNode(state, 1);
+    const { url, child, output, exited } = extra;
+    try {
+      const direct = httpCaller(url);
+      const robot = fleet.robots[0]!;
+      const acked: number[] = [];
+      const first = 1000;
+      let stop = false;
+      const sender = (async () => {
+        for (let seq = first; !stop && seq < first + 2000; seq++) {
+          const jws = signBatch(robot, { seq, samples: healthySamples(JOINTS, SAMPLES, Date.now() - 1000) });
+          try {
+            const res = await postBatch(direct, jws);
+            if (res.statusCode === 202) acked.push(seq);
+          } catch {
+            return; // the node closed its listener
+          }
         }
-      },
-      { deadlineMs: 180_000, seen: () => output.stderr.slice(-2000) },
-    );
-    const direct = httpCaller(url);
-    const robot = fleet.robots[0]!;
-    const acked: number[] = [];
-    const first = 1000;
-    let stop = false;
-    const sender = (async () => {
-      for (let seq = first; !stop && seq < first + 2000; seq++) {
-        const jws = signBatch(robot, { seq, samples: healthySamples(JOINTS, SAMPLES, Date.now() - 1000) });
-        try {
-          const res = await postBatch(direct, jws);
-          if (res.statusCode === 202) acked.push(seq);
-        } catch {
-          return; // the node closed its listener
-        }
-      }
-    })();
-    await eventually('some batches acknowledged', () => (acked.length >= 10 ? true : undefined));
-    child.kill('SIGTERM');
-    // While it drains, /healthz answers 503 (or the listener is closed): HAProxy takes it out.
-    const health = await eventually(
-      'healthz 503 while draining',
-      async () => {
-        try {
-          return (await fetch(`${url}/healthz`)).status === 503 ? 'draining' : undefined;
-        } catch {
-          return 'closed';
-        }
-      },
-      { everyMs: 5 },
-    );
-    expect(['draining', 'closed']).toContain(health);
-    const { code, signal } = await Promise.race([
-      exited,
-      sleep(60_000).then(() => ({ code: -1, signal: null })),
-    ]);
-    stop = true;
-    await sender;
-    expect({ code, signal }, output.stderr.slice(-3000)).toEqual({ code: 0, signal: null });
-    const stored = await query<{ seq: string }>(
-      state.primaryUrl,
-      'SELECT seq FROM telemetry_batches WHERE robot_id = $1 AND seq >= $2',
-      [robot.robotId, first],
-    );
-    const storedSeqs = new Set(stored.map((r) => Number(r.seq)));
-    expect(acked.length).toBeGreaterThan(0);
-    expect(acked.filter((seq) => !storedSeqs.has(seq))).toEqual([]);
+      })();
+      await eventually('some batches acknowledged', () => (acked.length >= 10 ? true : undefined));
+      child.kill('SIGTERM');
+      // While it drains, /healthz answers 503 (or the listener is closed): HAProxy takes it out.
+      const health = await eventually(
+        'healthz 503 while draining',
+        async () => {
+          try {
+            return (await fetch(`${url}/healthz`)).status === 503 ? 'draining' : undefined;
+          } catch {
+            return 'closed';
+          }
+        },
+        { everyMs: 5 },
+      );
+      expect(['draining', 'closed']).toContain(health);
+      const { code, signal } = await Promise.race([
+        exited,
+        sleep(60_000).then(() => ({ code: -1, signal: null })),
+      ]);
+      stop = true;
+      await sender;
+      expect({ code, signal }, output.stderr.slice(-3000)).toEqual({ code: 0, signal: null });
+      const stored = await query<{ seq: string }>(
+        state.primaryUrl,
+        'SELECT seq FROM telemetry_batches WHERE robot_id = $1 AND seq >= $2',
+        [robot.robotId, first],
+      );
+      const storedSeqs = new Set(stored.map((r) => Number(r.seq)));
+      expect(acked.length).toBeGreaterThan(0);
+      expect(acked.filter((seq) => !storedSeqs.has(seq))).toEqual([]);
+    } finally {
+      await extra.stop();
+    }
   });
 });

@@ -3,9 +3,20 @@
 // beside it. The files of test/cluster/ run one after another (vitest.cluster.config.ts), so
 // they reuse one set of ports. Every wait has an explicit, generous deadline (a loaded machine
 // can stall for seconds); no test asserts how long anything took.
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { it } from 'vitest';
-import { type ClusterNode, type ClusterState, clusterDown, clusterUp } from '../../scripts/cluster.js';
+import {
+  type ClusterNode,
+  type ClusterState,
+  clusterDown,
+  clusterUp,
+  nodeEnvironment,
+} from '../../scripts/cluster.js';
+import { spawnRoboledger } from '../support/process.js';
 import { type ApiCaller, httpCaller } from '../support/telemetry-fleet.js';
+import { eventually } from '../support/wait.js';
 
 /** The primary the cluster replicates: CI's PostgreSQL run sets DATABASE_URL; else the machine's. */
 export const PRIMARY_ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -86,4 +97,54 @@ export async function leaderFlag(state: ClusterState, node: ClusterNode): Promis
     // a node that does not answer leads nothing
   }
   return undefined;
+}
+
+export interface ExtraNode {
+  url: string;
+  child: ChildProcessWithoutNullStreams;
+  output: { stdout: string; stderr: string };
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * One more `roboledger serve` on the cluster's database and broker, outside the balancer, started
+ * by the test itself (so that its exit status can be read) with `env` on top of the nodes' own.
+ */
+export async function startExtraNode(
+  state: ClusterState,
+  n: number,
+  env: Record<string, string> = {},
+): Promise<ExtraNode> {
+  const port = TEST_BASE_PORT + 3 + n;
+  const url = `http://127.0.0.1:${port}`;
+  const like = { ...state.nodes[0]!, index: 3 + n, port, url, dataDir: join(state.dir, `extra${n}`) };
+  mkdirSync(like.dataDir, { recursive: true, mode: 0o700 });
+  const { child, output } = spawnRoboledger(['serve'], { ...nodeEnvironment(state, like), ...env });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  };
+  try {
+    await eventually(
+      `extra node ${n} on ${url}/healthz`,
+      async () => {
+        if (child.exitCode !== null)
+          throw new Error(`extra node ${n} exited ${child.exitCode}: ${output.stderr}`);
+        try {
+          return (await fetch(`${url}/healthz`)).status === 200 ? true : undefined;
+        } catch {
+          return undefined;
+        }
+      },
+      { deadlineMs: 180_000, everyMs: 100, seen: () => output.stderr.slice(-2000) },
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, child, output, exited, stop };
 }
