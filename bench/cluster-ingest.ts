@@ -27,16 +27,32 @@ async function query<T extends pg.QueryResultRow>(url: string, text: string): Pr
   }
 }
 
-/** Bytes of the telemetry and ledger tables (with indexes) and the batches stored. */
-async function storage(url: string): Promise<{ bytes: number; batches: number }> {
-  const [row] = await query<{ bytes: string; batches: string }>(
+/**
+ * Bytes of the telemetry and ledger tables (with indexes and partitions): `raw`, what raw
+ * retention drops (samples and the JWS of each batch), and `kept`, what stays for ever (batch
+ * rows, ledger entries and tree, rollups); and the batches stored.
+ */
+async function storage(url: string): Promise<{ raw: number; kept: number; batches: number }> {
+  const [row] = await query<{ raw: string; kept: string; batches: string }>(
     url,
-    `SELECT (SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-              WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname = 'public'
-                AND (c.relname LIKE 'telemetry%' OR c.relname LIKE 'ledger%'))::text AS bytes,
+    `WITH t AS (
+       SELECT c.relname, pg_total_relation_size(c.oid) AS bytes
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind = 'r' AND n.nspname = 'public'
+          AND (c.relname LIKE 'telemetry%' OR c.relname LIKE 'ledger%'))
+     SELECT (SELECT coalesce(sum(bytes), 0) FROM t
+              WHERE relname LIKE 'telemetry_samples%' OR relname LIKE 'telemetry_batch_jws%')::text AS raw,
+            (SELECT coalesce(sum(bytes), 0) FROM t
+              WHERE NOT (relname LIKE 'telemetry_samples%' OR relname LIKE 'telemetry_batch_jws%'))::text AS kept,
             (SELECT count(*) FROM telemetry_batches)::text AS batches`,
   );
-  return { bytes: Number(row!.bytes), batches: Number(row!.batches) };
+  return { raw: Number(row!.raw), kept: Number(row!.kept), batches: Number(row!.batches) };
+}
+
+/** Bytes per batch stored between two measurements, raw and kept. */
+function perBatch(before: Awaited<ReturnType<typeof storage>>, after: Awaited<ReturnType<typeof storage>>) {
+  const n = after.batches - before.batches;
+  return { raw: Math.round((after.raw - before.raw) / n), kept: Math.round((after.kept - before.kept) / n) };
 }
 
 export async function run(): Promise<BenchResult> {
@@ -77,14 +93,14 @@ export async function run(): Promise<BenchResult> {
       presignBatches(fleet, MESSAGES_PER_ROBOT, 1, 43, 2000).bodies,
     );
     const after = await storage(state.primaryUrl);
-    const bytesPerBatch1 = (after.bytes - before.bytes) / (after.batches - before.batches);
+    const bytes1 = perBatch(before, after);
 
     // Ten-sample batches: what a robot sampling at 1 Hz sends every 10 s.
     const ten = presignBatches(fleet, 10, 10, 44, 3000).bodies;
     const beforeTen = await storage(state.primaryUrl);
     const clusterTen = await send(state.balancerUrl, ten);
     const afterTen = await storage(state.primaryUrl);
-    const bytesPerBatch10 = (afterTen.bytes - beforeTen.bytes) / (afterTen.batches - beforeTen.batches);
+    const bytes10 = perBatch(beforeTen, afterTen);
 
     // MQTT: robots publish through HAProxy's TCP frontend; the clock stops at the last commit.
     const { bodies } = presignBatches(fleet, MESSAGES_PER_ROBOT, 1, 45, 4000);
@@ -115,7 +131,7 @@ export async function run(): Promise<BenchResult> {
     process.stdout.write(
       `cluster-ingest: HTTP ${Math.round(cluster)} msg/s through the balancer (3 nodes), ${Math.round(oneNode)} msg/s one node direct; ` +
         `10-sample batches ${Math.round(clusterTen)} batches/s; MQTT ${Math.round(mqttStored / mqttSeconds)} msg/s (${mqttStored}/${messages.length} stored); ` +
-        `database ${Math.round(bytesPerBatch1)} B per 1-sample batch, ${Math.round(bytesPerBatch10)} B per 10-sample batch (32 joints)\n`,
+        `database per 1-sample batch ${JSON.stringify(bytes1)} B, per 10-sample batch ${JSON.stringify(bytes10)} B (32 joints; raw = dropped by retention)\n`,
     );
     return {
       name: 'cluster-ingest',
