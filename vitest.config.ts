@@ -1,8 +1,11 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The cluster's tests start PostgreSQL replicas, HAProxy and several servers: a run of their
+    // own, on PostgreSQL only (`npm run test:cluster`, vitest.cluster.config.ts).
+    exclude: [...configDefaults.exclude, 'test/cluster/**'],
     // Rebuilds dist/ when src/ changed, so the process tests run the code under test, not a stale build.
     globalSetup: ['test/global-setup.ts'],
     // Database tests each open their own PGlite instance or PostgreSQL database;
