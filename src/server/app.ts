@@ -8,6 +8,7 @@ import type { AppContext } from './app-context.js';
 import { registerAuthentication } from './auth/authenticate.js';
 import { registerFeatureRoutes } from './features/index.js';
 import { registerApiReference, registerOpenApi } from './http/api-reference.js';
+import { type ConsoleServing, registerConsole } from './http/console.js';
 import { sendError } from './http/error-envelope.js';
 import { registerLoadShedding } from './http/load-shedding.js';
 import { httpServerOptions } from './http/server-options.js';
@@ -66,13 +67,16 @@ export async function buildApp(ctx: AppContext): Promise<App> {
     return sendError(request, reply, error);
   });
   app.addHook('onRoute', acceptMissingOptionalBody);
-  app.setNotFoundHandler((request, reply) =>
-    sendError(
+  // Set once the console is registered: a console page's path answers the app's index.html.
+  let webConsole: ConsoleServing | undefined;
+  app.setNotFoundHandler((request, reply) => {
+    if (webConsole?.serveFallback(request, reply)) return reply;
+    return sendError(
       request,
       reply,
       new PlatformError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`),
-    ),
-  );
+    );
+  });
 
   const requests = new Counter({
     name: 'roboledger_http_requests_total',
@@ -138,6 +142,7 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   });
   app.get('/openapi.json', { config: publicRoute, schema: { hide: true } }, async () => app.swagger());
   await registerApiReference(app);
+  webConsole = await registerConsole(app);
 
   await registerFeatureRoutes(app, ctx);
   return app;
