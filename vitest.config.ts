@@ -11,7 +11,7 @@ export default defineConfig({
     // Database tests each open their own PGlite instance or PostgreSQL database;
     // two forks keep both cores busy without starving the servers under test.
     pool: 'forks',
-    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    maxWorkers: 2,
     // Bounds on a hang, not measurements: no test asserts how long anything took. On a machine
     // shared with other builds (seven test runs on two cores, a load average above 30), opening a
     // migrated PGlite and filing a small fleet took over two minutes, so the bounds are minutes.

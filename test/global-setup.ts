@@ -33,7 +33,46 @@ export function staleBuild(root = ROOT): string | undefined {
   return changed && `${changed} changed since the last build`;
 }
 
+/** What the console's build (dist/console) is made of: its own sources and the pure code it imports. */
+const CONSOLE_INPUTS = ['console', 'src/robot-id', 'src/ledger', 'package-lock.json'];
+
+/** Why dist/console must be rebuilt, or undefined when it is current. */
+export function staleConsoleBuild(root = ROOT): string | undefined {
+  const index = join(root, 'dist', 'console', 'index.html');
+  if (!existsSync(index)) return 'no console build yet';
+  const built = statSync(index).mtimeMs;
+  const changed = CONSOLE_INPUTS.find(
+    (input) => existsSync(join(root, input)) && newestMtimeMs(join(root, input)) > built,
+  );
+  return changed && `${changed} changed since the last console build`;
+}
+
+/**
+ * The web console is served from dist/console (src/server/http/console.ts): the browser tests
+ * and the authorization matrix's `/` need the build of the sources under test.
+ */
+function buildConsoleOnce(): void {
+  const reason = staleConsoleBuild();
+  if (!reason) return;
+  process.stderr.write(`test setup: building dist/console for the console tests (${reason})\n`);
+  const vite = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
+  const result = spawnSync(
+    process.execPath,
+    [vite, 'build', '--config', 'console/vite.config.ts', '--logLevel', 'warn'],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+    },
+  );
+  if (result.status !== 0) {
+    throw new Error(
+      `test setup: \`vite build\` of the console failed (exit ${result.status}):\n${result.stdout}${result.stderr}${result.error ?? ''}`,
+    );
+  }
+}
+
 export default function buildDistOnce(): void {
+  buildConsoleOnce();
   const reason = staleBuild();
   if (!reason) return;
   process.stderr.write(`test setup: building dist/ for the process tests (${reason})\n`);

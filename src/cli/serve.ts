@@ -45,7 +45,8 @@ export async function runServe(options: ServeOptions): Promise<number> {
   const where = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`;
   process.stdout.write(
     [
-      `RoboLedger is listening on ${platform.url}`,
+      `RoboLedger console: ${platform.url}/`,
+      `  API:           ${platform.url}/v1  (RoboLedger is listening on ${platform.url})`,
       `  database:      ${where}`,
       `  API reference: ${platform.url}/docs  (OpenAPI: ${platform.url}/openapi.json)`,
       `  health:        ${platform.url}/healthz`,

@@ -8,6 +8,7 @@ import type { AppContext } from './app-context.js';
 import { registerAuthentication } from './auth/authenticate.js';
 import { registerFeatureRoutes } from './features/index.js';
 import { registerApiReference, registerOpenApi } from './http/api-reference.js';
+import { type ConsoleServing, registerConsole } from './http/console.js';
 import { sendError } from './http/error-envelope.js';
 import { registerLoadShedding } from './http/load-shedding.js';
 import { registerDrainGate, registerOperationalRoutes } from './http/operational-routes.js';
@@ -69,13 +70,16 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   app.addHook('onRoute', acceptMissingOptionalBody);
   // First of the request hooks: a draining node refuses before rate limits or authentication.
   registerDrainGate(app, ctx);
-  app.setNotFoundHandler((request, reply) =>
-    sendError(
+  // Set once the console is registered: a console page's path answers the app's index.html.
+  let webConsole: ConsoleServing | undefined;
+  app.setNotFoundHandler((request, reply) => {
+    if (webConsole?.serveFallback(request, reply)) return reply;
+    return sendError(
       request,
       reply,
       new PlatformError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`),
-    ),
-  );
+    );
+  });
 
   const requests = new Counter({
     name: 'roboledger_http_requests_total',
@@ -125,6 +129,7 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   registerOperationalRoutes(app, ctx, () => startup.waitingFor);
   app.get('/openapi.json', { config: publicRoute, schema: { hide: true } }, async () => app.swagger());
   await registerApiReference(app);
+  webConsole = await registerConsole(app);
 
   await registerFeatureRoutes(app, ctx);
   return app;

@@ -295,6 +295,11 @@ describe(`authorization matrix (${backend})`, () => {
       expect: all(200),
     },
 
+    // The web console: its page and its hashed assets are public (it calls the API with the
+    // signed-in key; the files themselves hold nothing private). A missing asset is a 404.
+    { method: 'GET', route: '/', call: () => ({ url: '/' }), expect: all(200) },
+    { method: 'GET', route: '/assets/*', call: () => ({ url: '/assets/missing.js' }), expect: all(404) },
+
     // Organisations and keys (the owner's organisation is the one asked about).
     {
       method: 'POST',

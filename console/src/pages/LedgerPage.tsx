@@ -1,0 +1,5 @@
+import { PlannedPage } from './PlannedPage.js';
+
+export function LedgerPage() {
+  return <PlannedPage title="Ledger" />;
+}

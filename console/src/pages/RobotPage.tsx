@@ -1,0 +1,5 @@
+import { PlannedPage } from './PlannedPage.js';
+
+export function RobotPage() {
+  return <PlannedPage title="Robot" />;
+}
