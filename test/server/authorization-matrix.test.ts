@@ -788,13 +788,13 @@ describe(`authorization matrix (${backend})`, () => {
         url: `/v1/models/${robot.modelId}/approvals`,
         body: { ...MATRIX_APPROVAL, approvalId: `TA-MATRIX-${++codeCounter}` },
       }),
-      expect: '401 201 201 403 403 403 403 403 403 403 201 403 403',
+      expect: '401 201 201 403 403 403 403 403 403 403 201 403 403 403',
     },
     {
       method: 'GET',
       route: '/v1/models/:modelId/approvals',
       call: () => ({ url: `/v1/models/${robot.modelId}/approvals` }),
-      expect: '401 200 200 200 404 200 200 200 200 200 200 200 200',
+      expect: '401 200 200 200 404 200 200 200 200 200 200 200 200 200',
     },
     {
       method: 'POST',
@@ -803,14 +803,14 @@ describe(`authorization matrix (${backend})`, () => {
         url: `/v1/models/${robot.modelId}/approvals/${await matrixApproval()}/extensions`,
         body: { hardwareRevisions: [], software: { locomotion: ['2.5.0'] } },
       }),
-      expect: '401 201 201 403 403 403 403 403 403 403 201 403 403',
+      expect: '401 201 201 403 403 403 403 403 403 403 201 403 403 403',
     },
     {
       method: 'POST',
       route: '/v1/robots/:robotId/brands',
       call: async () => ({ url: `/v1/robots/${(await scene()).robotId}/brands`, body: { brand: 'stolen' } }),
       // Those that see the robot are refused, the others do not learn of it.
-      expect: '401 201 201 403 404 403 404 404 403 404 403 404 404',
+      expect: '401 201 201 403 404 403 404 404 403 404 403 404 404 403',
     },
     {
       method: 'GET',
@@ -996,7 +996,7 @@ describe(`authorization matrix (${backend})`, () => {
       method: 'GET',
       route: '/v1/robots/:robotId/report',
       call: () => ({ url: `/v1/robots/${robot.robotId}/report` }),
-      expect: '401 200 200 200 404 200 404 200 403 404 403 404 404',
+      expect: '401 200 200 200 404 200 404 200 403 404 403 404 404 403',
     },
     {
       method: 'GET',
@@ -1017,7 +1017,7 @@ describe(`authorization matrix (${backend})`, () => {
       method: 'GET',
       route: '/v1/robots/:robotId/report-shares',
       call: () => ({ url: `/v1/robots/${robot.robotId}/report-shares` }),
-      expect: '401 403 403 403 404 200 404 404 403 404 403 404 404',
+      expect: '401 403 403 403 404 200 404 404 403 404 403 404 404 403',
     },
     {
       method: 'DELETE',
@@ -1030,7 +1030,7 @@ describe(`authorization matrix (${backend})`, () => {
         expect(res.statusCode, res.body).toBe(201);
         return { url: `/v1/robots/${robot.robotId}/report-shares/${res.json().shareId}` };
       },
-      expect: '401 403 403 403 404 204 404 404 403 404 403 404 404',
+      expect: '401 403 403 403 404 204 404 404 403 404 403 404 404 403',
     },
     {
       method: 'GET',
