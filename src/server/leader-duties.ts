@@ -21,6 +21,8 @@ import { type PeriodicSweep, startPeriodicSweep } from './periodic-sweep.js';
 export const CHECKPOINT_FOLLOW_MS = 1_000;
 
 export interface LeaderDuties {
+  /** Whether the periodic work runs here now. */
+  readonly running: boolean;
   /** Stops the work (if it runs) and stops following the leadership. */
   close(): Promise<void>;
 }
@@ -120,6 +122,9 @@ export async function startLeaderDuties(
   else ctx.checkpointer.signing = false;
 
   return {
+    get running() {
+      return running !== undefined;
+    },
     async close() {
       closed = true;
       // Still the leader: the checkpointer keeps signing until the context closes (its last checkpoint).

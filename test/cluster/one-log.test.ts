@@ -13,7 +13,6 @@ import { eventually } from '../support/wait.js';
 import {
   CLUSTER_HOOK_TIMEOUT_MS,
   CLUSTER_TEST_TIMEOUT_MS,
-  itWithTopology,
   startExtraNode,
   startTestCluster,
   type TestCluster,
@@ -135,7 +134,7 @@ describe('one log written by three nodes', { timeout: CLUSTER_TEST_TIMEOUT_MS },
     await expect(query(state.replicaUrl, 'CREATE TABLE refused (x int)')).rejects.toThrow(/read-only/);
   });
 
-  itWithTopology('the nodes read from the replica (DATABASE_READ_URL)', async () => {
+  it('the nodes read from the replica (DATABASE_READ_URL)', async () => {
     const { state } = cluster;
     const size = await entryCount(state.primaryUrl);
     await eventually('the replica to replay the log', async () =>

@@ -23,7 +23,6 @@ import { eventually } from '../support/wait.js';
 import {
   CLUSTER_HOOK_TIMEOUT_MS,
   CLUSTER_TEST_TIMEOUT_MS,
-  itWithTopology,
   leaderFlag,
   startExtraNode,
   startTestCluster,
@@ -214,58 +213,55 @@ describe('streaming through the balancer while a node dies', { timeout: CLUSTER_
     expect(res.status).toBe(200);
   });
 
-  itWithTopology(
-    'moves the periodic work to another node within seconds when the leader is SIGKILLed',
-    async () => {
-      const { state } = cluster;
-      const leaders = async () => {
-        const flags = await Promise.all(
-          state.nodes.map(async (n) => [n.index, await leaderFlag(state, n)] as const),
+  it('moves the periodic work to another node within seconds when the leader is SIGKILLed', async () => {
+    const { state } = cluster;
+    const leaders = async () => {
+      const flags = await Promise.all(
+        state.nodes.map(async (n) => [n.index, await leaderFlag(state, n)] as const),
+      );
+      return flags.filter(([, flag]) => flag === 1).map(([index]) => index);
+    };
+    const [leader] = await eventually(
+      'exactly one leader',
+      async () => {
+        const found = await leaders();
+        return found.length === 1 ? found : undefined;
+      },
+      { everyMs: 250 },
+    );
+    const killedAt = performance.now();
+    await signalNode(state, leader!, 'SIGKILL');
+    const [next] = await eventually(
+      'another node to take the lead',
+      async () => {
+        const found = await leaders();
+        return found.length === 1 && found[0] !== leader ? found : undefined;
+      },
+      { deadlineMs: 60_000, everyMs: 250 },
+    );
+    process.stdout.write(
+      `cluster leader takeover: node ${leader} -> node ${next} in ${Math.round(performance.now() - killedAt)} ms\n`,
+    );
+    // The new leader signs checkpoints: a write through the balancer gets one.
+    const before = Number(
+      (await query<{ n: string }>(state.primaryUrl, 'SELECT max(size) AS n FROM ledger_checkpoints'))[0]!.n,
+    );
+    await fileTelemetryFleet(cluster.api, state.adminToken, { count: 1, manufacturer: fleet.manufacturer });
+    await eventually(
+      'a checkpoint after the takeover',
+      async () => {
+        const [row] = await query<{ n: string }>(
+          state.primaryUrl,
+          'SELECT max(size) AS n FROM ledger_checkpoints',
         );
-        return flags.filter(([, flag]) => flag === 1).map(([index]) => index);
-      };
-      const [leader] = await eventually(
-        'exactly one leader',
-        async () => {
-          const found = await leaders();
-          return found.length === 1 ? found : undefined;
-        },
-        { everyMs: 250 },
-      );
-      const killedAt = performance.now();
-      await signalNode(state, leader!, 'SIGKILL');
-      const [next] = await eventually(
-        'another node to take the lead',
-        async () => {
-          const found = await leaders();
-          return found.length === 1 && found[0] !== leader ? found : undefined;
-        },
-        { deadlineMs: 60_000, everyMs: 250 },
-      );
-      process.stdout.write(
-        `cluster leader takeover: node ${leader} -> node ${next} in ${Math.round(performance.now() - killedAt)} ms\n`,
-      );
-      // The new leader signs checkpoints: a write through the balancer gets one.
-      const before = Number(
-        (await query<{ n: string }>(state.primaryUrl, 'SELECT max(size) AS n FROM ledger_checkpoints'))[0]!.n,
-      );
-      await fileTelemetryFleet(cluster.api, state.adminToken, { count: 1, manufacturer: fleet.manufacturer });
-      await eventually(
-        'a checkpoint after the takeover',
-        async () => {
-          const [row] = await query<{ n: string }>(
-            state.primaryUrl,
-            'SELECT max(size) AS n FROM ledger_checkpoints',
-          );
-          return Number(row!.n) > before ? true : undefined;
-        },
-        { deadlineMs: 60_000 },
-      );
-      await startNode(state, leader!);
-    },
-  );
+        return Number(row!.n) > before ? true : undefined;
+      },
+      { deadlineMs: 60_000 },
+    );
+    await startNode(state, leader!);
+  });
 
-  itWithTopology('drains a node on SIGTERM: healthz 503, acknowledged batches kept, exit 0', async () => {
+  it('drains a node on SIGTERM: healthz 503, acknowledged batches kept, exit 0', async () => {
     const { state } = cluster;
     // A fourth node, outside the balancer, whose exit status the test can read.
     const extra = await startExtraNode(state, 1);

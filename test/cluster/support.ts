@@ -31,19 +31,6 @@ export const CLUSTER_HOOK_TIMEOUT_MS = 10 * 60_000;
 /** Bound on one test on the cluster. */
 export const CLUSTER_TEST_TIMEOUT_MS = 8 * 60_000;
 
-/**
- * The features another branch adds to the app for running several nodes: leader election for
- * periodic work (`roboledger_leader` on /metrics, or `leader` in /healthz), reads from
- * DATABASE_READ_URL, draining on SIGTERM, and /metrics behind ROBOLEDGER_METRICS_TOKEN. Their
- * tests are written here and registered only when this is true (so no run reports them as
- * skipped): set it to true in the merge that brings those features, or run with
- * ROBOLEDGER_CLUSTER_TOPOLOGY=1 to try them.
- */
-export const TOPOLOGY_FEATURES = false || process.env.ROBOLEDGER_CLUSTER_TOPOLOGY === '1';
-export const itWithTopology: typeof it | ((...args: Parameters<typeof it>) => void) = TOPOLOGY_FEATURES
-  ? it
-  : () => {};
-
 /** Limits out of the way: the tests drive thousands of requests from one address. */
 export const UNLIMITED = {
   ROBOLEDGER_PUBLIC_RATE_LIMIT: '10000000',
