@@ -6,7 +6,6 @@
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { it } from 'vitest';
 import {
   type ClusterNode,
   type ClusterState,
