@@ -12,7 +12,7 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     fileParallelism: false,
     pool: 'forks',
-    poolOptions: { forks: { maxForks: 1, minForks: 1 } },
+    maxWorkers: 1,
     // Bounds on a hang, never measurements (test/cluster/support.ts has the tests' own).
     testTimeout: 8 * 60_000,
     hookTimeout: 10 * 60_000,
