@@ -5,7 +5,6 @@ import {
   copyStatement,
   type Database,
   type NamedStatement,
-  type SqlClient,
   type SqlResult,
   type SqlRow,
   type SqlTransaction,
@@ -52,13 +51,6 @@ async function copyOn(client: pg.PoolClient, rows: CopyRows): Promise<number> {
   return client.query(new CopyFromStdin(copyStatement(rows, 'STDIN'), rows.data)).done;
 }
 
-function adaptClient(client: pg.PoolClient): SqlClient {
-  return {
-    query: (sql, params = []) => run(client, sql, params),
-    copyFrom: (rows) => copyOn(client, rows),
-  };
-}
-
 export interface PgDatabaseOptions {
   connectionString: string;
   maxConnections?: number;
@@ -86,19 +78,42 @@ export function openPgDatabase(options: PgDatabaseOptions): Database {
     },
     async transaction(work) {
       const client = await pool.connect();
-      try {
+      // BEGIN is not a round trip of its own: it goes with the transaction's first statement
+      // when that one takes no parameters (the simple query protocol runs several statements
+      // in one message), as the ledger's head lock does; otherwise just before it. A
+      // transaction that runs nothing sends nothing.
+      let begun = false;
+      const begin = async () => {
+        if (begun) return;
+        begun = true;
         await client.query('BEGIN');
+      };
+      try {
         const tx: SqlTransaction = {
-          ...adaptClient(client),
+          query: async <R extends SqlRow>(sql: string | NamedStatement, params: readonly unknown[] = []) => {
+            if (!begun && typeof sql === 'string' && params.length === 0) {
+              begun = true;
+              const results = (await client.query(`BEGIN;\n${sql}`)) as unknown as pg.QueryResult[];
+              const last = results[results.length - 1]!;
+              return { rows: last.rows as R[], rowCount: last.rowCount ?? 0 };
+            }
+            await begin();
+            return run<R>(client, sql, params);
+          },
+          copyFrom: async (rows) => {
+            await begin();
+            return copyOn(client, rows);
+          },
           execScript: async (sql) => {
+            await begin();
             await client.query(sql);
           },
         };
         const result = await work(tx);
-        await client.query('COMMIT');
+        if (begun) await client.query('COMMIT');
         return result;
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
+        if (begun) await client.query('ROLLBACK').catch(() => {});
         throw error;
       } finally {
         client.release();

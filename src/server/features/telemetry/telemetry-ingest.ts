@@ -13,6 +13,7 @@ import { DAY_MS, dayStart, PartitionManager } from './partitions.js';
 import { type IngestRobot, RobotDirectory } from './robot-directory.js';
 import { type RetiredIdentityEvidence, raiseRetiredIdAlert } from './telemetry-alert-writer.js';
 import {
+  INLINE_SAMPLE_BYTES,
   samplesInline,
   type TelemetryWriterState,
   type VerifiedBatch,
@@ -44,6 +45,12 @@ export const INGEST_DEFAULTS = {
   maxGroupSamples: 20_000,
   rawRetentionDays: 30,
 } as const;
+
+/**
+ * Inline group commits in flight at once (#drain): one being written, the next one's lock
+ * request waiting in the database.
+ */
+const GROUPS_IN_FLIGHT = 2;
 
 /** Thrown inside a group's transaction to roll it back and write the group the careful way. */
 const REDO = Symbol('redo the group without its preloaded samples');
@@ -125,6 +132,8 @@ export class TelemetryIngest {
   #pendingBytes = 0;
   #closed = false;
   #alertHintsLoaded: Promise<void> | undefined;
+  /** Groups being written again in parts after a refusal: no other group is formed meanwhile. */
+  #isolating = 0;
   /** Recent commit time per batch, for Retry-After. */
   #lastCommitMs = 50;
 
@@ -323,27 +332,129 @@ export class TelemetryIngest {
   }
 
   /**
-   * One group commit at a time: the batches that arrive meanwhile make the next group. (Two
-   * at once, the second loading its samples while the first holds the ledger lock, measured
-   * slower: each group is then half as large, and what a group costs the database apart from
-   * its samples is paid twice as often.)
+   * The group commits. A group whose samples go by COPY is formed first and written alone: its
+   * samples are copied before the ledger lock is taken, and the batches that arrive meanwhile
+   * make the next group. (Two such at once, the second loading its samples while the first
+   * holds the ledger lock, measured slower: each group is then half as large, and what a group
+   * costs the database apart from its samples is paid twice as often.)
+   *
+   * Groups written inline (small batches on PostgreSQL: single-sample messages) are pipelined
+   * instead, GROUPS_IN_FLIGHT transactions at once, WITHOUT halving them: each transaction asks
+   * for the ledger lock first and only then takes its group from the queue (#commitLocked). The
+   * next one's lock request is in the database while the previous group is written, and is
+   * granted the moment that commits: the group then takes everything that arrived meanwhile, and
+   * the round trip of BEGIN and the lock is off the critical path. Groups are formed under the
+   * lock, one after another, so they commit in the order their batches were queued.
    */
   async #drain(): Promise<void> {
+    const inFlight = new Set<Promise<void>>();
     try {
-      while (this.#queue.length > 0) {
-        let samples = 0;
-        let take = 0;
-        while (take < this.#queue.length && take < this.#options.maxGroupBatches) {
-          const n = this.#queue[take]!.batch.checked.sampleCount;
-          if (take > 0 && samples + n > this.#options.maxGroupSamples) break;
-          samples += n;
-          take++;
+      while (this.#queue.length > 0 || inFlight.size > 0) {
+        const pipelined = this.#pipelines();
+        if (
+          this.#queue.length === 0 ||
+          this.#isolating > 0 ||
+          inFlight.size >= (pipelined ? GROUPS_IN_FLIGHT : 1)
+        ) {
+          await Promise.race(inFlight);
+          continue;
         }
-        await this.#commit(this.#queue.splice(0, take));
+        const commit = pipelined ? this.#commitLocked() : this.#commit(this.#takeGroup(false));
+        const tracked = commit.finally(() => inFlight.delete(tracked));
+        inFlight.add(tracked);
       }
     } finally {
       this.#committing = undefined;
     }
+  }
+
+  /** Whether the group at the head of the queue is written inline, pipelined (#drain). */
+  #pipelines(): boolean {
+    const head = this.#queue[0];
+    return (
+      this.#ctx.db.dialect === 'postgres' &&
+      head !== undefined &&
+      head.batch.checked.rows === undefined &&
+      head.batch.checked.lines.length <= INLINE_SAMPLE_BYTES
+    );
+  }
+
+  /**
+   * The next group, from the head of the queue: at most maxGroupBatches batches and
+   * maxGroupSamples samples (at least one batch); with `inline`, only batches whose samples go
+   * inline, at most INLINE_SAMPLE_BYTES of them (possibly none).
+   */
+  #takeGroup(inline: boolean): Queued[] {
+    let samples = 0;
+    let bytes = 0;
+    let take = 0;
+    while (take < this.#queue.length && take < this.#options.maxGroupBatches) {
+      const checked = this.#queue[take]!.batch.checked;
+      if (take > 0 && samples + checked.sampleCount > this.#options.maxGroupSamples) break;
+      if (inline && (checked.rows !== undefined || bytes + checked.lines.length > INLINE_SAMPLE_BYTES)) break;
+      samples += checked.sampleCount;
+      bytes += checked.lines.length;
+      take++;
+    }
+    return this.#queue.splice(0, take);
+  }
+
+  /**
+   * A pipelined group commit (#drain): the transaction takes the ledger lock, THEN its group
+   * (none if another transaction took everything, or while a failed group is being isolated,
+   * so that no later batch overtakes it). A group the database refused is then written again
+   * the careful way (#writeIsolating), the pipeline held until it is settled.
+   */
+  async #commitLocked(): Promise<void> {
+    const started = performance.now();
+    let group: Queued[] = [];
+    let gated = false;
+    let outcomes: GroupOutcome[];
+    try {
+      await this.#loadAlertHints();
+      outcomes = await this.#ctx.ledger.runWithPrelude(
+        async () => {},
+        async (tx, ledger) => {
+          if (this.#isolating > 0) return [];
+          group = this.#takeGroup(true);
+          if (group.length === 0) return [];
+          try {
+            return await writeTelemetryGroup(
+              tx,
+              ledger,
+              group.map((q) => q.batch),
+              this.#ctx.clock(),
+              this.#state,
+            );
+          } catch (error) {
+            // Before the rollback releases the lock: the next transaction must not take a group.
+            this.#isolating++;
+            gated = true;
+            throw error;
+          }
+        },
+      );
+    } catch (error) {
+      // Nothing taken (the lock or the connection failed first): the head of the queue gets
+      // the failure, as it would have in a group formed before the transaction, so a lasting
+      // fault answers the queue instead of retrying it forever.
+      const failedBeforeTaking = group.length === 0;
+      if (failedBeforeTaking) group = this.#takeGroup(true);
+      if (group.length === 0) return;
+      const batches = group.map((q) => q.batch);
+      // Gate the pipeline, if the unit of work did not already (a failure at its commit).
+      if (!gated) this.#isolating++;
+      try {
+        outcomes = failedBeforeTaking
+          ? batches.map(() => ({ status: 'failed', error: platformFailure(error) }))
+          : await this.#isolateAfter(batches, error);
+      } finally {
+        this.#isolating--;
+      }
+    }
+    if (group.length === 0) return;
+    this.#lastCommitMs = (this.#lastCommitMs + (performance.now() - started)) / 2;
+    this.#settle(group, outcomes);
   }
 
   async #commit(group: Queued[]): Promise<void> {
@@ -358,6 +469,11 @@ export class TelemetryIngest {
       outcomes = batches.map(() => ({ status: 'failed', error: failure }));
     }
     this.#lastCommitMs = (this.#lastCommitMs + (performance.now() - started)) / 2;
+    this.#settle(group, outcomes);
+  }
+
+  /** Answers each batch of a group by its outcome. */
+  #settle(group: readonly Queued[], outcomes: readonly GroupOutcome[]): void {
     for (let i = 0; i < group.length; i++) {
       const q = group[i]!;
       const outcome = outcomes[i]!;
@@ -389,24 +505,34 @@ export class TelemetryIngest {
     try {
       return await this.#writeGroup(batches);
     } catch (error) {
+      return this.#isolateAfter(batches, error);
+    }
+  }
+
+  /** The outcomes of a group whose write failed with `error` (#writeIsolating). */
+  async #isolateAfter(batches: VerifiedBatch[], error: unknown): Promise<GroupOutcome[]> {
+    try {
       if (batches.length > 1 && refusedValue(error)) {
         const half = Math.ceil(batches.length / 2);
         const first = await this.#writeIsolating(batches.slice(0, half));
         return [...first, ...(await this.#writeIsolating(batches.slice(half)))];
       }
-      if (batches.length === 1 && batchAtFault(error)) {
-        return [
-          {
-            status: 'refused',
-            code: 'TELEMETRY_UNPROCESSABLE',
-            message:
-              'the database refused a value of this batch; nothing was stored, and resending it cannot help',
-          },
-        ];
-      }
-      const failure = platformFailure(error);
+    } catch (retryError) {
+      const failure = platformFailure(retryError);
       return batches.map(() => ({ status: 'failed', error: failure }));
     }
+    if (batches.length === 1 && batchAtFault(error)) {
+      return [
+        {
+          status: 'refused',
+          code: 'TELEMETRY_UNPROCESSABLE',
+          message:
+            'the database refused a value of this batch; nothing was stored, and resending it cannot help',
+        },
+      ];
+    }
+    const failure = platformFailure(error);
+    return batches.map(() => ({ status: 'failed', error: failure }));
   }
 
   /** One transaction for the whole group; throws whatever the database refused. */

@@ -248,7 +248,7 @@ async function writeOptimistic(
     [
       ...writeParams(batches, now, firstIndex),
       INACTIVE_STATUSES,
-      ...(inlineLines !== undefined ? [inlineLines, batches.map((b) => b.jws)] : []),
+      ...(inlineLines !== undefined ? [inlineLines, batches.map((b) => b.jws).join('\n')] : []),
     ],
   );
   if (!result.rows[0]?.go) return { checks: result.rows };
