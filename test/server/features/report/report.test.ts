@@ -274,6 +274,33 @@ describe(`report shares (${backend})`, () => {
     ).toBe(404);
   });
 
+  it('coverage: days in service without signed telemetry are a gap, named on the page too', async () => {
+    const quiet = await fileRobot(p, maker);
+    await transferRobot(p, quiet.robotId, maker, owner);
+    const deployed = await recordEvent(p, quiet.robotId, owner, 'deployment', { siteName: 'Dock 2' });
+    const later = new Date(Date.parse(deployed.occurredAt as string) + 3 * 86_400_000);
+    clock.stop(later);
+    try {
+      const body = (
+        await p.call('GET', `/v1/robots/${quiet.robotId}/report`, { token: owner.apiKey })
+      ).json();
+      expect(body.coverage).toEqual({
+        telemetryGaps: [{ from: deployed.occurredAt, to: later.toISOString() }],
+        lateRecords: 0,
+      });
+      expect(body.health.operatingHours).toMatchObject({ value: null, source: { batches: 0 } });
+      const page = await p.call('GET', `/v1/robots/${quiet.robotId}/report`, {
+        token: owner.apiKey,
+        headers: { accept: 'text/html' },
+      });
+      expect(page.body).toContain(
+        `No signed telemetry from ${deployed.occurredAt} to ${later.toISOString()}`,
+      );
+    } finally {
+      clock.resume();
+    }
+  });
+
   it('a sale ends the seller’s shares', async () => {
     const { token } = (await share(owner.apiKey, inDays(3))).json();
     const sold = await fileRobot(p, maker);
