@@ -162,12 +162,32 @@ describe(`the public log and public routes disclose no private record (${backend
       expect(res.statusCode, res.body).toBeLessThan(300);
     }
 
+    // A type approval of the model and a brand with a note: the public check names the brand,
+    // never its note (the record holds only the note's digest).
+    const approval = await p.call('POST', `/v1/models/${model.json().id}/approvals`, {
+      token: regulator.apiKey,
+      body: {
+        approvalId: 'TA-PRIVACY-1',
+        scheme: `scheme ${MARKER}`,
+        standards: [MARKER],
+        hardwareRevisions: ['1'],
+        software: { [MARKER]: [MARKER] },
+        validUntil: '2036-01-01',
+      },
+    });
+    expect(approval.statusCode, approval.body).toBe(201);
+    const branded = await p.call('POST', `/v1/robots/${robotId}/brands`, {
+      token: regulator.apiKey,
+      body: { brand: 'water_damage', note: `flooded ${MARKER}`, incidentId: reported.json().incidentId },
+    });
+    expect(branded.statusCode, branded.body).toBe(201);
+
     // An offer still pending, to a second operator.
     expect(
       (
         await p.call('POST', `/v1/robots/${robotId}/transfers`, {
           token: operator.apiKey,
-          body: { toOrgId: buyer.id },
+          body: { toOrgId: buyer.id, usage: { operatingHours: 1532.4, status: 'actual' } },
         })
       ).statusCode,
     ).toBe(201);
