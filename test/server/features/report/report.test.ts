@@ -113,6 +113,66 @@ describe(`history report (${backend})`, () => {
     expect(res.body).toContain('@media print');
   });
 
+  it('certificate: invalid after an unapproved software update, valid again once the approval is extended', async () => {
+    const approved = await p.call('POST', `/v1/models/${robot.modelId}/approvals`, {
+      token: regulator.apiKey,
+      body: {
+        approvalId: 'TA-1',
+        scheme: 'CR',
+        standards: ['GB 1'],
+        hardwareRevisions: ['1'],
+        software: { locomotion: ['2.3.1'] },
+        validUntil: '2099-01-01T00:00:00Z',
+      },
+    });
+    expect(approved.statusCode, approved.body).toBe(201);
+    await recordEvent(p, robot.robotId, regulator, 'certification', {
+      certificate: 'C-1',
+      scheme: 'CR',
+      validUntil: '2099-01-01',
+      approvalId: 'TA-1',
+    });
+    await recordEvent(p, robot.robotId, owner, 'software_update', {
+      component: 'locomotion',
+      toVersion: '2.3.1',
+    });
+    const valid = (await report(owner.apiKey)).json();
+    expect(valid.summary.certificate).toEqual({ valid: true, reasons: [], approvalId: 'TA-1' });
+    expect(valid.proof.approvals).toHaveLength(1);
+    verifyHistoryReport(valid, logKey);
+
+    await recordEvent(p, robot.robotId, owner, 'software_update', {
+      component: 'locomotion',
+      toVersion: '2.4.0',
+    });
+    const invalid = (await report(buyer.apiKey)).json();
+    expect(invalid.summary.certificate).toEqual({
+      valid: false,
+      reasons: ['software_not_approved'],
+      approvalId: 'TA-1',
+    });
+    expect(verifyHistoryReport(invalid, logKey).recomputed).toContain('certificate.reasons');
+    const shown = (await p.call('GET', `/v1/robots/${robot.robotId}`, { token: owner.apiKey })).json();
+    expect(shown.certificate).toEqual(invalid.summary.certificate);
+    const page = await report(owner.apiKey, { accept: 'text/html' });
+    expect(page.body).toContain('does not cover: it was updated to an unapproved version');
+
+    const extended = await p.call('POST', `/v1/models/${robot.modelId}/approvals/TA-1/extensions`, {
+      token: regulator.apiKey,
+      body: { hardwareRevisions: [], software: { locomotion: ['2.4.0'] } },
+    });
+    expect(extended.statusCode, extended.body).toBe(201);
+    const again = (await report(owner.apiKey)).json();
+    expect(again.summary.certificate).toEqual({ valid: true, reasons: [], approvalId: 'TA-1' });
+    expect(again.proof.approvals).toHaveLength(2);
+    verifyHistoryReport(again, logKey);
+
+    // A verdict the approval records do not support is named.
+    const forged = structuredClone(invalid);
+    forged.summary.certificate = { valid: true, reasons: [], approvalId: 'TA-1' };
+    expect(() => verifyHistoryReport(forged, logKey)).toThrow(/the records/);
+  });
+
   it('public tier: summary and identity only, no records', async () => {
     const res = await p.call('GET', `/v1/public/robots/${robot.robotId}/report`);
     expect(res.statusCode).toBe(200);
@@ -212,6 +272,33 @@ describe(`report shares (${backend})`, () => {
     expect(
       (await p.call('GET', `/v1/robots/${robot.robotId}/report-shares`, { token: other.apiKey })).statusCode,
     ).toBe(404);
+  });
+
+  it('coverage: days in service without signed telemetry are a gap, named on the page too', async () => {
+    const quiet = await fileRobot(p, maker);
+    await transferRobot(p, quiet.robotId, maker, owner);
+    const deployed = await recordEvent(p, quiet.robotId, owner, 'deployment', { siteName: 'Dock 2' });
+    const later = new Date(Date.parse(deployed.occurredAt as string) + 3 * 86_400_000);
+    clock.stop(later);
+    try {
+      const body = (
+        await p.call('GET', `/v1/robots/${quiet.robotId}/report`, { token: owner.apiKey })
+      ).json();
+      expect(body.coverage).toEqual({
+        telemetryGaps: [{ from: deployed.occurredAt, to: later.toISOString() }],
+        lateRecords: 0,
+      });
+      expect(body.health.operatingHours).toMatchObject({ value: null, source: { batches: 0 } });
+      const page = await p.call('GET', `/v1/robots/${quiet.robotId}/report`, {
+        token: owner.apiKey,
+        headers: { accept: 'text/html' },
+      });
+      expect(page.body).toContain(
+        `No signed telemetry from ${deployed.occurredAt} to ${later.toISOString()}`,
+      );
+    } finally {
+      clock.resume();
+    }
   });
 
   it('a sale ends the seller’s shares', async () => {
