@@ -65,6 +65,9 @@ export function ledgerRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       reply
         .type(TEXT)
         .header('cache-control', CHECKPOINT_CACHE)
+        // When the log signed it: a checkpoint's text has no time (C2SP), and readers such as the
+        // web console show its age.
+        .header('last-modified', checkpoint.signedAt.toUTCString())
         .send(await checkpointNote(checkpoint));
 
     app.get(
