@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAuditCommand } from './audit-command.js';
 import { registerIdCommands } from './id-command.js';
 import { registerKeygenCommand } from './keygen-command.js';
+import { registerReportCommand } from './report-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerSimCommand } from './sim-command.js';
 import { registerVerifyCommands } from './verify-command.js';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerWitnessCommand(program);
   registerSimCommand(program);
   registerKeygenCommand(program);
+  registerReportCommand(program);
   return program;
 }
 

@@ -51,6 +51,7 @@ import {
   usage,
 } from './ledger-client.js';
 import { registerVerifyBundleCommand } from './verify-bundle-command.js';
+import { registerVerifyReportCommand } from './verify-report-command.js';
 
 interface CommonOptions {
   url?: string;
@@ -397,6 +398,7 @@ export function registerVerifyCommands(program: Command): void {
     );
 
   registerVerifyBundleCommand(verify);
+  registerVerifyReportCommand(verify);
 }
 
 /** What an entry says about itself: a version 2 entry names only its record kind. */

@@ -75,6 +75,7 @@ export type RobotAction =
   | 'robot.alerts.ack'
   | 'robot.alerts.ack_retired_id'
   | 'robot.access_log.read'
+  | 'robot.brand'
   | `robot.event.${EventType}`;
 
 export type Decision =
@@ -142,6 +143,12 @@ export function decideRobotAccess(actor: Actor, action: RobotAction, rel: RobotR
       return rel.isOwner || authority
         ? allow('owner or authority reads who read the robot’s data')
         : deny('the access log is for the owner and authorities');
+    case 'robot.brand':
+      // A brand is permanent and follows the robot through every sale: an authority's finding,
+      // never the word of a party to the sale (docs/certificates.md).
+      return authority
+        ? allow(`${actor.kind} brands robots`)
+        : deny('brands are recorded by the registry or a regulator');
     case 'robot.event.deployment':
     case 'robot.event.key_rotation':
       return rel.isOwner ? allow('the owner') : deny(`only the owner records ${action.slice(12)}`);
@@ -204,7 +211,8 @@ export type RegistryAction =
   | 'site.create'
   | 'robot.file'
   | 'catalogue.read'
-  | 'incident.report';
+  | 'incident.report'
+  | 'approval.issue';
 
 /** Actions that concern no single robot. */
 export function decideRegistryAccess(actor: Actor, action: RegistryAction): Decision {
@@ -227,6 +235,12 @@ export function decideRegistryAccess(actor: Actor, action: RegistryAction): Deci
       return allow('models and sites are product information for every organisation');
     case 'incident.report':
       return allow('any organisation may report an incident it can see');
+    case 'approval.issue':
+      // A type approval is a conformity finding about a model: by an authority or an assessment
+      // body, never by the manufacturer whose model it approves.
+      return seesEverything(actor.kind) || actor.kind === 'assessor'
+        ? allow(`${actor.kind} issues type approvals`)
+        : deny('type approvals are issued by the registry, a regulator or an assessor');
   }
 }
 

@@ -149,6 +149,27 @@ export const ERROR_CODES = {
     doc: 'A maintenance event names an advisoryId that is not one of this robot’s health advisories.',
   },
 
+  // Type approvals, certificates and brands (docs/certificates.md)
+  APPROVAL_EXISTS: { status: 409, doc: 'The model already has a type approval with this approvalId.' },
+  APPROVAL_NOT_FOUND: { status: 404, doc: 'The model has no type approval with this approvalId.' },
+  APPROVAL_UNKNOWN: {
+    status: 422,
+    doc: "A certification event names an approvalId that is not an approval of the robot's model.",
+  },
+  BRAND_ALREADY_RECORDED: { status: 409, doc: 'The robot already carries this brand; brands are permanent.' },
+  BRAND_INCIDENT_UNKNOWN: {
+    status: 422,
+    doc: 'The incidentId given with a brand is not an incident of this robot.',
+  },
+  ROBOT_PARTS_ONLY: {
+    status: 409,
+    doc: 'The robot is branded parts_only: it may never be deployed or put in service again.',
+  },
+  USAGE_DISCLOSURE_CONFLICT: {
+    status: 409,
+    doc: "Usage disclosed as actual contradicts the robot's last signed operating-hours reading; details give the reading and its time.",
+  },
+
   // Recall campaigns (docs/recalls.md)
   RECALL_EXISTS: { status: 409, doc: 'A recall campaign with this campaignId was already opened.' },
   RECALL_NOT_FOUND: {
@@ -181,6 +202,17 @@ export const ERROR_CODES = {
   GRANT_DUPLICATE: {
     status: 409,
     doc: 'A live grant to this organisation already gives these scopes for as long; details name it.',
+  },
+
+  // History reports and their shares (docs/history-report.md)
+  REPORT_TOKEN_INVALID: {
+    status: 401,
+    doc: 'The X-Report-Token is unknown, expired, revoked, or its robot changed owner since the share was made.',
+  },
+  REPORT_SHARE_NOT_FOUND: { status: 404, doc: 'No such report share of this robot.' },
+  REPORT_SHARE_LIFETIME: {
+    status: 400,
+    doc: 'A share must expire in the future and within 30 days; details give the latest expiresAt allowed.',
   },
 
   // Ledger (docs/ledger.md)

@@ -55,6 +55,7 @@ const MATRIX: Record<RobotAction, string> = {
   'robot.grants.manage':        'DDDAACCDC DDDDC',
   'robot.grants.read':          'AADAACCDC DDDDC',
   'robot.access_log.read':      'AADAACCDC DDDDC',
+  'robot.brand':                'AADDDCCDC DDDDC',
   'robot.event.deployment':     'DDDAACCDC DDDDC',
   'robot.event.maintenance':    'DDDAACCAC DDDDC',
   'robot.event.software_update':'DDDAACCDC DADDC',

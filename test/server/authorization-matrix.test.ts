@@ -77,6 +77,15 @@ const all = (status: number) => ROLES.map(() => status).join(' ');
 /** The storage medium the matrix's model declares (end of life rows). */
 const MATRIX_MEDIUM = { mediaId: 'compute.ssd', kind: 'flash', description: 'main computer SSD' };
 
+/** A type approval of the matrix model (approval rows). */
+const MATRIX_APPROVAL = {
+  scheme: 'Matrix scheme',
+  standards: ['ISO 13482:2014'],
+  hardwareRevisions: ['1'],
+  software: { locomotion: ['2.4.0'] },
+  validUntil: '2036-01-01',
+};
+
 describe(`authorization matrix (${backend})`, () => {
   let p: TestPlatform;
   const orgs = {} as Record<Exclude<Role, 'anonymous' | 'registry'>, OrgRef>;
@@ -114,6 +123,19 @@ describe(`authorization matrix (${backend})`, () => {
       { robotId: r.robotId, seq: telemetrySeq++, samples: [sample] },
       r.device.privateKey,
     );
+  }
+
+  let approvalId: string | undefined;
+  /** A type approval of the matrix model (the registry's), issued once: its rows extend it. */
+  async function matrixApproval(): Promise<string> {
+    if (approvalId) return approvalId;
+    const res = await p.call('POST', `/v1/models/${robot.modelId}/approvals`, {
+      token: ADMIN_TOKEN,
+      body: { ...MATRIX_APPROVAL, approvalId: 'TA-MATRIX' },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    approvalId = 'TA-MATRIX';
+    return approvalId;
   }
 
   let recallId: string | undefined;
@@ -739,6 +761,47 @@ describe(`authorization matrix (${backend})`, () => {
       expect: VISIBLE_READ,
     },
 
+    // Type approvals and brands (docs/certificates.md "Who does what"): authorities and
+    // assessors issue and extend approvals, whoever reads the model reads them; only the
+    // registry and regulators brand a robot, whoever sees the robot reads its brands.
+    {
+      method: 'POST',
+      route: '/v1/models/:modelId/approvals',
+      call: () => ({
+        url: `/v1/models/${robot.modelId}/approvals`,
+        body: { ...MATRIX_APPROVAL, approvalId: `TA-MATRIX-${++codeCounter}` },
+      }),
+      expect: '401 201 201 403 403 403 403 403 403 403 201 403 403',
+    },
+    {
+      method: 'GET',
+      route: '/v1/models/:modelId/approvals',
+      call: () => ({ url: `/v1/models/${robot.modelId}/approvals` }),
+      expect: '401 200 200 200 404 200 200 200 200 200 200 200 200',
+    },
+    {
+      method: 'POST',
+      route: '/v1/models/:modelId/approvals/:approvalId/extensions',
+      call: async () => ({
+        url: `/v1/models/${robot.modelId}/approvals/${await matrixApproval()}/extensions`,
+        body: { hardwareRevisions: [], software: { locomotion: ['2.5.0'] } },
+      }),
+      expect: '401 201 201 403 403 403 403 403 403 403 201 403 403',
+    },
+    {
+      method: 'POST',
+      route: '/v1/robots/:robotId/brands',
+      call: async () => ({ url: `/v1/robots/${(await scene()).robotId}/brands`, body: { brand: 'stolen' } }),
+      // Those that see the robot are refused, the others do not learn of it.
+      expect: '401 201 201 403 404 403 404 404 403 404 403 404 404',
+    },
+    {
+      method: 'GET',
+      route: '/v1/robots/:robotId/brands',
+      call: () => ({ url: `/v1/robots/${robot.robotId}/brands` }),
+      expect: VISIBLE_READ,
+    },
+
     // Incidents (docs/incidents.md "Who sees what").
     {
       method: 'POST',
@@ -908,6 +971,48 @@ describe(`authorization matrix (${backend})`, () => {
       route: '/v1/robots/:robotId/history-proof',
       call: () => ({ url: `/v1/robots/${robot.robotId}/history-proof` }),
       expect: VISIBLE_READ,
+    },
+    // The history report: authorities, the owner and manufacturer, and the recipient of the
+    // pending transfer (`buyer`) read it; a grantee sees the robot but not its whole history.
+    {
+      method: 'GET',
+      route: '/v1/robots/:robotId/report',
+      call: () => ({ url: `/v1/robots/${robot.robotId}/report` }),
+      expect: '401 200 200 200 404 200 404 200 403 404 403 404 404',
+    },
+    {
+      method: 'GET',
+      route: '/v1/public/robots/:robotId/report',
+      call: () => ({ url: `/v1/public/robots/${robot.robotId}/report` }),
+      expect: all(200),
+    },
+    {
+      method: 'POST',
+      route: '/v1/robots/:robotId/report-shares',
+      call: () => ({
+        url: `/v1/robots/${robot.robotId}/report-shares`,
+        body: { expiresAt: new Date(p.ctx.clock().getTime() + 86_400_000).toISOString() },
+      }),
+      expect: OWNER_WRITES,
+    },
+    {
+      method: 'GET',
+      route: '/v1/robots/:robotId/report-shares',
+      call: () => ({ url: `/v1/robots/${robot.robotId}/report-shares` }),
+      expect: '401 403 403 403 404 200 404 404 403 404 403 404 404',
+    },
+    {
+      method: 'DELETE',
+      route: '/v1/robots/:robotId/report-shares/:shareId',
+      async call() {
+        const res = await p.call('POST', `/v1/robots/${robot.robotId}/report-shares`, {
+          token: orgs.owner.apiKey,
+          body: { expiresAt: new Date(p.ctx.clock().getTime() + 86_400_000).toISOString() },
+        });
+        expect(res.statusCode, res.body).toBe(201);
+        return { url: `/v1/robots/${robot.robotId}/report-shares/${res.json().shareId}` };
+      },
+      expect: '401 403 403 403 404 204 404 404 403 404 403 404 404',
     },
     {
       method: 'GET',

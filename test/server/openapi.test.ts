@@ -42,6 +42,7 @@ const PUBLIC_OPERATIONS = [
   'GET /v1/ledger/witnesses',
   'POST /v1/ledger/witnesses/{name}/cosignatures', // the cosignature is the credential
   'GET /v1/public/robots/{robotId}',
+  'GET /v1/public/robots/{robotId}/report',
   'POST /v1/telemetry', // the robot's signature is the credential
 ];
 

@@ -24,7 +24,8 @@ export function registerAuthentication(app: FastifyInstance, ctx: AppContext): v
   app.decorateRequest('actor', undefined);
   app.addHook('onRequest', (request, _reply, done) => {
     // Public routes pass synchronously: no promise, no lookup.
-    if (request.routeOptions.config.public || request.is404) return done();
+    if (request.routeOptions.config.public || request.routeOptions.config.ownCredentials || request.is404)
+      return done();
     const token = bearerToken(request.headers.authorization);
     if (!token) return done(new PlatformError('UNAUTHENTICATED', 'send Authorization: Bearer <apiKey>'));
     resolveActor(ctx, token).then((actor) => {

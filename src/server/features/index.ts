@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app-context.js';
 import { ledgerRoutes } from '../ledger/ledger-routes.js';
 import { accessLogRoutes } from './access-log/access-log-routes.js';
+import { approvalRoutes } from './approvals/approval-routes.js';
 import { catalogueRoutes } from './catalogue/catalogue-routes.js';
 import { endOfLifeRoutes } from './end-of-life/end-of-life-routes.js';
 import { grantRoutes } from './grants/grant-routes.js';
@@ -14,6 +15,7 @@ import { notificationRoutes } from './notifications/notification-routes.js';
 import { orgRoutes } from './orgs/org-routes.js';
 import { publicRoutes } from './public/public-routes.js';
 import { recallRoutes } from './recalls/recall-routes.js';
+import { reportRoutes } from './report/report-routes.js';
 import { robotHistoryRoutes } from './robots/robot-history-routes.js';
 import { robotRoutes } from './robots/robot-routes.js';
 import { telemetryRoutes } from './telemetry/telemetry-routes.js';
@@ -36,6 +38,8 @@ export async function registerFeatureRoutes(app: FastifyInstance, ctx: AppContex
   await app.register(notificationRoutes(ctx));
   await app.register(healthRoutes(ctx));
   await app.register(recallRoutes(ctx));
+  await app.register(approvalRoutes(ctx));
+  await app.register(reportRoutes(ctx));
   // The health sweep, for the demo fleet, which seeds through the app (docs/health.md).
   app.decorate('healthSweep', () => sweepHealth(ctx));
 }

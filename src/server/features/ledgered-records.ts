@@ -4,6 +4,11 @@
 import { RecordKinds } from '../ledger/record-kinds.js';
 import { ledgerWitnessRecord } from '../ledger/witness-service.js';
 import {
+  robotBrandRecord,
+  typeApprovalExtensionRecord,
+  typeApprovalRecord,
+} from './approvals/approval-records.js';
+import {
   faultCodeRecord,
   hardwareRevisionRecord,
   modelRecord,
@@ -56,6 +61,9 @@ export const LEDGERED_RECORD_KINDS = [
   healthAdvisoryRecord,
   recallCampaignRecord,
   recallDeclineRecord,
+  typeApprovalRecord,
+  typeApprovalExtensionRecord,
+  robotBrandRecord,
   ledgerWitnessRecord,
 ] as const;
 

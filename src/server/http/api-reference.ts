@@ -175,7 +175,7 @@ export function describeRoute({
         response: operational.response,
       }
     : { ...schema };
-  const isPublic = route.config?.public === true;
+  const isPublic = route.config?.public === true && route.config?.ownCredentials !== true;
   return { schema: { ...base, security: isPublic ? [] : AUTHENTICATED } as FastifySchema, url };
 }
 

@@ -62,6 +62,7 @@ describe(`public robot check (${backend})`, () => {
     const body = res.json();
     expect(Object.keys(body).sort()).toEqual(
       [
+        'brands',
         'filedAt',
         'incidents',
         'manufacturer',
@@ -83,6 +84,7 @@ describe(`public robot check (${backend})`, () => {
       filedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
       incidents: { count: 0, serious: 0 },
       openRecalls: 0,
+      brands: [],
     });
     const robot = await p.call('GET', `/v1/robots/${robotId}`, { token: maker.apiKey });
     expect(body.filedAt).toBe(robot.json().filedAt);
@@ -117,6 +119,7 @@ describe(`public robot check (${backend})`, () => {
         model: null,
         incidents: null,
         openRecalls: null,
+        brands: null,
         filedAt: null,
       });
     }

@@ -15,7 +15,9 @@ import { robotForAction } from '../robots/robot-access.js';
  * latest sample), `telemetry_batches` (the stored JWS), `events` (the lifecycle events list),
  * `history_proof` (the robot's opened records chain), `alerts` (a robot's alerts, or a page of
  * alerts across robots: one row per robot in it), and the incident feature's `incident`,
- * `incident_evidence`, `incident_analysis` and `incident_bundle`. A value is lower case letters and `_` (the table checks it).
+ * `incident_evidence`, `incident_analysis` and `incident_bundle`, and the history report's
+ * `report` (a caller with an API key) and `report_share` (a read through a share token: the
+ * row names the owner that made the share, and the share as its key). A value is lower case letters and `_` (the table checks it).
  */
 export const ACCESS_LOG_WHATS = [
   'telemetry',
@@ -27,6 +29,8 @@ export const ACCESS_LOG_WHATS = [
   'incident_evidence',
   'incident_analysis',
   'incident_bundle',
+  'report',
+  'report_share',
 ] as const;
 export type AccessWhat = (typeof ACCESS_LOG_WHATS)[number];
 

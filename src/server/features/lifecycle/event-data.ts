@@ -145,7 +145,13 @@ export const EVENT_DATA_SCHEMAS = {
     strict,
   ),
   certification: Type.Object(
-    { certificate: Text(200), scheme: Text(200), validUntil: DateOrTimestamp },
+    {
+      certificate: Text(200),
+      scheme: Text(200),
+      validUntil: DateOrTimestamp,
+      // The type approval of the robot's model the certificate rests on (docs/certificates.md).
+      approvalId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$' })),
+    },
     strict,
   ),
   suspension: Type.Object({ reason: Type.Enum(SUSPENSION_REASONS), note: Note }, strict),

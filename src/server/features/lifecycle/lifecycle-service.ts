@@ -11,6 +11,8 @@ import { parseTimestamp } from '../../../core/timestamp.js';
 import type { AppContext } from '../../app-context.js';
 import type { SqlClient } from '../../db/sql-client.js';
 import { accessBy, recordRobotAccess } from '../access-log/access-log.js';
+import { assertApprovalOfModel } from '../approvals/approval-service.js';
+import { assertDeployable } from '../approvals/brand-service.js';
 import {
   checkRecyclingData,
   checkRecyclingFacts,
@@ -177,6 +179,11 @@ export async function recordLifecycleEvent(
         type: event.type,
       });
     }
+    // A parts_only robot is never put to work again (docs/certificates.md "Brands").
+    if (event.type === 'deployment' || (decision.to === 'in_service' && decision.from !== 'in_service'))
+      await assertDeployable(tx, robot.id);
+    if (event.type === 'certification' && event.data.approvalId !== undefined)
+      await assertApprovalOfModel(tx, robot.model_id, event.data.approvalId);
     if (event.type === 'software_update' && event.data.providerOrgId !== undefined) {
       const provider = await tx.query('SELECT 1 FROM organisations WHERE id = $1', [
         event.data.providerOrgId,

@@ -16,6 +16,8 @@ export interface PublicRobotAnswer {
   incidents: { count: number; serious: number } | null;
   /** Recall campaigns affecting it whose remedy is not complete on it (docs/recalls.md). */
   openRecalls: number | null;
+  /** Its permanent brands by name, oldest first (docs/certificates.md): never a note. */
+  brands: string[] | null;
   /** The robot's current ID, when `robotId` was superseded by a re-coding. */
   supersededBy?: string;
 }
@@ -32,6 +34,7 @@ interface PublicRobotRow {
   incident_count: string | number;
   serious_count: string | number;
   open_recalls: string | number;
+  brands: string[];
 }
 
 /** Robot IDs are char(29): compared as such so that the primary key index of robot_ids is used. */
@@ -40,7 +43,9 @@ SELECT i.robot_id AS requested_id, r.robot_id AS current_id, r.status,
        to_char(r.filed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS filed_at,
        o.name AS manufacturer_name, o.country AS manufacturer_country, m.name AS model_name,
        n.incident_count, n.serious_count,
-       (SELECT count(*) FROM campaign_units u WHERE u.robot_uuid = r.id AND u.status <> 'remedied') AS open_recalls
+       (SELECT count(*) FROM campaign_units u WHERE u.robot_uuid = r.id AND u.status <> 'remedied') AS open_recalls,
+       ARRAY(SELECT b.brand FROM robot_brands b WHERE b.robot_uuid = r.id
+              ORDER BY b.recorded_at, b.ledger_index) AS brands
   FROM robot_ids i
   JOIN robots r ON r.id = i.robot_uuid
   JOIN organisations o ON o.id = r.manufacturer_id
@@ -62,6 +67,7 @@ export function unregistered(robotId: string): PublicRobotAnswer {
     filedAt: null,
     incidents: null,
     openRecalls: null,
+    brands: null,
   };
 }
 
@@ -76,6 +82,7 @@ function toAnswer(row: PublicRobotRow): PublicRobotAnswer {
     filedAt: row.filed_at,
     incidents: { count: Number(row.incident_count), serious: Number(row.serious_count) },
     openRecalls: Number(row.open_recalls),
+    brands: row.brands,
     ...(row.current_id === row.requested_id ? {} : { supersededBy: row.current_id }),
   };
 }

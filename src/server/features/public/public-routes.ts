@@ -37,6 +37,11 @@ const PublicRobotSchema = Type.Object({
         'recall campaigns affecting the robot whose remedy is not complete on it (declined ones too)',
     }),
   ),
+  brands: Nullable(
+    Type.Array(Type.String(), {
+      description: 'permanent brands by name, oldest first (e.g. total_loss, stolen); never their notes',
+    }),
+  ),
   supersededBy: Type.Optional(Type.String({ description: 'the current ID, when this one was re-coded' })),
 });
 

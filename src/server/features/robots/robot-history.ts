@@ -144,6 +144,21 @@ export async function robotHistoryProof(
 ): Promise<RobotHistoryProof> {
   const now = ctx.clock();
   const { robot } = await robotForAction(ctx.db, actor, robotIdInput, action, now);
+  const history = await provenHistory(ctx, reader, robot, treeSize);
+  await recordRobotAccess(ctx.db, { robotUuid: robot.id, ...accessBy(actor, 'history_proof', now) });
+  return history;
+}
+
+/**
+ * The proven history of a robot the caller was already allowed to read (the history report
+ * builds on it): no access decision and no access-log row here, the caller does both.
+ */
+export async function provenHistory(
+  ctx: AppContext,
+  reader: LedgerReader,
+  robot: RobotRow,
+  treeSize: number | undefined,
+): Promise<RobotHistoryProof> {
   const checkpoint = await checkpointFor(ctx, robot, treeSize);
   const size = checkpoint.size;
   // Every link of the chain in one read: those below the checkpoint are the history, the rest
@@ -173,7 +188,6 @@ export async function robotHistoryProof(
     return { opening, proof: proofs[i]!.proof, late: isLate(fields), robotId: fields.robotId };
   });
   const { head, note } = signedHead(ctx, records[records.length - 1]!.robotId, size, last, batches);
-  await recordRobotAccess(ctx.db, { robotUuid: robot.id, ...accessBy(actor, 'history_proof', now) });
   return {
     robotId: head.robotId,
     treeSize: size,

@@ -1,11 +1,14 @@
 // Reading robots (docs/api.md "Models and filing"): one robot by any ID it ever had, with its ID
 // decoded, its model, manufacturer, owner and current state; and the robots a caller may see.
+import type { Brand } from '../../../core/certificate.js';
 import { PlatformError } from '../../../core/errors.js';
 import type { RobotStatus } from '../../../core/lifecycle.js';
 import { type Actor, type OrgKind, seesEverything } from '../../../core/organisation.js';
 import { decodeRobotId } from '../../../robot-id/index.js';
 import type { AppContext } from '../../app-context.js';
 import type { SqlClient } from '../../db/sql-client.js';
+import { robotBrandNames } from '../approvals/brand-service.js';
+import { type Certificate, loadCertificate } from '../approvals/certificate-reads.js';
 import { canonicalRobotId, robotForAction } from './robot-access.js';
 
 /** A model's columns as filing and the robot view select them. */
@@ -196,12 +199,24 @@ export async function loadRobotView(
   return toRobotView(row, now, requestedId);
 }
 
+/** One robot as GET /v1/robots/{robotId} shows it: the view, its certificate and its brands. */
+export type RobotDetail = RobotView & {
+  certificate: Pick<Certificate, 'valid' | 'reasons' | 'approvalId'>;
+  brands: Brand[];
+};
+
 /** GET /v1/robots/{robotId}: any ID the robot ever had, canonical or display form. */
-export async function getRobot(ctx: AppContext, actor: Actor, robotIdInput: string): Promise<RobotView> {
+export async function getRobot(ctx: AppContext, actor: Actor, robotIdInput: string): Promise<RobotDetail> {
   const now = ctx.clock();
   const requestedId = canonicalRobotId(robotIdInput);
   const { robot } = await robotForAction(ctx.db, actor, requestedId, 'robot.read', now);
-  return loadRobotView(ctx.db, robot.id, now, requestedId);
+  const view = await loadRobotView(ctx.db, robot.id, now, requestedId);
+  const { valid, reasons, approvalId } = await loadCertificate(ctx.db, robot.id, now);
+  return {
+    ...view,
+    certificate: { valid, reasons, approvalId },
+    brands: await robotBrandNames(ctx.db, robot.id),
+  };
 }
 
 export interface RobotListQuery {

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { BRANDS, CERTIFICATE_REASONS } from '../../../core/certificate.js';
 import { ROBOT_STATUSES } from '../../../core/lifecycle.js';
 import { ORG_KINDS } from '../../../core/organisation.js';
 import type { AppContext } from '../../app-context.js';
@@ -85,6 +86,24 @@ export const RobotSchema = Type.Object({
   ledgerIndex: Type.Integer({ description: 'ledger index of the filing event' }),
 });
 
+/** One robot asked for by ID: the robot with its certificate and brands. */
+export const RobotDetailSchema = Type.Object({
+  ...RobotSchema.properties,
+  certificate: Type.Object(
+    {
+      valid: Type.Boolean(),
+      reasons: Type.Array(Type.Enum(CERTIFICATE_REASONS), {
+        description: 'empty when valid; `none` alone when no certification names a type approval',
+      }),
+      approvalId: Type.Union([Type.String(), Type.Null()], {
+        description: "the type approval named by the robot's latest certification",
+      }),
+    },
+    { description: "the robot's certificate as it stands now" },
+  ),
+  brands: Type.Array(Type.Enum(BRANDS), { description: 'permanent brands, oldest first' }),
+});
+
 export function robotRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
@@ -151,7 +170,7 @@ export function robotRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           tags: ['robots'],
           summary: 'A robot by any ID it ever had: decoded ID, model, manufacturer, owner, status',
           params: Type.Object({ robotId: RobotIdParam }),
-          response: { 200: RobotSchema, ...errorResponses(400, 401, 404) },
+          response: { 200: RobotDetailSchema, ...errorResponses(400, 401, 404) },
         },
       },
       async (request) => getRobot(ctx, actorOf(request), request.params.robotId),

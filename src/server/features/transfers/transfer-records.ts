@@ -1,5 +1,6 @@
 // Ledger entries of ownership transfers: the offer, from the columns that never change, and
 // the decision (accepted, rejected or cancelled), from the columns the decision set.
+import type { UsageStatus } from '../../../core/usage-disclosure.js';
 import type { SqlClient } from '../../db/sql-client.js';
 import { isoTime } from '../../ledger/ledger-entry.js';
 import { defineRecordKind } from '../../ledger/record-kinds.js';
@@ -21,6 +22,16 @@ export interface TransferRow {
   decided_by: string | null;
   ledger_index: number;
   decision_ledger_index: number | null;
+  /** The usage disclosed with the offer (docs/certificates.md "Usage disclosure"); both or neither. */
+  usage_operating_hours: number | null;
+  usage_status: UsageStatus | null;
+}
+
+/** The disclosed usage of an offer, as the API and the record show it; null when none was. */
+export function transferUsage(row: TransferRow): { operatingHours: number; status: UsageStatus } | null {
+  return row.usage_status === null || row.usage_operating_hours === null
+    ? null
+    : { operatingHours: row.usage_operating_hours, status: row.usage_status };
 }
 
 export async function loadTransfer(
@@ -47,6 +58,8 @@ export const transferRecord = defineRecordKind<TransferRow>({
     fromOrgId: row.from_org_id,
     toOrgId: row.to_org_id,
     createdAt: isoTime(row.created_at),
+    // Only offers that disclosed usage carry the member, so earlier records rebuild unchanged.
+    ...(transferUsage(row) ? { usage: transferUsage(row) } : {}),
   }),
 });
 

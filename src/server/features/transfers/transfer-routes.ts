@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { USAGE_STATUSES } from '../../../core/usage-disclosure.js';
 import type { AppContext } from '../../app-context.js';
 import { actorOf } from '../../auth/authenticate.js';
 import { errorResponses, PageQuery, pageOf, RobotIdParam, Timestamp, Uuid } from '../../http/schemas.js';
@@ -23,7 +24,25 @@ const TransferSchema = Type.Object({
   decidedBy: Type.Union([Uuid, Type.Null()]),
   ledgerIndex: Type.Integer(),
   decisionLedgerIndex: Type.Union([Type.Integer(), Type.Null()]),
+  usage: Type.Union(
+    [Type.Object({ operatingHours: Type.Number(), status: Type.Enum(USAGE_STATUSES) }), Type.Null()],
+    {
+      description:
+        'the usage the offering owner disclosed (docs/certificates.md "Usage disclosure"); null if none',
+    },
+  ),
 });
+
+const UsageInput = Type.Object(
+  {
+    operatingHours: Type.Number({ minimum: 0, maximum: 10_000_000 }),
+    status: Type.Enum(USAGE_STATUSES, {
+      description:
+        'actual: checked against the last signed reading; exceeds_limit, not_actual: stated as such',
+    }),
+  },
+  { additionalProperties: false },
+);
 
 const DECISIONS: { decision: TransferDecision; summary: string }[] = [
   {
@@ -43,7 +62,10 @@ export function transferRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           tags: ['transfers'],
           summary: 'Offer a robot to another organisation (owner); one open offer per robot',
           params: Type.Object({ robotId: RobotIdParam }),
-          body: Type.Object({ toOrgId: Uuid }, { additionalProperties: false }),
+          body: Type.Object(
+            { toOrgId: Uuid, usage: Type.Optional(UsageInput) },
+            { additionalProperties: false },
+          ),
           response: { 201: TransferSchema, ...errorResponses(400, 401, 403, 404, 409, 422) },
         },
       },

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { PlatformError } from '../../../core/errors.js';
 import { type Actor, type OrgKind, seesEverything } from '../../../core/organisation.js';
+import { type UsageClaim, usageConflict } from '../../../core/usage-disclosure.js';
 import { withArticle } from '../../../core/wording.js';
 import type { AppContext } from '../../app-context.js';
 import { SQLSTATE, type SqlClient, sqlState } from '../../db/sql-client.js';
@@ -22,6 +23,7 @@ import {
   type TransferStatus,
   transferDecisionRecord,
   transferRecord,
+  transferUsage,
 } from './transfer-records.js';
 
 /** Authorities oversee ownership; they never hold robots themselves. */
@@ -40,6 +42,8 @@ export interface Transfer {
   decidedBy: string | null;
   ledgerIndex: number;
   decisionLedgerIndex: number | null;
+  /** The usage the offering owner disclosed; null when none was. */
+  usage: UsageClaim | null;
 }
 
 function toTransfer(row: TransferRow, robotId: string): Transfer {
@@ -54,6 +58,7 @@ function toTransfer(row: TransferRow, robotId: string): Transfer {
     decidedBy: row.decided_by,
     ledgerIndex: row.ledger_index,
     decisionLedgerIndex: row.decision_ledger_index,
+    usage: transferUsage(row),
   };
 }
 
@@ -68,7 +73,7 @@ export async function offerTransfer(
   ctx: AppContext,
   actor: Actor,
   robotIdInput: string,
-  input: { toOrgId: string },
+  input: { toOrgId: string; usage?: UsageClaim | undefined },
 ): Promise<Transfer> {
   const now = ctx.clock();
   try {
@@ -105,10 +110,22 @@ export async function offerTransfer(
         [robot.id],
       );
       if (open.rows[0]) throw transferPending(open.rows[0].id);
+      if (input.usage) await checkUsageDisclosure(tx, robot.id, input.usage, now);
       const { rows } = await tx.query<TransferRow>(
-        `INSERT INTO transfers (id, robot_uuid, robot_id, from_org_id, to_org_id, status, created_at, ledger_index)
-         VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7) RETURNING *`,
-        [randomUUID(), robot.id, robot.robot_id, robot.owner_id, recipient.id, now, ledger.nextIndex],
+        `INSERT INTO transfers (id, robot_uuid, robot_id, from_org_id, to_org_id, status, created_at, ledger_index,
+           usage_operating_hours, usage_status)
+         VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9) RETURNING *`,
+        [
+          randomUUID(),
+          robot.id,
+          robot.robot_id,
+          robot.owner_id,
+          recipient.id,
+          now,
+          ledger.nextIndex,
+          input.usage?.operatingHours ?? null,
+          input.usage?.status ?? null,
+        ],
       );
       const row = rows[0]!;
       await appendRecord(tx, ledger, transferRecord, row.id, row);
@@ -125,6 +142,35 @@ export async function offerTransfer(
     // The robot's row lock already serialises offers; the index is the last word.
     if (sqlState(error) === SQLSTATE.uniqueViolation) throw transferPending(undefined);
     throw error;
+  }
+}
+
+/**
+ * Usage disclosed as `actual` must agree with the robot's last signed operating-hours reading
+ * (core/usage-disclosure.ts); 409 USAGE_DISCLOSURE_CONFLICT names the reading. Without telemetry
+ * nothing contradicts the claim.
+ */
+async function checkUsageDisclosure(tx: SqlClient, robotUuid: string, usage: UsageClaim, now: Date) {
+  const { rows } = await tx.query<{ operating_hours: number; sample_at: Date }>(
+    'SELECT operating_hours, sample_at FROM telemetry_usage_counters WHERE robot_uuid = $1',
+    [robotUuid],
+  );
+  const last = rows[0] ? { operatingHours: rows[0].operating_hours, at: rows[0].sample_at } : null;
+  const conflict = usageConflict(usage, last, now);
+  if (conflict && last) {
+    throw new PlatformError(
+      'USAGE_DISCLOSURE_CONFLICT',
+      conflict.kind === 'below_last_reading'
+        ? "the disclosed hours are fewer than the robot's last signed reading"
+        : 'the disclosed hours are more than the robot can have run since its last signed reading',
+      {
+        claimedOperatingHours: usage.operatingHours,
+        lastReading: { operatingHours: last.operatingHours, at: last.at.toISOString() },
+        ...(conflict.kind === 'below_last_reading'
+          ? { lowest: conflict.lowest }
+          : { highest: conflict.highest }),
+      },
+    );
   }
 }
 
