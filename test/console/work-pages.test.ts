@@ -2,6 +2,7 @@
 // incident's findings recorded by a regulator, a recall campaign with its units; the navigation
 // by role; each page keyboard-driven where it acts, free of console errors and of serious
 // accessibility violations.
+import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, createOrg } from '../support/app.js';
@@ -28,6 +29,15 @@ async function openSignedIn(browser: Browser, server: ConsolePlatform, org: OrgR
   }, org.apiKey);
   await opened.page.goto(`${server.url}${path}`);
   return opened;
+}
+
+/**
+ * With ROBOLEDGER_SCREENSHOTS=1 the pages are photographed into docs/console/ for docs/console.md;
+ * an ordinary run writes nothing.
+ */
+async function screenshot(page: Page, name: string): Promise<void> {
+  if (!process.env.ROBOLEDGER_SCREENSHOTS) return;
+  await page.screenshot({ path: fileURLToPath(new URL(`../../docs/console/${name}.png`, import.meta.url)) });
 }
 
 async function navLinks(page: Page): Promise<string[]> {
@@ -72,6 +82,7 @@ describe('console: alerts, transfers, incidents and recalls', () => {
     const row = page.getByRole('row').filter({ hasText: 'battery_soh_low' });
     await row.waitFor();
     expect(await row.textContent()).toContain(robot.robotId);
+    await screenshot(page, 'alerts');
     expect(await seriousAxeViolations(page)).toEqual([]);
     const button = row.getByRole('button', { name: /^Acknowledge/ });
     await button.focus();
@@ -105,6 +116,7 @@ describe('console: alerts, transfers, incidents and recalls', () => {
     const row = incoming.getByRole('row').filter({ hasText: robot.robotId });
     await row.waitFor();
     await expect.poll(() => row.textContent()).toContain('Wuhan Walkers');
+    await screenshot(page, 'transfers');
     expect(await seriousAxeViolations(page)).toEqual([]);
     await row.getByRole('button', { name: /^Accept/ }).click();
     await expect.poll(() => page.getByRole('status').first().textContent()).toContain('Accepted');
@@ -162,6 +174,7 @@ describe('console: alerts, transfers, incidents and recalls', () => {
     await operatorFields.getByLabel('Responsibility').selectOption('primary');
     await operatorFields.getByLabel('Note').fill('Shelf placed in the robot’s lane.');
     await form.getByLabel('Conclusion').fill('The operator left an obstacle in the mapped lane.');
+    await screenshot(page, 'incident');
     expect(await seriousAxeViolations(page)).toEqual([]);
     await form.getByRole('button', { name: 'Record findings' }).click();
     await expect.poll(() => page.getByRole('status').last().textContent()).toContain('Findings recorded.');
@@ -207,6 +220,7 @@ describe('console: alerts, transfers, incidents and recalls', () => {
     await page.getByRole('heading', { name: 'Campaign R-2026-CONSOLE' }).waitFor();
     expect(new URL(page.url()).pathname).toBe('/recalls/R-2026-CONSOLE');
     await page.getByRole('row').filter({ hasText: robot.robotId }).waitFor();
+    await screenshot(page, 'recalls');
     expect(await page.getByRole('region', { name: 'Campaign R-2026-CONSOLE' }).textContent()).toContain(
       'Knee actuators of the first batch',
     );
