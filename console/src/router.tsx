@@ -9,8 +9,8 @@ import { HomePage } from './pages/HomePage.js';
 import { IncidentPage } from './pages/IncidentPage.js';
 import { IncidentsPage } from './pages/IncidentsPage.js';
 import { LedgerPage } from './pages/LedgerPage.js';
-import { PlannedPage } from './pages/PlannedPage.js';
 import { RecallPage, RecallsPage } from './pages/RecallsPage.js';
+import { ReportPage, SharedReportPage } from './pages/ReportPage.js';
 import { RobotPage } from './pages/RobotPage.js';
 import { SignInPage } from './pages/SignInPage.js';
 import { TransfersPage } from './pages/TransfersPage.js';
@@ -39,7 +39,8 @@ const routeTree = rootRoute.addChildren([
   page('/transfers', TransfersPage),
   page('/recalls', RecallsPage),
   page('/recalls/$campaignId', RecallPage),
-  page('/robots/$robotId/report', () => <PlannedPage title="Robot report" />),
+  page('/robots/$robotId/report', ReportPage),
+  page('/report/$token', SharedReportPage),
 ]);
 
 export const router = createRouter({ routeTree, defaultPreload: false });
