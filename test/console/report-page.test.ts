@@ -2,6 +2,7 @@
 // report itself (signatures, openings, inclusion proofs, with WebCrypto); a report changed by one
 // byte of one record on its way says `Not verified` and names the record; a share link opens it
 // with the token and no API key.
+import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildReportScene, type ReportScene } from '../support/report-scene.js';
@@ -52,6 +53,12 @@ describe('console: the verified history report page', () => {
     expect(text).toContain('Incidents1 (0 serious)');
     expect(text).toContain('Structural damage recorded.');
     await page.getByRole('heading', { name: 'Ownership' }).waitFor();
+    // ROBOLEDGER_SCREENSHOTS=1 photographs the page for docs/console.md; an ordinary run writes nothing.
+    if (process.env.ROBOLEDGER_SCREENSHOTS) {
+      await page.screenshot({
+        path: fileURLToPath(new URL('../../docs/console/report.png', import.meta.url)),
+      });
+    }
     expect(await seriousAxeViolations(page)).toEqual([]);
     expect(errors).toEqual([]);
     await context.close();

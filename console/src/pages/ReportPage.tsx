@@ -85,7 +85,12 @@ function SummaryBox({ summary }: { summary: Summary }) {
     ['Status', summary.status ? statusLabel(summary.status) : '—'],
     ['Owners', String(summary.owners)],
     ['Incidents', `${summary.incidents} (${summary.seriousIncidents} serious)`],
-    ['Brands', summary.brands.length === 0 ? 'none' : summary.brands.join(', ')],
+    [
+      'Brands',
+      summary.brands.length === 0
+        ? 'none'
+        : summary.brands.map((brand) => brand.replaceAll('_', ' ')).join(', '),
+    ],
     ['Open recalls', String(summary.openRecalls)],
     ['Certificate', summary.certificate.valid ? 'Valid' : 'Not valid'],
     ['Operating hours', figure(summary.operatingHours, 'h')],
