@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROBOT_STATUSES } from '../../src/core/lifecycle.js';
+import { verifyHistoryReport } from '../../src/core/report/report-verify.js';
 import { type DemoFleet, seedDemoFleet } from '../../src/server/demo/demo-fleet.js';
 import { DEMO_FLEET_FILE, DEMO_TOKEN_FILE, describeDemo } from '../../src/server/demo/demo-setup.js';
 import { ADMIN_TOKEN, startTestPlatform, type TestPlatform } from '../support/app.js';
@@ -40,6 +41,29 @@ describe(`the demo fleet of npm start (${backend})`, () => {
       const res = await p.call('GET', `/v1/public/robots/${robot.robotId}`);
       expect(res.json()).toMatchObject({ registered: true, status: robot.status });
     }
+  });
+
+  it('holds robots whose history reports show a clean history, an incident and brand, an invalid and a valid certificate', async () => {
+    const reports = fleet.reports!;
+    const key = p.ctx.checkpointer.key.verifierKey;
+    const summary = async (robotId: string) => {
+      const res = await p.call('GET', `/v1/robots/${robotId}/report`, { token: ADMIN_TOKEN });
+      expect(res.statusCode, res.body).toBe(200);
+      verifyHistoryReport(res.json(), key);
+      return res.json().summary;
+    };
+    expect(await summary(reports.clean)).toMatchObject({ incidents: 0, brands: [], openRecalls: 0 });
+    expect(await summary(reports.incident)).toMatchObject({ incidents: 1, brands: ['structural_damage'] });
+    expect((await summary(reports.invalidCertificate)).certificate).toEqual({
+      valid: false,
+      reasons: ['software_not_approved'],
+      approvalId: 'DEMO-TA-1',
+    });
+    expect((await summary(reports.validCertificate)).certificate).toEqual({
+      valid: true,
+      reasons: [],
+      approvalId: 'DEMO-TA-2',
+    });
   });
 
   it('its organisations can use their keys, and owners see their robots', async () => {

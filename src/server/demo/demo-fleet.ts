@@ -8,6 +8,7 @@ import { seedDemoEndOfLife } from './demo-end-of-life.js';
 import { seedDemoHealth } from './demo-health.js';
 import { seedDemoIncidents } from './demo-incidents.js';
 import { seedDemoRecalls } from './demo-recalls.js';
+import { type DemoReports, seedDemoReports } from './demo-reports.js';
 
 export interface DemoRobot {
   robotId: string;
@@ -24,6 +25,8 @@ export interface DemoRobot {
 export interface DemoFleet {
   organisations: { name: string; kind: string; id: string; apiKey: string }[];
   robots: DemoRobot[];
+  /** Robots whose history reports show one thing each (docs/history-report.md). */
+  reports?: DemoReports;
 }
 
 class DemoSeedError extends Error {
@@ -260,5 +263,20 @@ export async function seedDemoFleet(app: App, adminToken: string): Promise<DemoF
   );
   // A recall of the first maker's first model: one unit remedied, the rest open (docs/recalls.md).
   await seedDemoRecalls(call, makers[0]!, robots);
-  return { organisations, robots };
+  // History reports: a clean one, an incident with a brand, an invalid and a valid certificate;
+  // from the last maker's robots (its model has no recall), none an incident's or the worn one.
+  const taken = new Set(
+    [inService(0), inService(1), inService(2), robots.filter((r) => r.status === 'in_service')[3]!].map(
+      (r) => r.robotId,
+    ),
+  );
+  const reports = await seedDemoReports(
+    call,
+    adminToken,
+    regulator,
+    [...robots].reverse(),
+    taken,
+    Date.now(),
+  );
+  return { organisations, robots, reports };
 }

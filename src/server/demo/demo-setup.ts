@@ -131,6 +131,9 @@ export function describeDemo(fleet: DemoFleet, config: PlatformConfig, url: stri
     sample
       ? `       curl -H "Authorization: Bearer ${token}" "${url}/v1/robots/${sample.robotId}/telemetry?resolution=1m"`
       : '',
+    fleet.reports
+      ? `       curl -H "Authorization: Bearer ${token}" -H "Accept: text/html" ${url}/v1/robots/${fleet.reports.invalidCertificate}/report > report.html`
+      : '',
     `  telemetry: the demo robots in service stream signed batches (simulator, 1 sample/s each)`,
     '',
   ]

@@ -89,6 +89,10 @@ export async function buildReport(
     record: recordOf(r.opening.record),
   }));
   const facts = chainFacts(records.map((r) => r.record));
+  // Every read below is independent of the others: one round of concurrent queries.
+  const details = tier === 'public' ? undefined : detailReads(ctx, robot, tier, facts, records, now);
+  // Awaited below; marked handled now so a failure of the reads beside it is not "unhandled".
+  details?.catch(() => undefined);
   const [view, health, recalls, certificate] = await Promise.all([
     loadRobotView(ctx.db, robot.id, now),
     healthOf(ctx.db, robot.id, now),
@@ -126,7 +130,7 @@ export async function buildReport(
           tier,
           summary,
           identity: identityOf(view, tier),
-          ...(await detail(ctx, robot, tier, facts, records, recalls.items, health.health, now)),
+          ...detail(tier, facts, records, recalls.items, health.health, (await details)!),
           proof: {
             ...proofNotes,
             records: history.records.map((r) => ({
@@ -142,19 +146,16 @@ export async function buildReport(
   return { ...unsigned, signature } as HistoryReport;
 }
 
-/** Configuration, sections, health and coverage: what every tier but `public` reads. */
-async function detail(
+/** What the detail of every tier but `public` reads, started alongside the summary's reads. */
+async function detailReads(
   ctx: AppContext,
   robot: RobotRow,
   tier: ReportTier,
   facts: ChainFacts,
   records: readonly ChainRecord[],
-  recalls: Json[],
-  health: Json,
   now: Date,
 ) {
-  const events = eventSections(records);
-  const [reported, incidents, orgs, usage] = await Promise.all([
+  const [reported, incidents, orgs, usage, coverage] = await Promise.all([
     attestedSoftware(ctx.db, robot.id),
     incidentSection(ctx.db, robot.id, tier),
     organisations(
@@ -162,8 +163,22 @@ async function detail(
       facts.ownership.map((p) => p.orgId),
     ),
     usageDisclosures(ctx, robot.id),
+    coverageOf(ctx.db, robot.id, facts, records.filter((r) => r.late).length, now),
   ]);
-  const coverage = await coverageOf(ctx.db, robot.id, facts, records.filter((r) => r.late).length, now);
+  return { reported, incidents, orgs, usage, coverage };
+}
+
+/** Configuration, sections, health and coverage: what every tier but `public` shows. */
+function detail(
+  tier: ReportTier,
+  facts: ChainFacts,
+  records: readonly ChainRecord[],
+  recalls: Json[],
+  health: Json,
+  reads: Awaited<ReturnType<typeof detailReads>>,
+) {
+  const { reported, incidents, orgs, usage, coverage } = reads;
+  const events = eventSections(records);
   const sections = {
     ownership: ownershipSection(facts, orgs, tier, usage),
     lifecycle: events.lifecycle,
