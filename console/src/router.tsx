@@ -2,13 +2,18 @@
 // index.html for (src/server/http/console.ts serves any non-API path).
 import { createRootRoute, createRoute, createRouter } from '@tanstack/react-router';
 import { Layout, NotFound } from './components/Layout.js';
+import { AlertsPage } from './pages/AlertsPage.js';
 import { CheckPage } from './pages/CheckPage.js';
 import { FleetPage } from './pages/FleetPage.js';
 import { HomePage } from './pages/HomePage.js';
+import { IncidentPage } from './pages/IncidentPage.js';
+import { IncidentsPage } from './pages/IncidentsPage.js';
 import { LedgerPage } from './pages/LedgerPage.js';
-import { PlannedPage } from './pages/PlannedPage.js';
+import { RecallPage, RecallsPage } from './pages/RecallsPage.js';
+import { ReportPage, SharedReportPage } from './pages/ReportPage.js';
 import { RobotPage } from './pages/RobotPage.js';
 import { SignInPage } from './pages/SignInPage.js';
+import { TransfersPage } from './pages/TransfersPage.js';
 
 const rootRoute = createRootRoute({ component: Layout, notFoundComponent: NotFound });
 
@@ -28,11 +33,14 @@ const routeTree = rootRoute.addChildren([
   page('/fleet', FleetPage),
   robotRoute,
   page('/ledger', LedgerPage),
-  page('/alerts', () => <PlannedPage title="Alerts" />),
-  page('/incidents', () => <PlannedPage title="Incidents" />),
-  page('/transfers', () => <PlannedPage title="Transfers" />),
-  page('/recalls', () => <PlannedPage title="Recalls" />),
-  page('/robots/$robotId/report', () => <PlannedPage title="Robot report" />),
+  page('/alerts', AlertsPage),
+  page('/incidents', IncidentsPage),
+  page('/incidents/$incidentId', IncidentPage),
+  page('/transfers', TransfersPage),
+  page('/recalls', RecallsPage),
+  page('/recalls/$campaignId', RecallPage),
+  page('/robots/$robotId/report', ReportPage),
+  page('/report/$token', SharedReportPage),
 ]);
 
 export const router = createRouter({ routeTree, defaultPreload: false });

@@ -5780,6 +5780,685 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/models/{modelId}/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A model's type approvals, each as extended, as issued, and its extensions */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    modelId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "items": [
+                         *         {
+                         *           "modelId": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                         *           "approvalId": "x",
+                         *           "scheme": "RID-1",
+                         *           "standards": [
+                         *             "x"
+                         *           ],
+                         *           "hardwareRevisions": [
+                         *             "x"
+                         *           ],
+                         *           "software": {},
+                         *           "validUntil": "2026-11-26T08:00:00.000Z",
+                         *           "issuerOrgId": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                         *           "recordedAt": "2026-11-26T08:00:00.000Z",
+                         *           "ledgerIndex": 42,
+                         *           "asIssued": {
+                         *             "hardwareRevisions": [
+                         *               "x"
+                         *             ],
+                         *             "software": {}
+                         *           },
+                         *           "extensions": [
+                         *             {
+                         *               "extensionId": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                         *               "modelId": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                         *               "approvalId": "x",
+                         *               "hardwareRevisions": [
+                         *                 "x"
+                         *               ],
+                         *               "software": {},
+                         *               "issuerOrgId": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                         *               "recordedAt": "2026-11-26T08:00:00.000Z",
+                         *               "ledgerIndex": 42
+                         *             }
+                         *           ]
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            items: {
+                                approvalId: string;
+                                asIssued: {
+                                    hardwareRevisions: string[];
+                                    software: {
+                                        [key: string]: string[];
+                                    };
+                                };
+                                extensions: {
+                                    approvalId: string;
+                                    /** Format: uuid */
+                                    extensionId: string;
+                                    hardwareRevisions: string[];
+                                    /** Format: uuid */
+                                    issuerOrgId: string;
+                                    ledgerIndex: number;
+                                    /** Format: uuid */
+                                    modelId: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description RFC 3339
+                                     */
+                                    recordedAt: string;
+                                    software: {
+                                        [key: string]: string[];
+                                    };
+                                }[];
+                                /** @description as extended: issued and every extension */
+                                hardwareRevisions: string[];
+                                /** Format: uuid */
+                                issuerOrgId: string;
+                                ledgerIndex: number;
+                                /** Format: uuid */
+                                modelId: string;
+                                /**
+                                 * Format: date-time
+                                 * @description RFC 3339
+                                 */
+                                recordedAt: string;
+                                scheme: string;
+                                /** @description as extended: issued and every extension */
+                                software: {
+                                    [key: string]: string[];
+                                };
+                                standards: string[];
+                                /**
+                                 * Format: date-time
+                                 * @description RFC 3339
+                                 */
+                                validUntil: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description every error answer */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "VALIDATION_FAILED",
+                         *         "message": "The body, query or path does not match the schema."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description every error answer */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "UNAUTHENTICATED",
+                         *         "message": "No API key, or an unknown or revoked one."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description every error answer */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "NOT_FOUND",
+                         *         "message": "No such route or resource, or it is not visible to the caller."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Issue a type approval of a model (registry, regulator, assessor) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    modelId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "approvalId": "x",
+                     *       "scheme": "RID-1",
+                     *       "standards": [
+                     *         "x"
+                     *       ],
+                     *       "hardwareRevisions": [
+                     *         "x"
+                     *       ],
+                     *       "software": {},
+                     *       "validUntil": "x"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description the approval number as issued: letters, digits and ._- (1-100) */
+                        approvalId: string;
+                        hardwareRevisions: string[];
+                        scheme: string;
+                        /** @description approved versions per software component, e.g. {"locomotion": ["2.3.0", "2.3.1"]} */
+                        software: {
+                            [key: string]: string[];
+                        };
+                        standards: string[];
+                        /** @description a calendar date (valid through its end, UTC) or an RFC 3339 timestamp */
+                        validUntil: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Success */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "modelId": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                         *       "approvalId": "x",
+                         *       "scheme": "RID-1",
+                         *       "standards": [
+                         *         "x"
+                         *       ],
+                         *       "hardwareRevisions": [
+                         *         "x"
+                         *       ],
+                         *       "software": {},
+                         *       "validUntil": "2026-11-26T08:00:00.000Z",
+                         *       "issuerOrgId": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                         *       "recordedAt": "2026-11-26T08:00:00.000Z",
+                         *       "ledgerIndex": 42
+                         *     }
+                         */
+                        "application/json": {
+                            approvalId: string;
+                            hardwareRevisions: string[];
+                            /** Format: uuid */
+                            issuerOrgId: string;
+                            ledgerIndex: number;
+                            /** Format: uuid */
+                            modelId: string;
+                            /**
+                             * Format: date-time
+                             * @description RFC 3339
+                             */
+                            recordedAt: string;
+                            scheme: string;
+                            software: {
+                                [key: string]: string[];
+                            };
+                            standards: string[];
+                            /**
+                             * Format: date-time
+                             * @description RFC 3339
+                             */
+                            validUntil: string;
+                        };
+                    };
+                };
+                /** @description every error answer */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "VALIDATION_FAILED",
+                         *         "message": "The body, query or path does not match the schema."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description every error answer */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "UNAUTHENTICATED",
+                         *         "message": "No API key, or an unknown or revoked one."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description every error answer */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "FORBIDDEN",
+                         *         "message": "Authenticated, but this organisation may not do this."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description every error answer */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "NOT_FOUND",
+                         *         "message": "No such route or resource, or it is not visible to the caller."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description every error answer */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "CONFLICT",
+                         *         "message": "The request conflicts with an existing record."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description every error answer */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "VALIDATION_FAILED",
+                         *         "message": "The body, query or path does not match the schema."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models/{modelId}/approvals/{approvalId}/extensions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Extend a type approval with hardware revisions and software versions */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the approval number as issued: letters, digits and ._- (1-100) */
+                    approvalId: string;
+                    modelId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "hardwareRevisions": [
+                     *         "x"
+                     *       ],
+                     *       "software": {}
+                     *     }
+                     */
+                    "application/json": {
+                        hardwareRevisions: string[];
+                        /** @description approved versions per software component, e.g. {"locomotion": ["2.3.0", "2.3.1"]} */
+                        software: {
+                            [key: string]: string[];
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Success */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "extensionId": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                         *       "modelId": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                         *       "approvalId": "x",
+                         *       "hardwareRevisions": [
+                         *         "x"
+                         *       ],
+                         *       "software": {},
+                         *       "issuerOrgId": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                         *       "recordedAt": "2026-11-26T08:00:00.000Z",
+                         *       "ledgerIndex": 42
+                         *     }
+                         */
+                        "application/json": {
+                            approvalId: string;
+                            /** Format: uuid */
+                            extensionId: string;
+                            hardwareRevisions: string[];
+                            /** Format: uuid */
+                            issuerOrgId: string;
+                            ledgerIndex: number;
+                            /** Format: uuid */
+                            modelId: string;
+                            /**
+                             * Format: date-time
+                             * @description RFC 3339
+                             */
+                            recordedAt: string;
+                            software: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description every error answer */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "VALIDATION_FAILED",
+                         *         "message": "The body, query or path does not match the schema."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description every error answer */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "UNAUTHENTICATED",
+                         *         "message": "No API key, or an unknown or revoked one."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description every error answer */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "FORBIDDEN",
+                         *         "message": "Authenticated, but this organisation may not do this."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description every error answer */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "NOT_FOUND",
+                         *         "message": "No such route or resource, or it is not visible to the caller."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description every error answer */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "VALIDATION_FAILED",
+                         *         "message": "The body, query or path does not match the schema."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/models/{modelId}/fault-codes": {
         parameters: {
             query?: never;
@@ -7847,10 +8526,15 @@ export interface paths {
                          *         "count": 1,
                          *         "serious": 1
                          *       },
-                         *       "openRecalls": 1
+                         *       "openRecalls": 1,
+                         *       "brands": [
+                         *         "x"
+                         *       ]
                          *     }
                          */
                         "application/json": {
+                            /** @description permanent brands by name, oldest first (e.g. total_loss, stolen); never their notes */
+                            brands: string[] | null;
                             /**
                              * Format: date-time
                              * @description RFC 3339
@@ -7895,6 +8579,126 @@ export interface paths {
                          *       "error": {
                          *         "code": "ID_CHECK_MISMATCH",
                          *         "message": "The check character (position 29) does not match; `expected` names it."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description every error answer */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "RATE_LIMITED",
+                         *         "message": "Too many requests; retry after the Retry-After header."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/public/robots/{robotId}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The public tier of a robot's history report: summary and identity, signed; no credentials */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description robot ID (RID-1), canonical or display form */
+                    robotId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description roboledger-history-report/1 (docs/history-report.md): summary, identity, configuration, sections, health, coverage, proof and the log key’s signature over its RFC 8785 canonical JSON. With Accept: text/html, the same report as a printable page. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /** @example {} */
+                        "application/json": {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description every error answer */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "VALIDATION_FAILED",
+                         *         "message": "The body, query or path does not match the schema."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description every error answer */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "ROBOT_NOT_FOUND",
+                         *         "message": "No robot has this ID, or it is not visible to the caller."
                          *       }
                          *     }
                          */
@@ -9525,10 +10329,28 @@ export interface paths {
                          *       "previousRobotIds": [],
                          *       "filedAt": "2026-11-26T08:00:00.000Z",
                          *       "updatedAt": "2026-11-26T08:00:00.000Z",
-                         *       "ledgerIndex": 42
+                         *       "ledgerIndex": 42,
+                         *       "certificate": {
+                         *         "valid": false,
+                         *         "reasons": [],
+                         *         "approvalId": "x"
+                         *       },
+                         *       "brands": [
+                         *         "structural_damage"
+                         *       ]
                          *     }
                          */
                         "application/json": {
+                            /** @description permanent brands, oldest first */
+                            brands: ("structural_damage" | "water_damage" | "fire_damage" | "total_loss" | "rebuilt" | "parts_only" | "modified" | "hours_not_actual" | "stolen" | "recovered")[];
+                            /** @description the robot's certificate as it stands now */
+                            certificate: {
+                                /** @description the type approval named by the robot's latest certification */
+                                approvalId: string | null;
+                                /** @description empty when valid; `none` alone when no certification names a type approval */
+                                reasons: ("none" | "expired" | "hardware_revision_not_approved" | "software_not_approved" | "disqualifying_brand" | "incident_hold")[];
+                                valid: boolean;
+                            };
                             decoded: {
                                 category: string;
                                 categoryName: string;
@@ -9879,6 +10701,383 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/robots/{robotId}/brands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A robot's brands, oldest first (whoever may see the robot) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description robot ID (RID-1), canonical or display form */
+                    robotId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "items": [
+                         *         {
+                         *           "brandId": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                         *           "robotId": "CNB7K2B0A3T511000000000123455",
+                         *           "brand": "structural_damage",
+                         *           "note": "replaced the left knee actuator",
+                         *           "incidentId": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                         *           "issuerOrgId": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                         *           "recordedAt": "2026-11-26T08:00:00.000Z",
+                         *           "ledgerIndex": 42
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            items: {
+                                /** @enum {unknown} */
+                                brand: "structural_damage" | "water_damage" | "fire_damage" | "total_loss" | "rebuilt" | "parts_only" | "modified" | "hours_not_actual" | "stolen" | "recovered";
+                                /** Format: uuid */
+                                brandId: string;
+                                /** Format: uuid */
+                                incidentId: string | null;
+                                /** Format: uuid */
+                                issuerOrgId: string;
+                                ledgerIndex: number;
+                                note: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description RFC 3339
+                                 */
+                                recordedAt: string;
+                                robotId: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description every error answer */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "VALIDATION_FAILED",
+                         *         "message": "The body, query or path does not match the schema."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description every error answer */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "UNAUTHENTICATED",
+                         *         "message": "No API key, or an unknown or revoked one."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description every error answer */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "ROBOT_NOT_FOUND",
+                         *         "message": "No robot has this ID, or it is not visible to the caller."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Brand a robot (registry, regulator); brands are permanent */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description robot ID (RID-1), canonical or display form */
+                    robotId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "brand": "structural_damage",
+                     *       "note": "replaced the left knee actuator",
+                     *       "incidentId": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {unknown} */
+                        brand: "structural_damage" | "water_damage" | "fire_damage" | "total_loss" | "rebuilt" | "parts_only" | "modified" | "hours_not_actual" | "stolen" | "recovered";
+                        /** Format: uuid */
+                        incidentId?: string;
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Success */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "brandId": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                         *       "robotId": "CNB7K2B0A3T511000000000123455",
+                         *       "brand": "structural_damage",
+                         *       "note": "replaced the left knee actuator",
+                         *       "incidentId": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                         *       "issuerOrgId": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                         *       "recordedAt": "2026-11-26T08:00:00.000Z",
+                         *       "ledgerIndex": 42
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {unknown} */
+                            brand: "structural_damage" | "water_damage" | "fire_damage" | "total_loss" | "rebuilt" | "parts_only" | "modified" | "hours_not_actual" | "stolen" | "recovered";
+                            /** Format: uuid */
+                            brandId: string;
+                            /** Format: uuid */
+                            incidentId: string | null;
+                            /** Format: uuid */
+                            issuerOrgId: string;
+                            ledgerIndex: number;
+                            note: string | null;
+                            /**
+                             * Format: date-time
+                             * @description RFC 3339
+                             */
+                            recordedAt: string;
+                            robotId: string;
+                        };
+                    };
+                };
+                /** @description every error answer */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "VALIDATION_FAILED",
+                         *         "message": "The body, query or path does not match the schema."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description every error answer */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "UNAUTHENTICATED",
+                         *         "message": "No API key, or an unknown or revoked one."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description every error answer */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "FORBIDDEN",
+                         *         "message": "Authenticated, but this organisation may not do this."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description every error answer */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "ROBOT_NOT_FOUND",
+                         *         "message": "No robot has this ID, or it is not visible to the caller."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description every error answer */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "CONFLICT",
+                         *         "message": "The request conflicts with an existing record."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description every error answer */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "VALIDATION_FAILED",
+                         *         "message": "The body, query or path does not match the schema."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -12128,6 +13327,610 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/robots/{robotId}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The robot's history report for the caller's tier: authority, owner (owner, manufacturer) or buyer (pending transfer recipient, or X-Report-Token of a live share) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description a live share token; no API key needed */
+                    "x-report-token"?: string;
+                };
+                path: {
+                    /** @description robot ID (RID-1), canonical or display form */
+                    robotId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description roboledger-history-report/1 (docs/history-report.md): summary, identity, configuration, sections, health, coverage, proof and the log key’s signature over its RFC 8785 canonical JSON. With Accept: text/html, the same report as a printable page. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /** @example {} */
+                        "application/json": {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description every error answer */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "VALIDATION_FAILED",
+                         *         "message": "The body, query or path does not match the schema."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description every error answer */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "UNAUTHENTICATED",
+                         *         "message": "No API key, or an unknown or revoked one."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description every error answer */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "FORBIDDEN",
+                         *         "message": "Authenticated, but this organisation may not do this."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description every error answer */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "ROBOT_NOT_FOUND",
+                         *         "message": "No robot has this ID, or it is not visible to the caller."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/robots/{robotId}/report-shares": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The owner's report shares of the robot, newest first (never their tokens) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description robot ID (RID-1), canonical or display form */
+                    robotId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "items": [
+                         *         {
+                         *           "shareId": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                         *           "createdAt": "2026-11-26T08:00:00.000Z",
+                         *           "expiresAt": "2026-11-26T08:00:00.000Z",
+                         *           "revokedAt": "2026-11-26T08:00:00.000Z",
+                         *           "live": false
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            items: {
+                                /**
+                                 * Format: date-time
+                                 * @description RFC 3339
+                                 */
+                                createdAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description RFC 3339
+                                 */
+                                expiresAt: string;
+                                live: boolean;
+                                /**
+                                 * Format: date-time
+                                 * @description RFC 3339
+                                 */
+                                revokedAt: string | null;
+                                /** Format: uuid */
+                                shareId: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description every error answer */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "UNAUTHENTICATED",
+                         *         "message": "No API key, or an unknown or revoked one."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description every error answer */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "FORBIDDEN",
+                         *         "message": "Authenticated, but this organisation may not do this."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description every error answer */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "ROBOT_NOT_FOUND",
+                         *         "message": "No robot has this ID, or it is not visible to the caller."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Share the robot's report (buyer tier) by a token, until expiresAt (at most 30 days); the owner only */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description robot ID (RID-1), canonical or display form */
+                    robotId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "expiresAt": "2026-11-26T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339
+                         */
+                        expiresAt: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Success */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "shareId": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                         *       "token": "x",
+                         *       "expiresAt": "2026-11-26T08:00:00.000Z"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * Format: date-time
+                             * @description RFC 3339
+                             */
+                            expiresAt: string;
+                            /** Format: uuid */
+                            shareId: string;
+                            /** @description shown this once: send it as X-Report-Token */
+                            token: string;
+                        };
+                    };
+                };
+                /** @description every error answer */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "VALIDATION_FAILED",
+                         *         "message": "The body, query or path does not match the schema."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description every error answer */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "UNAUTHENTICATED",
+                         *         "message": "No API key, or an unknown or revoked one."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description every error answer */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "FORBIDDEN",
+                         *         "message": "Authenticated, but this organisation may not do this."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description every error answer */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "ROBOT_NOT_FOUND",
+                         *         "message": "No robot has this ID, or it is not visible to the caller."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/robots/{robotId}/report-shares/{shareId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a report share: its token stops working at once */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description robot ID (RID-1), canonical or display form */
+                    robotId: string;
+                    shareId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /** @example  */
+                        "text/plain": string;
+                    };
+                };
+                /** @description every error answer */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "VALIDATION_FAILED",
+                         *         "message": "The body, query or path does not match the schema."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description every error answer */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "UNAUTHENTICATED",
+                         *         "message": "No API key, or an unknown or revoked one."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description every error answer */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "FORBIDDEN",
+                         *         "message": "Authenticated, but this organisation may not do this."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description every error answer */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "ROBOT_NOT_FOUND",
+                         *         "message": "No robot has this ID, or it is not visible to the caller."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/robots/{robotId}/telemetry": {
         parameters: {
             query?: never;
@@ -12877,12 +14680,24 @@ export interface paths {
                 content: {
                     /**
                      * @example {
-                     *       "toOrgId": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *       "toOrgId": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *       "usage": {
+                     *         "operatingHours": 1532.4,
+                     *         "status": "actual"
+                     *       }
                      *     }
                      */
                     "application/json": {
                         /** Format: uuid */
                         toOrgId: string;
+                        usage?: {
+                            operatingHours: number;
+                            /**
+                             * @description actual: checked against the last signed reading; exceeds_limit, not_actual: stated as such
+                             * @enum {unknown}
+                             */
+                            status: "actual" | "exceeds_limit" | "not_actual";
+                        };
                     };
                 };
             };
@@ -12904,7 +14719,11 @@ export interface paths {
                          *       "decidedAt": "2026-11-26T08:00:00.000Z",
                          *       "decidedBy": "0f8fad5b-d9cb-469f-a165-70867728950e",
                          *       "ledgerIndex": 42,
-                         *       "decisionLedgerIndex": 1
+                         *       "decisionLedgerIndex": 1,
+                         *       "usage": {
+                         *         "operatingHours": 1532.4,
+                         *         "status": "actual"
+                         *       }
                          *     }
                          */
                         "application/json": {
@@ -12932,6 +14751,12 @@ export interface paths {
                             toOrgId: string;
                             /** Format: uuid */
                             transferId: string;
+                            /** @description the usage the offering owner disclosed (docs/certificates.md "Usage disclosure"); null if none */
+                            usage: {
+                                operatingHours: number;
+                                /** @enum {unknown} */
+                                status: "actual" | "exceeds_limit" | "not_actual";
+                            } | null;
                         };
                     };
                 };
@@ -13671,7 +15496,11 @@ export interface paths {
                          *           "decidedAt": "2026-11-26T08:00:00.000Z",
                          *           "decidedBy": "0f8fad5b-d9cb-469f-a165-70867728950e",
                          *           "ledgerIndex": 42,
-                         *           "decisionLedgerIndex": 1
+                         *           "decisionLedgerIndex": 1,
+                         *           "usage": {
+                         *             "operatingHours": 1532.4,
+                         *             "status": "actual"
+                         *           }
                          *         }
                          *       ],
                          *       "nextCursor": null
@@ -13703,6 +15532,12 @@ export interface paths {
                                 toOrgId: string;
                                 /** Format: uuid */
                                 transferId: string;
+                                /** @description the usage the offering owner disclosed (docs/certificates.md "Usage disclosure"); null if none */
+                                usage: {
+                                    operatingHours: number;
+                                    /** @enum {unknown} */
+                                    status: "actual" | "exceeds_limit" | "not_actual";
+                                } | null;
                             }[];
                             nextCursor: string | null;
                         };
@@ -13806,7 +15641,11 @@ export interface paths {
                          *       "decidedAt": "2026-11-26T08:00:00.000Z",
                          *       "decidedBy": "0f8fad5b-d9cb-469f-a165-70867728950e",
                          *       "ledgerIndex": 42,
-                         *       "decisionLedgerIndex": 1
+                         *       "decisionLedgerIndex": 1,
+                         *       "usage": {
+                         *         "operatingHours": 1532.4,
+                         *         "status": "actual"
+                         *       }
                          *     }
                          */
                         "application/json": {
@@ -13834,6 +15673,12 @@ export interface paths {
                             toOrgId: string;
                             /** Format: uuid */
                             transferId: string;
+                            /** @description the usage the offering owner disclosed (docs/certificates.md "Usage disclosure"); null if none */
+                            usage: {
+                                operatingHours: number;
+                                /** @enum {unknown} */
+                                status: "actual" | "exceeds_limit" | "not_actual";
+                            } | null;
                         };
                     };
                 };
@@ -13963,7 +15808,11 @@ export interface paths {
                          *       "decidedAt": "2026-11-26T08:00:00.000Z",
                          *       "decidedBy": "0f8fad5b-d9cb-469f-a165-70867728950e",
                          *       "ledgerIndex": 42,
-                         *       "decisionLedgerIndex": 1
+                         *       "decisionLedgerIndex": 1,
+                         *       "usage": {
+                         *         "operatingHours": 1532.4,
+                         *         "status": "actual"
+                         *       }
                          *     }
                          */
                         "application/json": {
@@ -13991,6 +15840,12 @@ export interface paths {
                             toOrgId: string;
                             /** Format: uuid */
                             transferId: string;
+                            /** @description the usage the offering owner disclosed (docs/certificates.md "Usage disclosure"); null if none */
+                            usage: {
+                                operatingHours: number;
+                                /** @enum {unknown} */
+                                status: "actual" | "exceeds_limit" | "not_actual";
+                            } | null;
                         };
                     };
                 };
@@ -14170,7 +16025,11 @@ export interface paths {
                          *       "decidedAt": "2026-11-26T08:00:00.000Z",
                          *       "decidedBy": "0f8fad5b-d9cb-469f-a165-70867728950e",
                          *       "ledgerIndex": 42,
-                         *       "decisionLedgerIndex": 1
+                         *       "decisionLedgerIndex": 1,
+                         *       "usage": {
+                         *         "operatingHours": 1532.4,
+                         *         "status": "actual"
+                         *       }
                          *     }
                          */
                         "application/json": {
@@ -14198,6 +16057,12 @@ export interface paths {
                             toOrgId: string;
                             /** Format: uuid */
                             transferId: string;
+                            /** @description the usage the offering owner disclosed (docs/certificates.md "Usage disclosure"); null if none */
+                            usage: {
+                                operatingHours: number;
+                                /** @enum {unknown} */
+                                status: "actual" | "exceeds_limit" | "not_actual";
+                            } | null;
                         };
                     };
                 };
@@ -14377,7 +16242,11 @@ export interface paths {
                          *       "decidedAt": "2026-11-26T08:00:00.000Z",
                          *       "decidedBy": "0f8fad5b-d9cb-469f-a165-70867728950e",
                          *       "ledgerIndex": 42,
-                         *       "decisionLedgerIndex": 1
+                         *       "decisionLedgerIndex": 1,
+                         *       "usage": {
+                         *         "operatingHours": 1532.4,
+                         *         "status": "actual"
+                         *       }
                          *     }
                          */
                         "application/json": {
@@ -14405,6 +16274,12 @@ export interface paths {
                             toOrgId: string;
                             /** Format: uuid */
                             transferId: string;
+                            /** @description the usage the offering owner disclosed (docs/certificates.md "Usage disclosure"); null if none */
+                            usage: {
+                                operatingHours: number;
+                                /** @enum {unknown} */
+                                status: "actual" | "exceeds_limit" | "not_actual";
+                            } | null;
                         };
                     };
                 };

@@ -50,8 +50,9 @@ export interface LogKey {
 
 /** Parses the log's verifier key `name+hex8+base64(0x01 ‖ public key)` and checks its key hash. */
 export async function parseLogKey(vkey: string): Promise<LogKey> {
-  const [name, hash16, key64, ...rest] = vkey.trim().split('+');
-  if (!name || !hash16 || !key64 || rest.length > 0 || !/^[0-9a-f]{8}$/i.test(hash16)) {
+  // Split at the first two '+' only: the base64 key itself may contain '+'.
+  const [, name, hash16, key64] = /^([^+]+)\+([^+]+)\+(.+)$/.exec(vkey.trim()) ?? [];
+  if (!name || !hash16 || !key64 || !/^[0-9a-f]{8}$/i.test(hash16)) {
     throw new VerificationError('the log key is not name+hex8+base64');
   }
   const material = decodeBase64(key64, false);
@@ -73,29 +74,47 @@ export interface VerifiedCheckpoint {
 }
 
 /**
- * Opens a signed checkpoint note: the log key's signature line must be there and verify over the
- * note's text (everything up to and including the blank line's first newline); the text must be
- * `origin`, a canonical decimal size and a base64 root of 32 bytes.
+ * Checks a signed note (a checkpoint, a robot head): the log key's signature line must be there
+ * and verify over the note's text (everything up to and including the blank line's first
+ * newline), which is returned.
  */
-export async function verifyCheckpoint(note: string, key: LogKey): Promise<VerifiedCheckpoint> {
+export async function verifyNoteSignature(note: string, key: LogKey, what = 'checkpoint'): Promise<string> {
   const split = note.lastIndexOf('\n\n');
-  if (split < 0 || !note.endsWith('\n')) throw new VerificationError('the checkpoint is not a signed note');
+  if (split < 0 || !note.endsWith('\n')) throw new VerificationError(`the ${what} is not a signed note`);
   const text = note.slice(0, split + 1);
   const lines = note.slice(split + 2, -1).split('\n');
   let verified = false;
   for (const line of lines) {
     if (!line.startsWith(`${SIGNATURE_PREFIX}${key.name} `)) continue;
     const raw = decodeBase64(line.slice(SIGNATURE_PREFIX.length + key.name.length + 1), false);
-    if (raw?.length !== 68 || readUint32BE(raw, 0) !== key.keyHash) continue;
-    const publicKey = await subtle().importKey('raw', copy(key.publicKey), { name: 'Ed25519' }, false, [
-      'verify',
-    ]);
-    if (!(await subtle().verify({ name: 'Ed25519' }, publicKey, copy(raw.subarray(4)), copy(utf8(text))))) {
-      throw new VerificationError("the log's signature on the checkpoint is invalid");
+    if (!raw || raw.length !== 68 || readUint32BE(raw, 0) !== key.keyHash) continue;
+    if (!(await verifyEd25519(key, raw.subarray(4), utf8(text)))) {
+      throw new VerificationError(`the log's signature on the ${what} is invalid`);
     }
     verified = true;
   }
-  if (!verified) throw new VerificationError('the checkpoint is not signed by the log key');
+  if (!verified) throw new VerificationError(`the ${what} is not signed by the log key`);
+  return text;
+}
+
+/** An Ed25519 signature by the log key over `message`. */
+export async function verifyEd25519(
+  key: LogKey,
+  signature: Uint8Array,
+  message: Uint8Array,
+): Promise<boolean> {
+  const publicKey = await subtle().importKey('raw', copy(key.publicKey), { name: 'Ed25519' }, false, [
+    'verify',
+  ]);
+  return subtle().verify({ name: 'Ed25519' }, publicKey, copy(signature), copy(message));
+}
+
+/**
+ * Opens a signed checkpoint note: signed by the log key (verifyNoteSignature); the text must be
+ * `origin`, a canonical decimal size and a base64 root of 32 bytes.
+ */
+export async function verifyCheckpoint(note: string, key: LogKey): Promise<VerifiedCheckpoint> {
+  const text = await verifyNoteSignature(note, key);
   const [origin, sizeLine, rootLine] = text.slice(0, -1).split('\n');
   if (!origin || !sizeLine || !DECIMAL.test(sizeLine) || !rootLine) {
     throw new VerificationError('the checkpoint text is not origin, size and root');
