@@ -105,7 +105,7 @@ describe('console: the verified history report page', () => {
         requests.push({ authorization: headers.authorization, token: headers['x-report-token'] });
       }
     });
-    await page.goto(`${server.url}/report/${share.json().token}?robot=${scene.robot.robotId}`);
+    await page.goto(`${server.url}/report/${share.json().token}`);
     const status = page.getByRole('status');
     await expect.poll(() => status.textContent(), { timeout: 60_000 }).toMatch(/^Verified|^Not verified/);
     expect(await status.textContent()).toBe('Verified');
