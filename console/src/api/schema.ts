@@ -52,7 +52,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process answers */
+        /** Liveness: the process answers, and whether it leads the cluster. While it starts or drains (after SIGTERM) it answers 503 with {"status": "starting" | "draining", "leader"}: take it out of the load balancer */
         get: {
             parameters: {
                 query?: never;
@@ -70,10 +70,13 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "status": "ok"
+                         *       "status": "ok",
+                         *       "leader": false
                          *     }
                          */
                         "application/json": {
+                            /** @description this node runs the periodic work (checkpoints, sweeps) */
+                            leader: boolean;
                             /** @enum {string} */
                             status: "ok";
                         };
@@ -96,7 +99,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics (text exposition format) */
+        /** Prometheus metrics (text exposition format), with Authorization: Bearer <ROBOLEDGER_METRICS_TOKEN>; 404 when that is not set */
         get: {
             parameters: {
                 query?: never;
@@ -118,6 +121,58 @@ export interface paths {
                          *     roboledger_http_requests_total{method="GET",route="/v1/robots/:robotId",status="200"} 17
                          */
                         "text/plain": string;
+                    };
+                };
+                /** @description no metrics token, or another one (METRICS_UNAUTHENTICATED) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "UNAUTHENTICATED",
+                         *         "message": "No API key, or an unknown or revoked one."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, listed in docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description ROBOLEDGER_METRICS_TOKEN is not set */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "NOT_FOUND",
+                         *         "message": "No such route or resource, or it is not visible to the caller."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, listed in docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
                     };
                 };
             };
@@ -9787,13 +9842,14 @@ export interface paths {
                                     modelCode: string;
                                     name: string;
                                 };
+                                /** @description null when a former owner asks: who owns the robot now is not its to know */
                                 owner: {
                                     /** Format: uuid */
                                     id: string;
                                     /** @enum {unknown} */
                                     kind: "registry" | "manufacturer" | "operator" | "maintainer" | "software_provider" | "assessor" | "recycler" | "regulator";
                                     name: string;
-                                };
+                                } | null;
                                 /** @description IDs this robot had before re-coding */
                                 previousRobotIds: string[];
                                 productionDate: string;
@@ -10046,13 +10102,14 @@ export interface paths {
                                 modelCode: string;
                                 name: string;
                             };
+                            /** @description null when a former owner asks: who owns the robot now is not its to know */
                             owner: {
                                 /** Format: uuid */
                                 id: string;
                                 /** @enum {unknown} */
                                 kind: "registry" | "manufacturer" | "operator" | "maintainer" | "software_provider" | "assessor" | "recycler" | "regulator";
                                 name: string;
-                            };
+                            } | null;
                             /** @description IDs this robot had before re-coding */
                             previousRobotIds: string[];
                             productionDate: string;
@@ -10410,13 +10467,14 @@ export interface paths {
                                 modelCode: string;
                                 name: string;
                             };
+                            /** @description null when a former owner asks: who owns the robot now is not its to know */
                             owner: {
                                 /** Format: uuid */
                                 id: string;
                                 /** @enum {unknown} */
                                 kind: "registry" | "manufacturer" | "operator" | "maintainer" | "software_provider" | "assessor" | "recycler" | "regulator";
                                 name: string;
-                            };
+                            } | null;
                             /** @description IDs this robot had before re-coding */
                             previousRobotIds: string[];
                             productionDate: string;
@@ -12700,6 +12758,244 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/robots/{robotId}/period-shares": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Share the telemetry of your ended ownership periods with a later owner of the robot (former owner) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description robot ID (RID-1), canonical or display form */
+                    robotId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "toOrgId": "0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *     }
+                     */
+                    "application/json": {
+                        /** Format: uuid */
+                        toOrgId: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Success */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "robotId": "CNB7K2B0A3T511000000000123455",
+                         *       "fromOrgId": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                         *       "toOrgId": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                         *       "periods": [
+                         *         {
+                         *           "from": "2026-11-26T08:00:00.000Z",
+                         *           "to": "2026-11-26T08:00:00.000Z",
+                         *           "ledgerIndex": 42
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            /** Format: uuid */
+                            fromOrgId: string;
+                            /** @description the periods shared by this request */
+                            periods: {
+                                /** @description null: from the robot's beginning */
+                                from: string | (never | null);
+                                ledgerIndex: number;
+                                /**
+                                 * Format: date-time
+                                 * @description RFC 3339
+                                 */
+                                to: string;
+                            }[];
+                            robotId: string;
+                            /** Format: uuid */
+                            toOrgId: string;
+                        };
+                    };
+                };
+                /** @description every error answer */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "VALIDATION_FAILED",
+                         *         "message": "The body, query or path does not match the schema."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description every error answer */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "UNAUTHENTICATED",
+                         *         "message": "No API key, or an unknown or revoked one."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description every error answer */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "FORBIDDEN",
+                         *         "message": "Authenticated, but this organisation may not do this."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description every error answer */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "ROBOT_NOT_FOUND",
+                         *         "message": "No robot has this ID, or it is not visible to the caller."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description every error answer */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "CONFLICT",
+                         *         "message": "The request conflicts with an existing record."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description every error answer */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": {
+                         *         "code": "VALIDATION_FAILED",
+                         *         "message": "The body, query or path does not match the schema."
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            error: {
+                                /** @description stable error code, see docs/errors.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/robots/{robotId}/recalls": {
         parameters: {
             query?: never;
@@ -13132,13 +13428,14 @@ export interface paths {
                                 modelCode: string;
                                 name: string;
                             };
+                            /** @description null when a former owner asks: who owns the robot now is not its to know */
                             owner: {
                                 /** Format: uuid */
                                 id: string;
                                 /** @enum {unknown} */
                                 kind: "registry" | "manufacturer" | "operator" | "maintainer" | "software_provider" | "assessor" | "recycler" | "regulator";
                                 name: string;
-                            };
+                            } | null;
                             /** @description IDs this robot had before re-coding */
                             previousRobotIds: string[];
                             productionDate: string;

@@ -1,6 +1,6 @@
 // A robot's history report, checked in this browser before it says `Verified`: signed in at
 // /robots/{robotId}/report (the API key), or through an owner's share link
-// /report/{token} (X-Report-Token, no API key; the token names its robot before its dot). The summary comes first, then
+// /report/{token} (X-Report-Token, no API key; the token names its robot before its tilde). The summary comes first, then
 // the sections; the status line says `Verified` only once verify-report.ts has checked every
 // signature, opening and inclusion proof with WebCrypto, `Not verified` and why otherwise.
 import { useQuery } from '@tanstack/react-query';
@@ -217,7 +217,7 @@ export function ReportPage() {
 
 export function SharedReportPage() {
   const { token } = useParams({ from: '/report/$token' });
-  // A share token is `<robot ID>.<secret>`; `?robot=` still wins for links made by hand.
+  // A share token is `<robot ID>~<secret>`; `?robot=` still wins for links made by hand.
   const robotId = new URLSearchParams(window.location.search).get('robot') ?? robotOfShareToken(token);
   if (!robotId) {
     return (
@@ -230,8 +230,8 @@ export function SharedReportPage() {
   return <ReportView robotId={robotId} token={token} />;
 }
 
-/** The robot ID a share token names before its dot, or null for a token without one. */
+/** The robot ID a share token names before its tilde, or null for a token without one. */
 function robotOfShareToken(token: string): string | null {
-  const dot = token.indexOf('.');
-  return dot > 0 ? token.slice(0, dot) : null;
+  const tilde = token.indexOf('~');
+  return tilde > 0 ? token.slice(0, tilde) : null;
 }

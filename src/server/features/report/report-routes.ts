@@ -25,7 +25,8 @@ const ReportResponse = {
   },
 };
 
-const SHARE_TOKEN = /^[A-Za-z0-9_-]{43}$/;
+// The robot's ID, a tilde, the 32-byte secret in base64url (report-shares.ts).
+const SHARE_TOKEN = /^[0-9A-Z]{29}~[A-Za-z0-9_-]{43}$/;
 
 /** The report as the caller asked: the signed JSON byte for byte, or the page. */
 function send(request: FastifyRequest, reply: FastifyReply, report: HistoryReport) {

@@ -65,9 +65,10 @@ export async function createShare(
       { field: 'expiresAt', latest: latest.toISOString() },
     );
   }
-  // The token names its robot before a dot, so a share link needs nothing but the token
+  // The token names its robot before a tilde (not a dot, which would make a console path look
+  // like a file), so a share link needs nothing but the token
   // (`/report/{token}` in the console); only its SHA-256 is kept, secret part included.
-  const token = `${robot.robot_id}.${randomBytes(32).toString('base64url')}`;
+  const token = `${robot.robot_id}~${randomBytes(32).toString('base64url')}`;
   const { rows } = await ctx.db.query<ShareRow>(
     `INSERT INTO report_shares (id, robot_uuid, token_sha256, created_by, created_at, expires_at)
      VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, robot_uuid, created_by, created_at, expires_at, revoked_at`,

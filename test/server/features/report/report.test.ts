@@ -216,8 +216,8 @@ describe(`report shares (${backend})`, () => {
     const made = await share(owner.apiKey, inDays(7));
     expect(made.statusCode, made.body).toBe(201);
     const { shareId, token } = made.json();
-    // The robot's ID, a dot, then 32 random bytes: a share link needs only the token.
-    expect(token).toMatch(new RegExp(`^${robot.robotId}\\.[A-Za-z0-9_-]{43}$`));
+    // The robot's ID, a tilde, then 32 random bytes: a share link needs only the token.
+    expect(token).toMatch(new RegExp(`^${robot.robotId}~[A-Za-z0-9_-]{43}$`));
     const { rows } = await p.ctx.db.query<{ token_sha256: Uint8Array }>(
       'SELECT token_sha256 FROM report_shares WHERE id = $1',
       [shareId],
