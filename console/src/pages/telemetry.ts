@@ -17,29 +17,69 @@ export function resolutionFor(from: Date, to: Date): Resolution {
   return '1h';
 }
 
-/** Every page of the range (the API gives at most 500 items a page), up to `maxItems`. */
-export async function readTelemetry(robotId: string, from: Date, to: Date, maxItems = 50_000) {
-  const resolution = resolutionFor(from, to);
-  const items: Item[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = unwrap(
-      await api.GET('/v1/robots/{robotId}/telemetry', {
-        params: {
-          path: { robotId },
-          query: {
-            from: from.toISOString(),
-            to: to.toISOString(),
-            resolution,
-            limit: 500,
-            ...(cursor ? { cursor } : {}),
+/** The telemetry route's largest page: 30 days of 1-minute rollups are 5 requests, not 87 of 500. */
+export const TELEMETRY_PAGE = 10_000;
+
+/** A resolution the robot page's `?resolution=` asks for, instead of the one the range picks. */
+export function resolutionParam(value: string | null): Resolution | undefined {
+  return value === 'raw' || value === '1m' || value === '1h' || value === '1d' ? value : undefined;
+}
+
+const BUCKET_MS = { '1m': 60_000, '1h': HOUR, '1d': 24 * HOUR } as const;
+
+/**
+ * The range in slices read side by side: a rollup range is cut at bucket boundaries into slices
+ * of one page each (a slice's buckets are known in advance), so 30 days of 1-minute rollups are
+ * five requests at once instead of five one after another. Raw samples are one slice.
+ */
+export function slicesOf(from: Date, to: Date, resolution: Resolution): [Date, Date][] {
+  if (resolution === 'raw') return [[from, to]];
+  const bucket = BUCKET_MS[resolution];
+  const width = bucket * TELEMETRY_PAGE;
+  const slices: [Date, Date][] = [];
+  let start = from.getTime();
+  for (let cut = Math.floor(start / bucket) * bucket + width; cut < to.getTime(); cut += width) {
+    slices.push([new Date(start), new Date(cut)]);
+    start = cut;
+  }
+  slices.push([new Date(start), to]);
+  return slices;
+}
+
+/** Every page of the range, up to about `maxItems`, at `resolution` or the one the range picks. */
+export async function readTelemetry(
+  robotId: string,
+  from: Date,
+  to: Date,
+  options: { resolution?: Resolution | undefined; maxItems?: number } = {},
+) {
+  const resolution = options.resolution ?? resolutionFor(from, to);
+  const maxItems = options.maxItems ?? 50_000;
+  const readSlice = async ([sliceFrom, sliceTo]: [Date, Date]) => {
+    const items: Item[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = unwrap(
+        await api.GET('/v1/robots/{robotId}/telemetry', {
+          params: {
+            path: { robotId },
+            query: {
+              from: sliceFrom.toISOString(),
+              to: sliceTo.toISOString(),
+              resolution,
+              limit: TELEMETRY_PAGE,
+              ...(cursor ? { cursor } : {}),
+            },
           },
-        },
-      }),
-    );
-    items.push(...page.items);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor && items.length < maxItems);
+        }),
+      );
+      items.push(...page.items);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor && items.length < maxItems);
+    return items;
+  };
+  const slices = slicesOf(from, to, resolution).slice(0, Math.ceil(maxItems / TELEMETRY_PAGE));
+  const items = (await Promise.all(slices.map(readSlice))).flat();
   return { resolution, items };
 }
 
