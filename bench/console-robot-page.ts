@@ -150,7 +150,8 @@ export async function run() {
           .map((e) => e.name),
       );
       const json = await fetchTogether(page, key, urls);
-      if (json.items !== points) throw new Error(`the page drew ${points} points, the API gave ${json.items}`);
+      if (json.items !== points)
+        throw new Error(`the page drew ${points} points, the API gave ${json.items}`);
       if (i > 0) {
         interactive.push(measured.ready);
         requestSpans.push(measured.fetchSpan);

@@ -114,6 +114,18 @@ describe('console: fleet, robot page and ledger', () => {
     await close();
   });
 
+  it('opens the robot page on the range and resolution its search parameters ask for', async () => {
+    // One hour would be read as raw samples; `resolution=1m` asks for the 1-minute rollups.
+    const { page, errors, close } = await signedIn(`/robots/${robotId}?hours=1&resolution=1m`);
+    const telemetry = page.getByRole('region', { name: 'Telemetry' });
+    await page.locator('section[data-ready="true"]').waitFor();
+    expect(await telemetry.getByText(/rollups$/).textContent()).toMatch(/, 1m rollups$/);
+    const accuracy = page.getByRole('region', { name: 'Accuracy' });
+    expect(await accuracy.getByText(/points\./).textContent()).toMatch(new RegExp(`^${SAMPLES} points`));
+    expect(errors).toEqual([]);
+    await close();
+  });
+
   it('acknowledges an open alert from the robot page', async () => {
     const { page, errors, close } = await signedIn(`/robots/${robotId}`);
     const acknowledge = page.getByRole('button', { name: /^Acknowledge/ }).first();

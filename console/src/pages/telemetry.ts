@@ -2,6 +2,7 @@
 // charts draw, from raw samples or rollups alike.
 import { type Answer, api, unwrap } from '../api/client.js';
 import type { Series } from '../components/SeriesChart.js';
+import { slicesOf, TELEMETRY_PAGE } from './telemetry-slices.js';
 
 type Telemetry = Answer<'/v1/robots/{robotId}/telemetry'>;
 type Item = Telemetry['items'][number];
@@ -17,33 +18,9 @@ export function resolutionFor(from: Date, to: Date): Resolution {
   return '1h';
 }
 
-/** The telemetry route's largest page: 30 days of 1-minute rollups are 5 requests, not 87 of 500. */
-export const TELEMETRY_PAGE = 10_000;
-
 /** A resolution the robot page's `?resolution=` asks for, instead of the one the range picks. */
 export function resolutionParam(value: string | null): Resolution | undefined {
   return value === 'raw' || value === '1m' || value === '1h' || value === '1d' ? value : undefined;
-}
-
-const BUCKET_MS = { '1m': 60_000, '1h': HOUR, '1d': 24 * HOUR } as const;
-
-/**
- * The range in slices read side by side: a rollup range is cut at bucket boundaries into slices
- * of one page each (a slice's buckets are known in advance), so 30 days of 1-minute rollups are
- * five requests at once instead of five one after another. Raw samples are one slice.
- */
-export function slicesOf(from: Date, to: Date, resolution: Resolution): [Date, Date][] {
-  if (resolution === 'raw') return [[from, to]];
-  const bucket = BUCKET_MS[resolution];
-  const width = bucket * TELEMETRY_PAGE;
-  const slices: [Date, Date][] = [];
-  let start = from.getTime();
-  for (let cut = Math.floor(start / bucket) * bucket + width; cut < to.getTime(); cut += width) {
-    slices.push([new Date(start), new Date(cut)]);
-    start = cut;
-  }
-  slices.push([new Date(start), to]);
-  return slices;
 }
 
 /** Every page of the range, up to about `maxItems`, at `resolution` or the one the range picks. */
