@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { startTestPlatform, type TestPlatform } from '../support/app.js';
+import { startTestPlatform, type TestPlatform, type TestPlatformOptions } from '../support/app.js';
 
 export const CHROMIUM = process.env.ROBOLEDGER_CHROMIUM || '/usr/bin/chromium';
 
@@ -36,8 +36,8 @@ export interface ConsolePlatform {
 }
 
 /** The real app over a fresh test database, listening on a free port of this machine. */
-export async function startConsolePlatform(): Promise<ConsolePlatform> {
-  const platform = await startTestPlatform();
+export async function startConsolePlatform(options: TestPlatformOptions = {}): Promise<ConsolePlatform> {
+  const platform = await startTestPlatform(options);
   const address = await platform.app.listen({ host: '127.0.0.1', port: 0 });
   return { platform, url: address, close: () => platform.close() };
 }

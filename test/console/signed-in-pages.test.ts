@@ -20,17 +20,35 @@ import {
 } from './browser.js';
 
 const SAMPLES = 30;
+const DAY_MS = 86_400_000;
 
 describe('console: fleet, robot page and ledger', () => {
   let server: ConsolePlatform;
   let browser: Browser;
   let fleet: TelemetryFleet;
   let robotId: string;
+  // The platform's clock runs behind by this much while the fleet is set up, so that an incident
+  // is reported 31 days ago (overdue: its preliminary report was due in 30), then catches up.
+  let clockBehindMs = 31 * DAY_MS;
 
   beforeAll(async () => {
     browser = await launchChromium();
-    server = await startConsolePlatform();
+    server = await startConsolePlatform({ clock: () => new Date(Date.now() - clockBehindMs) });
     fleet = await fileTelemetryFleet(server.platform, ADMIN_TOKEN, { count: 2, deploy: true });
+    // A serious incident holds the second robot and, unreported on for 31 days, is overdue.
+    const reportedAt = server.platform.ctx.clock().getTime();
+    const incident = await server.platform.call('POST', '/v1/incidents', {
+      token: fleet.manufacturer.apiKey,
+      body: {
+        robotId: fleet.robots[1]!.robotId,
+        kind: 'collision',
+        severity: 'serious',
+        description: 'The robot struck a worker’s arm.',
+        occurredAt: new Date(reportedAt - 60_000).toISOString(),
+      },
+    });
+    if (incident.statusCode !== 201) throw new Error(`incident: ${incident.statusCode} ${incident.body}`);
+    clockBehindMs = 0;
     const robot = fleet.robots[0]!;
     robotId = robot.robotId;
     // Half an hour of one-minute samples ending a minute ago, the position error above the
@@ -66,7 +84,11 @@ describe('console: fleet, robot page and ledger', () => {
     const { page, errors, close } = await signedIn('/fleet');
     await page.getByRole('link', { name: robotId }).waitFor();
     expect(await page.getByRole('link', { name: fleet.robots[1]!.robotId }).count()).toBe(1);
-    await page.getByRole('list', { name: 'Fleet overview' }).waitFor();
+    const overview = page.getByRole('list', { name: 'Fleet overview' });
+    await overview.waitFor();
+    const tile = (words: string) => overview.getByRole('listitem').filter({ hasText: words });
+    expect(await tile('robots on an incident hold').textContent()).toBe('1 robots on an incident hold');
+    expect(await tile('overdue incidents').textContent()).toBe('1 overdue incidents');
     expect(await seriousAxeViolations(page)).toEqual([]);
     expect(errors).toEqual([]);
     await close();
@@ -88,6 +110,18 @@ describe('console: fleet, robot page and ledger', () => {
     );
     expect(await page.getByRole('heading', { name: 'Events' }).count()).toBe(1);
     expect(await seriousAxeViolations(page)).toEqual([]);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it('opens the robot page on the range and resolution its search parameters ask for', async () => {
+    // One hour would be read as raw samples; `resolution=1m` asks for the 1-minute rollups.
+    const { page, errors, close } = await signedIn(`/robots/${robotId}?hours=1&resolution=1m`);
+    const telemetry = page.getByRole('region', { name: 'Telemetry' });
+    await page.locator('section[data-ready="true"]').waitFor();
+    expect(await telemetry.getByText(/rollups$/).textContent()).toMatch(/, 1m rollups$/);
+    const accuracy = page.getByRole('region', { name: 'Accuracy' });
+    expect(await accuracy.getByText(/points\./).textContent()).toMatch(new RegExp(`^${SAMPLES} points`));
     expect(errors).toEqual([]);
     await close();
   });

@@ -17,10 +17,13 @@ export function SeriesChart({
   title,
   series,
   onZoom,
+  onDrawn,
 }: {
   title: string;
   series: Series;
   onZoom(from: Date, to: Date): void;
+  /** Called with the title each time uPlot has drawn this series. */
+  onDrawn?: ((title: string) => void) | undefined;
 }) {
   const headingId = useId();
   const tableId = useId();
@@ -28,6 +31,8 @@ export function SeriesChart({
   const [showTable, setShowTable] = useState(false);
   const zoom = useRef(onZoom);
   zoom.current = onZoom;
+  const drawn = useRef(onDrawn);
+  drawn.current = onDrawn;
 
   useEffect(() => {
     const element = holder.current;
@@ -43,6 +48,7 @@ export function SeriesChart({
         axes: [{ stroke: '#1a1f24' }, { stroke: '#1a1f24' }],
         cursor: { drag: { x: true, y: false } },
         hooks: {
+          draw: [() => drawn.current?.(title)],
           setSelect: [
             (u) => {
               if (u.select.width < 2) return;
@@ -57,7 +63,7 @@ export function SeriesChart({
       element,
     );
     return () => plot.destroy();
-  }, [series]);
+  }, [series, title]);
 
   return (
     <section className="chart" aria-labelledby={headingId}>

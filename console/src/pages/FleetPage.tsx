@@ -1,4 +1,5 @@
-// The fleet: an overview (robots by status, open alerts) and the table of the robots the key may
+// The fleet: an overview (robots by status, open alerts, robots on an incident hold, overdue
+// incidents; open recalls are left out, the platform lists no recall campaigns) and the table of the robots the key may
 // see, paged by the server (cursor), filtered by status; a robot ID typed in the search opens
 // that robot's page (the API lists robots, it does not search them).
 import { useQuery } from '@tanstack/react-query';
@@ -25,10 +26,19 @@ function Overview() {
           return [status, page.items.length, page.nextCursor !== null] as const;
         }),
       );
-      const alerts = unwrap(
-        await api.GET('/v1/alerts', { params: { query: { state: 'open', limit: COUNT_CAP } } }),
-      );
-      return { byStatus, openAlerts: [alerts.items.length, alerts.nextCursor !== null] as const };
+      const [alerts, incidents, overdue] = await Promise.all([
+        api.GET('/v1/alerts', { params: { query: { state: 'open', limit: COUNT_CAP } } }).then(unwrap),
+        api.GET('/v1/incidents', { params: { query: { limit: COUNT_CAP } } }).then(unwrap),
+        api.GET('/v1/incidents', { params: { query: { overdue: true, limit: COUNT_CAP } } }).then(unwrap),
+      ]);
+      // The incidents list has no hold filter: the robots held by the incidents it gave.
+      const held = new Set(incidents.items.filter((i) => i.hold.active).map((i) => i.robotId));
+      return {
+        byStatus,
+        openAlerts: [alerts.items.length, alerts.nextCursor !== null] as const,
+        heldRobots: [held.size, incidents.nextCursor !== null] as const,
+        overdueIncidents: [overdue.items.length, overdue.nextCursor !== null] as const,
+      };
     },
   });
   if (counts.isError) return <p className="problem">{counts.error.message}</p>;
@@ -43,6 +53,12 @@ function Overview() {
       ))}
       <li>
         <span className="count">{shown(...counts.data.openAlerts)}</span> open alerts
+      </li>
+      <li>
+        <span className="count">{shown(...counts.data.heldRobots)}</span> robots on an incident hold
+      </li>
+      <li>
+        <span className="count">{shown(...counts.data.overdueIncidents)}</span> overdue incidents
       </li>
     </ul>
   );

@@ -2,11 +2,11 @@
 // advisories, open alerts (with Acknowledge), and its recorded events.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from '@tanstack/react-router';
-import { useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { api, unwrap } from '../api/client.js';
 import { SeriesChart } from '../components/SeriesChart.js';
 import { dateTime, statusLabel } from '../format.js';
-import { readTelemetry, seriesOf } from './telemetry.js';
+import { readTelemetry, resolutionParam, seriesOf } from './telemetry.js';
 
 const LIFECYCLE = ['filed', 'in_service', 'maintenance', 'suspended', 'decommissioned', 'recycled'];
 const RANGES = [
@@ -58,22 +58,51 @@ function Identity({ robotId }: { robotId: string }) {
   );
 }
 
+/** The page's `?hours=` (the first range, 24 by default) and `?resolution=` (docs/console.md). */
+function telemetryParams() {
+  const params = new URLSearchParams(window.location.search);
+  const hours = Number(params.get('hours'));
+  return {
+    hours: Number.isFinite(hours) && hours > 0 && hours <= 24 * 366 ? hours : 24,
+    resolution: resolutionParam(params.get('resolution')),
+  };
+}
+
+const CHART_COUNT = 3;
+/** The performance mark the page sets when its charts have drawn (the console-robot-page bench reads it). */
+export const CHARTS_READY_MARK = 'roboledger:charts-ready';
+
 function Charts({ robotId }: { robotId: string }) {
+  const [params] = useState(telemetryParams);
   const [range, setRange] = useState(() => {
     const to = new Date();
-    return { from: new Date(to.getTime() - 24 * 3_600_000), to };
+    return { from: new Date(to.getTime() - params.hours * 3_600_000), to };
   });
   const telemetry = useQuery({
-    queryKey: ['telemetry', robotId, range.from.toISOString(), range.to.toISOString()],
-    queryFn: () => readTelemetry(robotId, range.from, range.to),
+    queryKey: ['telemetry', robotId, range.from.toISOString(), range.to.toISOString(), params.resolution],
+    queryFn: () => readTelemetry(robotId, range.from, range.to, { resolution: params.resolution }),
   });
   const series = useMemo(
     () => (telemetry.data ? seriesOf(telemetry.data.items) : undefined),
     [telemetry.data],
   );
+  // "Interactive" (docs/console.md "Benchmarks"): every chart of the current data has drawn.
+  const [drawn, setDrawn] = useState<{ of: unknown; charts: ReadonlySet<string> }>();
+  const onDrawn = useCallback(
+    (title: string) =>
+      setDrawn((d) => {
+        const charts = d && d.of === series ? d.charts : new Set<string>();
+        return charts.has(title) ? d : { of: series, charts: new Set(charts).add(title) };
+      }),
+    [series],
+  );
+  const ready = series !== undefined && drawn?.of === series && drawn.charts.size === CHART_COUNT;
+  useEffect(() => {
+    if (ready) performance.mark(CHARTS_READY_MARK);
+  }, [ready]);
   const zoom = (from: Date, to: Date) => setRange({ from, to });
   return (
-    <section aria-labelledby="telemetry-heading">
+    <section aria-labelledby="telemetry-heading" data-ready={ready ? 'true' : undefined}>
       <h2 id="telemetry-heading">Telemetry</h2>
       <fieldset className="filters">
         <legend>Time range</legend>
@@ -100,9 +129,9 @@ function Charts({ robotId }: { robotId: string }) {
       {telemetry.isError ? <p className="problem">{telemetry.error.message}</p> : null}
       {series ? (
         <>
-          <SeriesChart title="Battery" series={series.battery} onZoom={zoom} />
-          <SeriesChart title="Joints" series={series.joints} onZoom={zoom} />
-          <SeriesChart title="Accuracy" series={series.accuracy} onZoom={zoom} />
+          <SeriesChart title="Battery" series={series.battery} onZoom={zoom} onDrawn={onDrawn} />
+          <SeriesChart title="Joints" series={series.joints} onZoom={zoom} onDrawn={onDrawn} />
+          <SeriesChart title="Accuracy" series={series.accuracy} onZoom={zoom} onDrawn={onDrawn} />
         </>
       ) : (
         <p>Loading telemetry…</p>

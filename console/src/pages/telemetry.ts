@@ -2,6 +2,7 @@
 // charts draw, from raw samples or rollups alike.
 import { type Answer, api, unwrap } from '../api/client.js';
 import type { Series } from '../components/SeriesChart.js';
+import { slicesOf, TELEMETRY_PAGE } from './telemetry-slices.js';
 
 type Telemetry = Answer<'/v1/robots/{robotId}/telemetry'>;
 type Item = Telemetry['items'][number];
@@ -17,29 +18,45 @@ export function resolutionFor(from: Date, to: Date): Resolution {
   return '1h';
 }
 
-/** Every page of the range (the API gives at most 500 items a page), up to `maxItems`. */
-export async function readTelemetry(robotId: string, from: Date, to: Date, maxItems = 50_000) {
-  const resolution = resolutionFor(from, to);
-  const items: Item[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = unwrap(
-      await api.GET('/v1/robots/{robotId}/telemetry', {
-        params: {
-          path: { robotId },
-          query: {
-            from: from.toISOString(),
-            to: to.toISOString(),
-            resolution,
-            limit: 500,
-            ...(cursor ? { cursor } : {}),
+/** A resolution the robot page's `?resolution=` asks for, instead of the one the range picks. */
+export function resolutionParam(value: string | null): Resolution | undefined {
+  return value === 'raw' || value === '1m' || value === '1h' || value === '1d' ? value : undefined;
+}
+
+/** Every page of the range, up to about `maxItems`, at `resolution` or the one the range picks. */
+export async function readTelemetry(
+  robotId: string,
+  from: Date,
+  to: Date,
+  options: { resolution?: Resolution | undefined; maxItems?: number } = {},
+) {
+  const resolution = options.resolution ?? resolutionFor(from, to);
+  const maxItems = options.maxItems ?? 50_000;
+  const readSlice = async ([sliceFrom, sliceTo]: [Date, Date]) => {
+    const items: Item[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = unwrap(
+        await api.GET('/v1/robots/{robotId}/telemetry', {
+          params: {
+            path: { robotId },
+            query: {
+              from: sliceFrom.toISOString(),
+              to: sliceTo.toISOString(),
+              resolution,
+              limit: TELEMETRY_PAGE,
+              ...(cursor ? { cursor } : {}),
+            },
           },
-        },
-      }),
-    );
-    items.push(...page.items);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor && items.length < maxItems);
+        }),
+      );
+      items.push(...page.items);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor && items.length < maxItems);
+    return items;
+  };
+  const slices = slicesOf(from, to, resolution).slice(0, Math.ceil(maxItems / TELEMETRY_PAGE));
+  const items = (await Promise.all(slices.map(readSlice))).flat();
   return { resolution, items };
 }
 
