@@ -87,7 +87,7 @@ export async function verifyNoteSignature(note: string, key: LogKey, what = 'che
   for (const line of lines) {
     if (!line.startsWith(`${SIGNATURE_PREFIX}${key.name} `)) continue;
     const raw = decodeBase64(line.slice(SIGNATURE_PREFIX.length + key.name.length + 1), false);
-    if (!raw || raw.length !== 68 || readUint32BE(raw, 0) !== key.keyHash) continue;
+    if (raw?.length !== 68 || readUint32BE(raw, 0) !== key.keyHash) continue;
     if (!(await verifyEd25519(key, raw.subarray(4), utf8(text)))) {
       throw new VerificationError(`the log's signature on the ${what} is invalid`);
     }
