@@ -28,6 +28,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { generateSignerKey } from '../src/ledger/index.js';
+import { mosquittoConfig } from './mosquitto.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'roboledger.js');
@@ -346,21 +347,7 @@ async function pgBinDir(adminUrl: string): Promise<string> {
 
 function startMosquitto(state: ClusterState, brokerPort: number): number {
   const conf = join(state.dir, 'mosquitto.conf');
-  // No persistence: the cluster's broker is thrown away with it. Anonymous clients on loopback:
-  // robots authenticate by their signatures (docs/telemetry.md), not by broker accounts.
-  writeFileSync(
-    conf,
-    [
-      `listener ${brokerPort} 127.0.0.1`,
-      'allow_anonymous true',
-      'persistence false',
-      'max_queued_messages 100000',
-      'log_dest stderr',
-      'log_type error',
-      'log_type warning',
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(conf, mosquittoConfig(brokerPort));
   return startDetached(
     which('mosquitto') ?? '/usr/sbin/mosquitto',
     ['-c', conf],
