@@ -161,6 +161,8 @@ export interface LoadResult {
   duplicates: number;
   errors: Record<string, number>;
   seconds: number;
+  /** CPU the load process used, its whole life (µs, user + system): bench/ingest-cost.ts. */
+  cpuMicros: number;
 }
 
 /**
@@ -236,7 +238,8 @@ async function httpLoad(data: {
   await Promise.all(Array.from({ length: data.connections }, loop));
   const seconds = (performance.now() - started) / 1000;
   agent.destroy();
-  return { ok, duplicates, errors, seconds };
+  const cpu = process.cpuUsage();
+  return { ok, duplicates, errors, seconds, cpuMicros: cpu.user + cpu.system };
 }
 
 /** The COPY text format row of a sample (same columns as the platform's insert). */

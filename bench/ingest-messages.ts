@@ -25,7 +25,7 @@ const MESSAGES_PER_ROBOT = 300;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 
 /** The baseline server: HTTP parsing and a 202, nothing else. */
-async function startBareServer(): Promise<{ url: string; close(): Promise<void> }> {
+export async function startBareServer(): Promise<{ url: string; close(): Promise<void> }> {
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
   app.addContentTypeParser('application/jose', { parseAs: 'string' }, (_request, body, done) =>
     done(null, body),
