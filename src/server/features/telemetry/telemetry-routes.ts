@@ -4,6 +4,7 @@ import { PlatformError } from '../../../core/errors.js';
 import { ALERT_STATES, TELEMETRY_LIMITS, TELEMETRY_RESOLUTIONS } from '../../../core/telemetry/index.js';
 import type { AppContext } from '../../app-context.js';
 import { actorOf } from '../../auth/authenticate.js';
+import { readFrom, withHistoryReads } from '../../http/history-read.js';
 import {
   Base64,
   errorResponses,
@@ -189,7 +190,10 @@ export function telemetryRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           },
         },
       },
-      async (request) => queryTelemetry(ctx, actorOf(request), request.params.robotId, request.query),
+      async (request, reply) =>
+        withHistoryReads(ctx, request, reply, (reads) =>
+          queryTelemetry(ctx, actorOf(request), request.params.robotId, request.query, reads),
+        ),
     );
 
     app.get(
@@ -211,7 +215,13 @@ export function telemetryRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           response: { 200: pageOf(BatchItem), ...errorResponses(400, 401, 403, 404) },
         },
       },
-      async (request) => listBatches(ctx, actorOf(request), request.params.robotId, request.query),
+      async (request, reply) => {
+        // Always the primary: a robot (or its maker) asks what was stored to resend the batches
+        // that are missing, and a batch stored a moment ago but not yet replayed would be resent.
+        const page = await listBatches(ctx, actorOf(request), request.params.robotId, request.query);
+        readFrom(reply, 'primary');
+        return page;
+      },
     );
 
     app.get(
@@ -240,7 +250,10 @@ export function telemetryRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           },
         },
       },
-      async (request) => latestTelemetry(ctx, actorOf(request), request.params.robotId),
+      async (request, reply) =>
+        withHistoryReads(ctx, request, reply, (reads) =>
+          latestTelemetry(ctx, actorOf(request), request.params.robotId, reads),
+        ),
     );
 
     app.get(
