@@ -354,13 +354,18 @@ async function robotForHealth(db: SqlClient, robotUuid: string): Promise<RobotFo
   return row;
 }
 
-/** Assesses one robot now (no writes). */
+/**
+ * Assesses one robot now (no writes) from the telemetry and events in `db`. `keys` is where
+ * the robot and its model's limits are looked up: a key lookup, so the primary when `db` is
+ * the replica (a robot filed a moment ago is not there yet).
+ */
 export async function assessRobot(
   db: SqlClient,
   robotUuid: string,
   now: Date,
+  keys: SqlClient = db,
 ): Promise<AssessedRobot & { robot: RobotForHealth }> {
-  const robot = await robotForHealth(db, robotUuid);
+  const robot = await robotForHealth(keys, robotUuid);
   const { inputs, basis, lastSampleAt } = await loadHealthInputs(db, robotUuid, limitsOf(robot), now);
   return { robot, prognosis: assessPrognosis(inputs), basis, lastSampleAt };
 }
@@ -399,7 +404,7 @@ export async function robotHealth(
     throw new PlatformError('FORBIDDEN', 'a former owner reads its own periods, not the robot’s health now');
   }
   const [assessed, advisories] = await Promise.all([
-    assessRobot(reads, robot.id, now),
+    assessRobot(reads, robot.id, now, ctx.db),
     reads.query<HealthAdvisoryRow>(
       `(SELECT * FROM health_advisories WHERE robot_uuid = $1 AND closed_at IS NULL)
        UNION ALL
