@@ -1,10 +1,10 @@
-// Where a read of a robot's history may be answered from (docs/operations-runbook.md "Read
-// replica"). A streaming replica replays the primary's WAL some time after each commit, so
-// what it answers is the primary's past. For history (telemetry of a time range, a robot's
-// health, its events) a past a moment old is as good as the present, and the replica takes
-// that load off the primary; for a read that must see the latest writes it is not. The rule is
-// pure so that it can be tested without a replica: the server measures the replica's lag and
-// asks here.
+// Where a read of a robot's history may be answered from
+// (docs/operations-runbook.md "Read replica"). A streaming replica replays the primary's WAL
+// some time after each commit, so what it answers is the primary's past. For history (telemetry
+// of a time range, a robot's health, its events) a past a moment old is as good as the present,
+// and the replica takes that load off the primary; for a read that must see the latest writes
+// it is not. The rule is pure so that it can be tested without a replica: the server measures
+// the replica's lag and asks here.
 
 /** Where a read was answered from; the `RoboLedger-Read` response header says it. */
 export type ReadSource = 'replica' | 'primary';
