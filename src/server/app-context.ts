@@ -31,8 +31,8 @@ export interface AppContext {
    */
   readDb: Database;
   /**
-   * The replica's replay lag, measured briefly cached; robot-data history reads ask it through
-   * read-routing.ts `historyReads` (undefined lag without a replica).
+   * The replica's replay lag, measured on the replica and reused for a moment; robot-data
+   * history reads ask it through read-routing.ts `historyReads` (no lag without a replica).
    */
   replicaLag: ReplicaLag;
   /** Whether this node runs the periodic work (leader-duties.ts); always true on PGlite. */

@@ -10,8 +10,8 @@ export interface PlatformConfig {
   /** PostgreSQL URL; undefined means the embedded PGlite database in `dataDir`. */
   databaseUrl: string | undefined;
   /**
-   * A streaming replica of DATABASE_URL that ledger reads may use (docs/operations-runbook.md
-   * "Read replica"); undefined: every read goes to the primary.
+   * A streaming replica of DATABASE_URL that ledger reads and robot-data history reads may use
+   * (docs/operations-runbook.md "Read replica"); undefined: every read goes to the primary.
    */
   readDatabaseUrl: string | undefined;
   /**

@@ -25,3 +25,8 @@ export async function withHistoryReads<T>(
 export function readFrom(reply: FastifyReply, source: ReadSource): void {
   reply.header(READ_SOURCE_HEADER, source);
 }
+
+/** The OpenAPI description of a route whose data may come from the replica. */
+export const HISTORY_READ_DESCRIPTION =
+  'History: may be answered by the read replica, at most ROBOLEDGER_READ_MAX_LAG_MS behind the primary. ' +
+  'The RoboLedger-Read response header says `replica` or `primary`; send `Cache-Control: no-cache` for the primary.';

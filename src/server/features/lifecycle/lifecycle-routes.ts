@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { EVENT_TYPES, ROBOT_STATUSES } from '../../../core/lifecycle.js';
 import type { AppContext } from '../../app-context.js';
 import { actorOf } from '../../auth/authenticate.js';
-import { withHistoryReads } from '../../http/history-read.js';
+import { HISTORY_READ_DESCRIPTION, withHistoryReads } from '../../http/history-read.js';
 import {
   errorResponses,
   LateFlag,
@@ -84,6 +84,7 @@ export function lifecycleRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['lifecycle'],
+          description: HISTORY_READ_DESCRIPTION,
           summary: "A robot's events in recorded order, system ones included, across all its IDs",
           params: Type.Object({ robotId: RobotIdParam }),
           querystring: Type.Object({ ...PageQuery, type: Type.Optional(Type.Enum(LISTED_EVENT_TYPES)) }),

@@ -4,7 +4,7 @@ import { PlatformError } from '../../../core/errors.js';
 import { ALERT_STATES, TELEMETRY_LIMITS, TELEMETRY_RESOLUTIONS } from '../../../core/telemetry/index.js';
 import type { AppContext } from '../../app-context.js';
 import { actorOf } from '../../auth/authenticate.js';
-import { readFrom, withHistoryReads } from '../../http/history-read.js';
+import { HISTORY_READ_DESCRIPTION, readFrom, withHistoryReads } from '../../http/history-read.js';
 import {
   Base64,
   errorResponses,
@@ -168,6 +168,7 @@ export function telemetryRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['telemetry'],
+          description: HISTORY_READ_DESCRIPTION,
           summary: "A robot's telemetry: raw samples or 1m/1h/1d rollups (min/max/avg, worst joint wear)",
           params: Type.Object({ robotId: RobotIdParam }),
           querystring: Type.Object({
@@ -201,6 +202,8 @@ export function telemetryRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['telemetry'],
+          description:
+            'Always read on the primary (RoboLedger-Read: primary), whatever the replica: a robot resends the batches this list lacks.',
           summary:
             "A robot's stored batches with their JWS exactly as received, by first sample time (those whose samples overlap [from, to))",
           params: Type.Object({ robotId: RobotIdParam }),
@@ -229,6 +232,7 @@ export function telemetryRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['telemetry'],
+          description: HISTORY_READ_DESCRIPTION,
           summary:
             "A robot's latest sample, its health grade against the model's limits, and its open alerts",
           params: Type.Object({ robotId: RobotIdParam }),
