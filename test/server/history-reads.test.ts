@@ -246,6 +246,33 @@ describe(`robot-data history reads (${backend})`, () => {
     }
   });
 
+  it('a caller without rights to the robot is refused on the primary, whatever the replica holds', async () => {
+    // The stand-in is the primary's own data, caught up: were rights asked of it, nothing would change
+    // either; what shows they are not is that it is asked nothing but its lag.
+    const readDb = standIn(primary.db, () => CAUGHT_UP);
+    const { app, ctx } = await platformWith(primary.db, readDb);
+    try {
+      const other = await app.inject({
+        method: 'POST',
+        url: '/v1/orgs',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        payload: { name: 'Unrelated operator', kind: 'operator', country: 'CN' },
+      });
+      expect(other.statusCode, other.body).toBe(201);
+      const { apiKey } = other.json() as { apiKey: string };
+      for (const url of [...routes(), `/v1/robots/${robotId}/telemetry/batches`]) {
+        const res = await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${apiKey}` } });
+        expect(res.statusCode, `${url}: ${res.body}`).toBe(404);
+        expect((res.json() as { error: { code: string } }).error.code).toBe('ROBOT_NOT_FOUND');
+        expect(res.headers['roboledger-read'], url).toBeUndefined();
+      }
+      expect(readDb.seen.every((sql) => sql.includes('pg_is_in_recovery()'))).toBe(true);
+    } finally {
+      await app.close();
+      await closeAppContext(ctx);
+    }
+  });
+
   it('the batches listing robots resend from is always fresh: the primary', async () => {
     const readDb = standIn(empty.db, () => CAUGHT_UP);
     const { app, ctx } = await platformWith(primary.db, readDb);
