@@ -4,6 +4,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { PlatformConfig } from './config.js';
+import type { ReplicaLag } from './db/read-routing.js';
 import type { Database } from './db/sql-client.js';
 import type { TelemetryIngest } from './features/telemetry/telemetry-ingest.js';
 import type { Leadership } from './leadership.js';
@@ -24,10 +25,16 @@ export interface AppContext {
   /** The primary: every write, and every read that must see the latest writes. */
   db: Database;
   /**
-   * Where ledger reads that cite a tree size may go: a streaming replica (DATABASE_READ_URL), or
-   * `db` itself. Only through read-routing.ts, which checks the replica has replayed that size.
+   * Where ledger reads that cite a tree size, and robot-data history reads, may go: a streaming
+   * replica (DATABASE_READ_URL), or `db` itself. Only through read-routing.ts, which checks the
+   * replica has replayed that size (ledger) or lags within ROBOLEDGER_READ_MAX_LAG_MS (robot data).
    */
   readDb: Database;
+  /**
+   * The replica's replay lag, measured on the replica and reused for a moment; robot-data
+   * history reads ask it through read-routing.ts `historyReads` (no lag without a replica).
+   */
+  replicaLag: ReplicaLag;
   /** Whether this node runs the periodic work (leader-duties.ts); always true on PGlite. */
   leadership: Leadership;
   node: NodeState;

@@ -10,10 +10,15 @@ export interface PlatformConfig {
   /** PostgreSQL URL; undefined means the embedded PGlite database in `dataDir`. */
   databaseUrl: string | undefined;
   /**
-   * A streaming replica of DATABASE_URL that ledger reads may use (docs/operations-runbook.md
-   * "Read replica"); undefined: every read goes to the primary.
+   * A streaming replica of DATABASE_URL that ledger reads and robot-data history reads may use
+   * (docs/operations-runbook.md "Read replica"); undefined: every read goes to the primary.
    */
   readDatabaseUrl: string | undefined;
+  /**
+   * The most replay lag (ms) of the replica at which robot-data history reads (telemetry,
+   * health, events) are still served from it; 0: never (docs/operations-runbook.md "Read replica").
+   */
+  readMaxLagMs: number;
   dataDir: string;
   /** The registry operator's token (docs/registry.md); undefined disables it. */
   adminToken: string | undefined;
@@ -109,6 +114,7 @@ export const DEFAULTS = {
   drainTimeoutMs: 20_000,
   leaderRetryMs: 2_000,
   auditIntervalMs: 6 * 3_600_000,
+  readMaxLagMs: 1000,
 } as const;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -145,6 +151,8 @@ const INTEGER_SETTINGS: Record<IntegerField, { env: string; min: number; max: nu
   // A failed-over leader is replaced within this long; tighter only loads the database.
   leaderRetryMs: { env: 'ROBOLEDGER_LEADER_RETRY_MS', min: 100, max: 600_000 },
   auditIntervalMs: { env: 'ROBOLEDGER_AUDIT_INTERVAL_MS', min: 0, max: 30 * 86_400_000 },
+  // A history read an hour behind is no longer "a moment old"; 0 keeps robot data on the primary.
+  readMaxLagMs: { env: 'ROBOLEDGER_READ_MAX_LAG_MS', min: 0, max: 3_600_000 },
 };
 
 /** The variable's number, NaN if it is not one (validation names it); the fallback if unset. */
@@ -165,6 +173,7 @@ export function loadConfig(
     host: env.HOST || DEFAULTS.host,
     databaseUrl: env.DATABASE_URL || undefined,
     readDatabaseUrl: env.DATABASE_READ_URL || undefined,
+    readMaxLagMs: integer('readMaxLagMs', DEFAULTS.readMaxLagMs),
     dataDir: env.ROBOLEDGER_DATA_DIR || DEFAULTS.dataDir,
     adminToken: env.ROBOLEDGER_ADMIN_TOKEN || undefined,
     mqttUrl: env.MQTT_URL || undefined,

@@ -6,6 +6,7 @@ import { Registry } from 'prom-client';
 import type { AppContext } from './app-context.js';
 import { hashApiKey } from './auth/api-keys.js';
 import type { PlatformConfig } from './config.js';
+import { ReplicaLag } from './db/read-routing.js';
 import type { Database } from './db/sql-client.js';
 import { platformRecordKinds } from './features/ledgered-records.js';
 import { ensureRegistryOrganisation } from './features/orgs/org-service.js';
@@ -28,7 +29,7 @@ export interface ContextOptions {
   log?: FastifyBaseLogger;
   /** The checkpointer's timer (default: real timers; tests move time on by hand). */
   checkpointTimers?: CheckpointTimers;
-  /** A replica for ledger reads (platform.ts opens DATABASE_READ_URL); default: `db`. */
+  /** A replica for ledger and history reads (platform.ts opens DATABASE_READ_URL); default: `db`. */
   readDb?: Database;
   /** Who runs the periodic work (platform.ts contends on PostgreSQL); default: this process. */
   leadership?: Leadership;
@@ -66,9 +67,12 @@ export async function createAppContext(
     },
   });
   const registryOrgId = await ensureRegistryOrganisation({ db, ledger, clock }, config.registryCountry);
+  const readDb = options.readDb ?? db;
   const ctx: AppContext = {
     db,
-    readDb: options.readDb ?? db,
+    readDb,
+    // Without a replica there is nothing to measure: history reads go to the primary.
+    replicaLag: new ReplicaLag(readDb === db ? undefined : readDb),
     leadership,
     node: { draining: false, lastAudit: undefined },
     ledger,

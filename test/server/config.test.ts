@@ -17,6 +17,7 @@ describe('loadConfig', () => {
       verifierThreads: undefined,
       webhookAllowHosts: [],
       readDatabaseUrl: undefined,
+      readMaxLagMs: 1000,
       metricsToken: undefined,
       drainTimeoutMs: DEFAULTS.drainTimeoutMs,
       leaderRetryMs: DEFAULTS.leaderRetryMs,
@@ -31,6 +32,7 @@ describe('loadConfig', () => {
       ROBOLEDGER_WEBHOOK_ALLOW_HOSTS: ' 127.0.0.1, Hooks.Internal ,[::1],',
       DATABASE_URL: 'postgres://primary/roboledger',
       DATABASE_READ_URL: 'postgres://replica/roboledger',
+      ROBOLEDGER_READ_MAX_LAG_MS: '0',
       ROBOLEDGER_METRICS_TOKEN: 'metrics-token-0123456789',
       ROBOLEDGER_DRAIN_TIMEOUT_MS: '5000',
       ROBOLEDGER_LEADER_RETRY_MS: '500',
@@ -44,6 +46,7 @@ describe('loadConfig', () => {
       partitionIntervalMs: 60_000,
       webhookAllowHosts: ['127.0.0.1', 'hooks.internal', '::1'],
       readDatabaseUrl: 'postgres://replica/roboledger',
+      readMaxLagMs: 0,
       metricsToken: 'metrics-token-0123456789',
       drainTimeoutMs: 5000,
       leaderRetryMs: 500,
@@ -66,6 +69,9 @@ describe('loadConfig', () => {
     ['ROBOLEDGER_DRAIN_TIMEOUT_MS', '0'],
     ['ROBOLEDGER_LEADER_RETRY_MS', 'soon'],
     ['ROBOLEDGER_METRICS_TOKEN', 'short'],
+    ['ROBOLEDGER_READ_MAX_LAG_MS', '-1'],
+    ['ROBOLEDGER_READ_MAX_LAG_MS', '1s'],
+    ['ROBOLEDGER_READ_MAX_LAG_MS', '3600001'],
     // A replica without a primary to replicate.
     ['DATABASE_READ_URL', 'postgres://replica/roboledger'],
   ])('%s=%s is a ConfigError naming the variable', (name, value) => {

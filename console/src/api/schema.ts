@@ -11149,7 +11149,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A robot's events in recorded order, system ones included, across all its IDs */
+        /**
+         * A robot's events in recorded order, system ones included, across all its IDs
+         * @description History: may be answered by the read replica, at most ROBOLEDGER_READ_MAX_LAG_MS behind the primary. The RoboLedger-Read response header says `replica` or `primary`; send `Cache-Control: no-cache` for the primary.
+         */
         get: {
             parameters: {
                 query?: {
@@ -12283,7 +12286,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A robot's health and prognosis: trends, projections, grade and advisories */
+        /**
+         * A robot's health and prognosis: trends, projections, grade and advisories
+         * @description History: may be answered by the read replica, at most ROBOLEDGER_READ_MAX_LAG_MS behind the primary. The RoboLedger-Read response header says `replica` or `primary`; send `Cache-Control: no-cache` for the primary.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -14235,7 +14241,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A robot's telemetry: raw samples or 1m/1h/1d rollups (min/max/avg, worst joint wear) */
+        /**
+         * A robot's telemetry: raw samples or 1m/1h/1d rollups (min/max/avg, worst joint wear)
+         * @description History: may be answered by the read replica, at most ROBOLEDGER_READ_MAX_LAG_MS behind the primary. The RoboLedger-Read response header says `replica` or `primary`; send `Cache-Control: no-cache` for the primary.
+         */
         get: {
             parameters: {
                 query?: {
@@ -14518,7 +14527,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A robot's stored batches with their JWS exactly as received, by first sample time (those whose samples overlap [from, to)) */
+        /**
+         * A robot's stored batches with their JWS exactly as received, by first sample time (those whose samples overlap [from, to))
+         * @description Always read on the primary (RoboLedger-Read: primary), whatever the replica: a robot resends the batches this list lacks.
+         */
         get: {
             parameters: {
                 query?: {
@@ -14741,7 +14753,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A robot's latest sample, its health grade against the model's limits, and its open alerts */
+        /**
+         * A robot's latest sample, its health grade against the model's limits, and its open alerts
+         * @description History: may be answered by the read replica, at most ROBOLEDGER_READ_MAX_LAG_MS behind the primary. The RoboLedger-Read response header says `replica` or `primary`; send `Cache-Control: no-cache` for the primary.
+         */
         get: {
             parameters: {
                 query?: never;

@@ -5,6 +5,7 @@ import { ADVISORY_KINDS } from '../../../core/health/index.js';
 import { HEALTH_GRADES } from '../../../core/telemetry/index.js';
 import type { AppContext } from '../../app-context.js';
 import { actorOf } from '../../auth/authenticate.js';
+import { HISTORY_READ_DESCRIPTION, withHistoryReads } from '../../http/history-read.js';
 import { errorResponses, PageQuery, pageOf, RobotIdParam, Timestamp, Uuid } from '../../http/schemas.js';
 import { fleetHealth, robotHealth } from './health-service.js';
 
@@ -74,12 +75,16 @@ export function healthRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['telemetry'],
+          description: HISTORY_READ_DESCRIPTION,
           summary: "A robot's health and prognosis: trends, projections, grade and advisories",
           params: Type.Object({ robotId: RobotIdParam }),
           response: { 200: RobotHealth, ...errorResponses(400, 401, 403, 404) },
         },
       },
-      async (request) => robotHealth(ctx, actorOf(request), request.params.robotId),
+      async (request, reply) =>
+        withHistoryReads(ctx, request, reply, (reads) =>
+          robotHealth(ctx, actorOf(request), request.params.robotId, reads),
+        ),
     );
 
     app.get(

@@ -354,13 +354,18 @@ async function robotForHealth(db: SqlClient, robotUuid: string): Promise<RobotFo
   return row;
 }
 
-/** Assesses one robot now (no writes). */
+/**
+ * Assesses one robot now (no writes) from the telemetry and events in `db`. `keys` is where
+ * the robot and its model's limits are looked up: a key lookup, so the primary when `db` is
+ * the replica (a robot filed a moment ago is not there yet).
+ */
 export async function assessRobot(
   db: SqlClient,
   robotUuid: string,
   now: Date,
+  keys: SqlClient = db,
 ): Promise<AssessedRobot & { robot: RobotForHealth }> {
-  const robot = await robotForHealth(db, robotUuid);
+  const robot = await robotForHealth(keys, robotUuid);
   const { inputs, basis, lastSampleAt } = await loadHealthInputs(db, robotUuid, limitsOf(robot), now);
   return { robot, prognosis: assessPrognosis(inputs), basis, lastSampleAt };
 }
@@ -381,8 +386,17 @@ export function advisoryView(row: HealthAdvisoryRow) {
   };
 }
 
-/** GET /v1/robots/{robotId}/health: the assessment now, with the robot's advisories. */
-export async function robotHealth(ctx: AppContext, actor: Actor, robotIdInput: string) {
+/**
+ * GET /v1/robots/{robotId}/health: the assessment now, with the robot's advisories. `reads`
+ * answers the assessment's data queries (the replica when the freshness rule allows:
+ * db/read-routing.ts historyReads); who may read is asked of the primary.
+ */
+export async function robotHealth(
+  ctx: AppContext,
+  actor: Actor,
+  robotIdInput: string,
+  reads: SqlClient = ctx.db,
+) {
   const now = ctx.clock();
   const { robot, relation } = await robotForAction(ctx.db, actor, robotIdInput, 'robot.telemetry.read', now);
   // The health now is about today's robot, not the caller's period (docs/lifecycle.md "Ownership periods").
@@ -390,8 +404,8 @@ export async function robotHealth(ctx: AppContext, actor: Actor, robotIdInput: s
     throw new PlatformError('FORBIDDEN', 'a former owner reads its own periods, not the robot’s health now');
   }
   const [assessed, advisories] = await Promise.all([
-    assessRobot(ctx.db, robot.id, now),
-    ctx.db.query<HealthAdvisoryRow>(
+    assessRobot(reads, robot.id, now, ctx.db),
+    reads.query<HealthAdvisoryRow>(
       `(SELECT * FROM health_advisories WHERE robot_uuid = $1 AND closed_at IS NULL)
        UNION ALL
        (SELECT * FROM health_advisories WHERE robot_uuid = $1 AND closed_at IS NOT NULL

@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import { EVENT_TYPES, ROBOT_STATUSES } from '../../../core/lifecycle.js';
 import type { AppContext } from '../../app-context.js';
 import { actorOf } from '../../auth/authenticate.js';
+import { HISTORY_READ_DESCRIPTION, withHistoryReads } from '../../http/history-read.js';
 import {
   errorResponses,
   LateFlag,
@@ -83,18 +84,23 @@ export function lifecycleRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['lifecycle'],
+          description: HISTORY_READ_DESCRIPTION,
           summary: "A robot's events in recorded order, system ones included, across all its IDs",
           params: Type.Object({ robotId: RobotIdParam }),
           querystring: Type.Object({ ...PageQuery, type: Type.Optional(Type.Enum(LISTED_EVENT_TYPES)) }),
           response: { 200: pageOf(RobotEventSchema), ...errorResponses(400, 401, 404) },
         },
       },
-      async (request) =>
-        listRobotEvents(ctx, actorOf(request), request.params.robotId, {
-          limit: request.query.limit ?? 50,
-          cursor: request.query.cursor,
-          type: request.query.type,
-        }),
+      async (request, reply) =>
+        withHistoryReads(ctx, request, reply, (reads) =>
+          listRobotEvents(
+            ctx,
+            actorOf(request),
+            request.params.robotId,
+            { limit: request.query.limit ?? 50, cursor: request.query.cursor, type: request.query.type },
+            reads,
+          ),
+        ),
     );
   };
 }

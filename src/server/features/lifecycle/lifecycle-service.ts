@@ -252,12 +252,17 @@ export async function recordLifecycleEvent(
   });
 }
 
-/** A robot's events in recorded order, across every ID it had; the cursor is a ledger index. */
+/**
+ * A robot's events in recorded order, across every ID it had; the cursor is a ledger index.
+ * `reads` answers the events query (the replica when the freshness rule allows:
+ * db/read-routing.ts historyReads); who may read, and over which periods, is asked of the primary.
+ */
 export async function listRobotEvents(
   ctx: AppContext,
   actor: Actor,
   robotIdInput: string,
   page: { limit: number; cursor: string | undefined; type: string | undefined },
+  reads: SqlClient = ctx.db,
 ): Promise<{ items: RobotEvent[]; nextCursor: string | null }> {
   if (page.cursor !== undefined && !/^\d{1,15}$/.test(page.cursor)) {
     throw new PlatformError('VALIDATION_FAILED', 'cursor is not one this list returned', { field: 'cursor' });
@@ -266,7 +271,7 @@ export async function listRobotEvents(
   const { robot, relation } = await robotForAction(ctx.db, actor, robotIdInput, 'robot.events.read', now);
   // A former owner reads the records of its own periods; everyone else the whole chain.
   const spans = spanParams(await readableRecords(ctx.db, actor, robot, relation));
-  const { rows } = await ctx.db.query<RobotEventRow>(
+  const { rows } = await reads.query<RobotEventRow>(
     `SELECT * FROM robot_events
       WHERE robot_uuid = $1 AND ($2::bigint IS NULL OR ledger_index > $2::bigint)
         AND ($3::text IS NULL OR type = $3)

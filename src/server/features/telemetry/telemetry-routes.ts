@@ -4,6 +4,7 @@ import { PlatformError } from '../../../core/errors.js';
 import { ALERT_STATES, TELEMETRY_LIMITS, TELEMETRY_RESOLUTIONS } from '../../../core/telemetry/index.js';
 import type { AppContext } from '../../app-context.js';
 import { actorOf } from '../../auth/authenticate.js';
+import { HISTORY_READ_DESCRIPTION, readFrom, withHistoryReads } from '../../http/history-read.js';
 import {
   Base64,
   errorResponses,
@@ -167,6 +168,7 @@ export function telemetryRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['telemetry'],
+          description: HISTORY_READ_DESCRIPTION,
           summary: "A robot's telemetry: raw samples or 1m/1h/1d rollups (min/max/avg, worst joint wear)",
           params: Type.Object({ robotId: RobotIdParam }),
           querystring: Type.Object({
@@ -189,7 +191,10 @@ export function telemetryRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           },
         },
       },
-      async (request) => queryTelemetry(ctx, actorOf(request), request.params.robotId, request.query),
+      async (request, reply) =>
+        withHistoryReads(ctx, request, reply, (reads) =>
+          queryTelemetry(ctx, actorOf(request), request.params.robotId, request.query, reads),
+        ),
     );
 
     app.get(
@@ -197,6 +202,8 @@ export function telemetryRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['telemetry'],
+          description:
+            'Always read on the primary (RoboLedger-Read: primary), whatever the replica: a robot resends the batches this list lacks.',
           summary:
             "A robot's stored batches with their JWS exactly as received, by first sample time (those whose samples overlap [from, to))",
           params: Type.Object({ robotId: RobotIdParam }),
@@ -211,7 +218,13 @@ export function telemetryRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           response: { 200: pageOf(BatchItem), ...errorResponses(400, 401, 403, 404) },
         },
       },
-      async (request) => listBatches(ctx, actorOf(request), request.params.robotId, request.query),
+      async (request, reply) => {
+        // Always the primary: a robot (or its maker) asks what was stored to resend the batches
+        // that are missing, and a batch stored a moment ago but not yet replayed would be resent.
+        const page = await listBatches(ctx, actorOf(request), request.params.robotId, request.query);
+        readFrom(reply, 'primary');
+        return page;
+      },
     );
 
     app.get(
@@ -219,6 +232,7 @@ export function telemetryRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['telemetry'],
+          description: HISTORY_READ_DESCRIPTION,
           summary:
             "A robot's latest sample, its health grade against the model's limits, and its open alerts",
           params: Type.Object({ robotId: RobotIdParam }),
@@ -240,7 +254,10 @@ export function telemetryRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           },
         },
       },
-      async (request) => latestTelemetry(ctx, actorOf(request), request.params.robotId),
+      async (request, reply) =>
+        withHistoryReads(ctx, request, reply, (reads) =>
+          latestTelemetry(ctx, actorOf(request), request.params.robotId, reads),
+        ),
     );
 
     app.get(

@@ -18,6 +18,7 @@ import {
 import { parseTimestamp } from '../../../core/timestamp.js';
 import { formatOpening } from '../../../ledger/index.js';
 import type { AppContext } from '../../app-context.js';
+import type { SqlClient } from '../../db/sql-client.js';
 import { loadOpenings, type StoredOpening } from '../../ledger/ledger-openings.js';
 import { LedgerReader } from '../../ledger/ledger-reader.js';
 import { appendRecord } from '../../ledger/record-kinds.js';
@@ -139,7 +140,18 @@ function rollupItem(r: RollupRow) {
   };
 }
 
-export async function queryTelemetry(ctx: AppContext, actor: Actor, robotIdInput: string, q: TelemetryQuery) {
+/**
+ * `reads` answers the data queries (the samples or rollups): the replica when the freshness rule
+ * allows (db/read-routing.ts historyReads). Who may read, and over which periods, is asked of
+ * the primary, and the access log is written there.
+ */
+export async function queryTelemetry(
+  ctx: AppContext,
+  actor: Actor,
+  robotIdInput: string,
+  q: TelemetryQuery,
+  reads: SqlClient = ctx.db,
+) {
   const now = ctx.clock();
   const { robot, relation } = await robotForAction(ctx.db, actor, robotIdInput, 'robot.telemetry.read', now);
   // Other owners' periods are left out of the answer: the window is clipped, not refused.
@@ -166,7 +178,7 @@ export async function queryTelemetry(ctx: AppContext, actor: Actor, robotIdInput
       cursorUs = Number(m[1]);
       cursorSeq = Number(m[2]);
     }
-    const { rows } = await ctx.db.query<SampleRow>(
+    const { rows } = await reads.query<SampleRow>(
       `SELECT seq, t, (extract(epoch FROM t) * 1000000)::bigint AS t_us, soc_pct, soh_pct, cycles, battery_temp_c,
               joint_wear, joint_temp_c, position_error_mm, task_success_rate, operating_hours, faults,
               EXISTS (SELECT 1 FROM telemetry_counter_rollbacks k
@@ -194,7 +206,7 @@ export async function queryTelemetry(ctx: AppContext, actor: Actor, robotIdInput
     cursorMs = Number(q.cursor);
   }
   const table = `telemetry_rollup_${resolution satisfies RollupResolution}`;
-  const { rows } = await ctx.db.query<RollupRow>(
+  const { rows } = await reads.query<RollupRow>(
     `SELECT * FROM ${table}
       WHERE robot_uuid = $1 AND bucket >= $2 AND bucket < $3 AND ($4::timestamptz IS NULL OR bucket > $4)
         AND ${spanCondition(6, 'bucket', `bucket + interval '${ROLLUP_SPAN[resolution]}'`, true)}
@@ -354,14 +366,19 @@ export async function listBatches(ctx: AppContext, actor: Actor, robotIdInput: s
   };
 }
 
-/** The latest sample and a health grade against the model's limits. */
-export async function latestTelemetry(ctx: AppContext, actor: Actor, robotIdInput: string) {
+/** The latest sample and a health grade against the model's limits; `reads` as for queryTelemetry. */
+export async function latestTelemetry(
+  ctx: AppContext,
+  actor: Actor,
+  robotIdInput: string,
+  reads: SqlClient = ctx.db,
+) {
   const now = ctx.clock();
   const { robot, relation } = await robotForAction(ctx.db, actor, robotIdInput, 'robot.telemetry.read', now);
   // For a former owner: the latest sample of its own periods, and the alerts raised in them.
   const spans = spanParams(await readableTelemetry(ctx.db, actor, robot, relation));
   const alertSpans = spanParams(await readableAlerts(ctx.db, actor, robot, relation));
-  const { rows } = await ctx.db.query<
+  const { rows } = await reads.query<
     SampleRow & { min_battery_soh_pct: number; max_joint_wear: number; max_position_error_mm: number }
   >(
     `SELECT s.*, 0 AS t_us, m.min_battery_soh_pct, m.max_joint_wear, m.max_position_error_mm
@@ -370,7 +387,7 @@ export async function latestTelemetry(ctx: AppContext, actor: Actor, robotIdInpu
     [robot.id, ...spans],
   );
   const row = rows[0];
-  const open = await ctx.db.query<{ n: number }>(
+  const open = await reads.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM telemetry_alerts
       WHERE robot_uuid = $1 AND state = 'open' AND ${spanCondition(2, 'sample_at')}`,
     [robot.id, ...alertSpans],
