@@ -64,7 +64,7 @@ export async function run(): Promise<BenchResult> {
     nodeEnv: {
       ROBOLEDGER_TELEMETRY_RATE_LIMIT: '10000000',
       ROBOLEDGER_KEY_RATE_LIMIT: '10000000',
-      // As many connections in the share group as ingest-mqtt's one platform has.
+      // About as many connections in the share group, over three nodes, as one platform's default 16.
       ROBOLEDGER_MQTT_CONNECTIONS: '22',
     },
   });
