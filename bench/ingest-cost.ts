@@ -4,8 +4,8 @@
 // load generator (the child process), this process's main thread and its other threads
 // (signature verifiers, V8's garbage-collection helpers), and the PostgreSQL backends serving the
 // benchmark's database plus the server's shared writers (WAL writer, checkpointer, background
-// writer). CPU time, not wall time: what another process on the machine takes is not counted,
-// so the figures hold on a busy machine where rates do not.
+// writer). CPU time, not wall time: what another process on the machine takes is not counted
+// (a virtual machine's contention with its host still shows in it).
 //
 // BENCH value: the platform's CPU µs per message, every component counted; baseline: the bare
 // route's (load generator and server); ratio: value / baseline, how many times as much work a
