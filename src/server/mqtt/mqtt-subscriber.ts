@@ -94,8 +94,8 @@ async function connectOne(
           continue;
         }
         if (outcome.status === 'refused') {
-          // Written before this message's PUBACK (one connection, one ordered stream), so the
-          // robot learns of the rejection no later than the broker learns of the acknowledgement.
+          // Handed to mqtt.js before this message's PUBACK is released, on the same connection:
+          // the rejection is not held back behind the acknowledgement.
           client.publish(rejectedTopic(outcome.robotId), outcome.message, { qos: 1 });
         }
         release();
