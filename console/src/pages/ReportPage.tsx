@@ -5,33 +5,12 @@
 // signature, opening and inclusion proof with WebCrypto, `Not verified` and why otherwise.
 import { useQuery } from '@tanstack/react-query';
 import { useParams } from '@tanstack/react-router';
+import type { HistoryReport, ReportSummary } from '../../../src/core/report/report-types.js';
 import { statusLabel } from '../format.js';
 import { brandSentence, certificateReason, figure } from '../report/report-words.js';
 import { verifyReportInBrowser } from '../report/verify-report.js';
 import { apiKey } from '../session.js';
 import '../work/work.css';
-
-interface Summary {
-  status: string | null;
-  owners: number;
-  incidents: number;
-  seriousIncidents: number;
-  brands: string[];
-  openRecalls: number;
-  certificate: { valid: boolean; reasons: string[]; approvalId: string | null };
-  operatingHours: number | null;
-  usageRollback: boolean;
-  batterySohPct: number | null;
-  worstJointWear: number | null;
-}
-
-interface Report {
-  robotId: string;
-  generatedAt: string;
-  tier: string;
-  summary: Summary;
-  sections?: Record<string, unknown[]>;
-}
 
 async function fetchText(url: string, headers: Record<string, string>): Promise<string> {
   const response = await fetch(url, { headers });
@@ -80,7 +59,7 @@ function useReport(robotId: string, token: string | null) {
   return { report, verdict };
 }
 
-function SummaryBox({ summary }: { summary: Summary }) {
+function SummaryBox({ summary }: { summary: ReportSummary }) {
   const facts: [string, string][] = [
     ['Status', summary.status ? statusLabel(summary.status) : '—'],
     ['Owners', String(summary.owners)],
@@ -173,7 +152,7 @@ function Sections({ sections }: { sections: Record<string, unknown[]> }) {
 
 function ReportView({ robotId, token }: { robotId: string; token: string | null }) {
   const { report, verdict } = useReport(robotId, token);
-  const data = report.data as Report | undefined;
+  const data = report.data as HistoryReport | undefined;
   return (
     <section>
       <h1>History report of {robotId}</h1>
