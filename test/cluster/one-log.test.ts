@@ -4,7 +4,6 @@
 // every checkpoint, whichever node signed it, is proven consistent with the next larger one.
 // The streaming replica holds the same log; with the multi-node features merged, the nodes read
 // from it (DATABASE_READ_URL).
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { noteVerifier, openCheckpoint, verifyConsistency } from '../../src/ledger/index.js';
 import { describeRun, roboledger } from '../support/process.js';
@@ -13,6 +12,7 @@ import { eventually } from '../support/wait.js';
 import {
   CLUSTER_HOOK_TIMEOUT_MS,
   CLUSTER_TEST_TIMEOUT_MS,
+  query,
   startExtraNode,
   startTestCluster,
   type TestCluster,
@@ -20,16 +20,6 @@ import {
 
 const ROBOTS_PER_NODE = 12;
 const fromBase64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
-
-async function query<T extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 describe('one log written by three nodes', { timeout: CLUSTER_TEST_TIMEOUT_MS }, () => {
   let cluster: TestCluster;

@@ -5,7 +5,6 @@
 // node, once it sees the replica lag past ROBOLEDGER_READ_MAX_LAG_MS, reads the primary and the
 // new batch is there. `Cache-Control: no-cache` reads the primary whatever the lag. The answer's
 // RoboLedger-Read header says which database answered. Every wait polls with a generous deadline.
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   fileTelemetryFleet,
@@ -19,6 +18,7 @@ import { eventually } from '../support/wait.js';
 import {
   CLUSTER_HOOK_TIMEOUT_MS,
   CLUSTER_TEST_TIMEOUT_MS,
+  query,
   startTestCluster,
   type TestCluster,
 } from './support.js';
@@ -29,16 +29,6 @@ const SAMPLES = 5;
 const MAX_LAG_MS = 1000;
 /** Bound on each wait for the replica or the node (a hang, never a measurement). */
 const WAIT_MS = 3 * 60_000;
-
-async function query<T extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 describe('robot data from the read replica', { timeout: CLUSTER_TEST_TIMEOUT_MS }, () => {
   let cluster: TestCluster;

@@ -6,7 +6,6 @@
 // drains a node without losing an acknowledged batch.
 
 import type { MqttClient } from 'mqtt';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signalNode, startNode } from '../../scripts/cluster.js';
 import { connectRobots } from '../support/mqtt-robots.js';
@@ -24,6 +23,7 @@ import {
   CLUSTER_HOOK_TIMEOUT_MS,
   CLUSTER_TEST_TIMEOUT_MS,
   leaderFlag,
+  query,
   startExtraNode,
   startTestCluster,
   type TestCluster,
@@ -41,16 +41,6 @@ const STREAM_DEADLINE_MS = 4 * 60_000;
 const KILLED = 2;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function query<T extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 describe('streaming through the balancer while a node dies', { timeout: CLUSTER_TEST_TIMEOUT_MS }, () => {
   let cluster: TestCluster;

@@ -6,6 +6,7 @@
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import {
   type ClusterNode,
   type ClusterState,
@@ -133,4 +134,15 @@ export async function startExtraNode(
     throw error;
   }
   return { url, child, output, exited, stop };
+}
+
+/** One query on a connection of its own (the primary or the replica by URL); its rows. */
+export async function query<T extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
 }
