@@ -8,70 +8,27 @@
 // Timed: GET /v1/robots/{robotId}/health through the platform (authentication, access decision,
 // the rollups, the joints' samples, the fits and projections, the advisories, JSON). Baseline,
 // same run: reading the year of hourly rollups alone.
-import { generateKeyPairSync } from 'node:crypto';
-import { buildApp } from '../src/server/app.js';
-import { loadConfig } from '../src/server/config.js';
-import { closeAppContext, createAppContext } from '../src/server/context.js';
 import { sweepHealth } from '../src/server/features/health/health-service.js';
 import { PartitionManager } from '../src/server/features/telemetry/partitions.js';
-import { freshPostgres, isMain, percentile, printBench, timeEach } from './support.js';
+import { benchMaker, fileBenchRobot, inProcessPlatform } from './in-process.js';
+import { isMain, percentile, printBench, timeEach } from './support.js';
 
 const HOURS = Number(process.env.BENCH_HOURS ?? 365 * 24);
 const RAW_DAYS = Number(process.env.BENCH_RAW_DAYS ?? 30);
 const JOINTS = 32;
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200);
-const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 const HOUR_MS = 3_600_000;
 
 export async function run(): Promise<void> {
-  const bench = await freshPostgres(8);
-  const config = loadConfig({
-    ROBOLEDGER_ADMIN_TOKEN: ADMIN_TOKEN,
-    LOG_LEVEL: 'silent',
-    ROBOLEDGER_KEY_RATE_LIMIT: '10000000',
-  });
-  const ctx = await createAppContext(bench.db, config);
-  const app = await buildApp(ctx);
-  await app.ready();
+  const platform = await inProcessPlatform();
+  const { bench, ctx, call } = platform;
   try {
-    const call = async (method: 'GET' | 'POST', url: string, token: string, payload?: object) => {
-      const res = await app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, payload });
-      if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
-      return res;
-    };
-    const maker = (
-      await call('POST', '/v1/orgs', ADMIN_TOKEN, {
-        name: 'Bench Robotics',
-        kind: 'manufacturer',
-        country: 'CN',
-      })
-    ).json();
-    const model = (
-      await call('POST', '/v1/models', maker.apiKey, {
-        modelCode: '0A',
-        category: 'B',
-        name: 'Walker A',
-        jointCount: JOINTS,
-        hardwareRevisions: [{ code: '1', params: {} }],
-        limits: { minBatterySohPct: 80, maxJointWear: 0.6, maxPositionErrorMm: 5 },
-      })
-    ).json();
-    await call('POST', '/v1/sites', maker.apiKey, { code: '1', name: 'Wuhan plant', region: '420100' });
-    const device = generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }).x!;
-    const filed = (
-      await call('POST', '/v1/robots', maker.apiKey, {
-        modelId: model.id,
-        hardwareRevision: '1',
-        siteCode: '1',
-        productionDate: '2025-01-01',
-        intelligenceLevel: 3,
-        devicePublicKey: device,
-      })
-    ).json();
-    const robotId = filed.robotId as string;
-    const robot = (
-      await bench.db.query<{ id: string }>('SELECT id FROM robots WHERE robot_id = $1', [robotId])
-    ).rows[0]!.id;
+    const maker = await benchMaker(call);
+    const { robotId, robot } = await fileBenchRobot(platform, maker, {
+      jointCount: JOINTS,
+      maxJointWear: 0.6,
+      productionDate: '2025-01-01',
+    });
 
     const built = performance.now();
     const endMs = Math.floor(Date.now() / HOUR_MS) * HOUR_MS;
@@ -182,9 +139,7 @@ export async function run(): Promise<void> {
       ratio: Number((p95 / baseline).toFixed(3)),
     });
   } finally {
-    await app.close();
-    await closeAppContext(ctx);
-    await bench.drop();
+    await platform.close();
   }
 }
 

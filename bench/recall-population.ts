@@ -10,16 +10,13 @@
 // besides (not the BENCH line): the same share selected by the robots' current software.
 // Run: npm run bench -- recall-population
 import { performance } from 'node:perf_hooks';
-import { buildApp } from '../src/server/app.js';
-import { loadConfig } from '../src/server/config.js';
-import { closeAppContext, createAppContext } from '../src/server/context.js';
-import { freshPostgres, isMain, printBench } from './support.js';
+import { benchMaker, benchSite, inProcessPlatform } from './in-process.js';
+import { isMain, printBench } from './support.js';
 
 const ROBOTS = Number(process.env.BENCH_ROBOTS ?? 100_000);
 const MODELS = 10; // one of them recalled: a 10 % affected share
 const OWNERS = 50;
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 const MODEL_CODES = ['0A', '0B', '0C', '0D', '0E', '0F', '0G', '0H', '0J', '0K'];
 
 function median(values: number[]): number {
@@ -28,28 +25,10 @@ function median(values: number[]): number {
 }
 
 export async function run(): Promise<void> {
-  const bench = await freshPostgres(8);
-  const config = loadConfig({
-    ROBOLEDGER_ADMIN_TOKEN: ADMIN_TOKEN,
-    LOG_LEVEL: 'silent',
-    ROBOLEDGER_KEY_RATE_LIMIT: '10000000',
-  });
-  const ctx = await createAppContext(bench.db, config);
-  const app = await buildApp(ctx);
-  await app.ready();
+  const platform = await inProcessPlatform();
+  const { bench, call } = platform;
   try {
-    const call = async (method: 'GET' | 'POST', url: string, token: string, payload?: object) => {
-      const res = await app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, payload });
-      if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
-      return res;
-    };
-    const maker = (
-      await call('POST', '/v1/orgs', ADMIN_TOKEN, {
-        name: 'Bench Robotics',
-        kind: 'manufacturer',
-        country: 'CN',
-      })
-    ).json();
+    const maker = await benchMaker(call);
     const modelIds: string[] = [];
     for (const [i, code] of MODEL_CODES.entries()) {
       const model = await call('POST', '/v1/models', maker.apiKey, {
@@ -62,9 +41,7 @@ export async function run(): Promise<void> {
       });
       modelIds.push(model.json().id);
     }
-    const site = (
-      await call('POST', '/v1/sites', maker.apiKey, { code: '1', name: 'Wuhan plant', region: '420100' })
-    ).json();
+    const siteId = await benchSite(call, maker);
     const built = performance.now();
     const { rows: owners } = await bench.db.query<{ id: string }>(
       `INSERT INTO organisations (id, name, kind, country, created_at, ledger_index)
@@ -78,7 +55,7 @@ export async function run(): Promise<void> {
        SELECT gen_random_uuid(), 'BENCH' || lpad(g::text, 24, '0'), ($2::uuid[])[1 + g % $3], $4, '1', $5,
               date '2026-01-01' + (g % 300), 3, 3, ($6::uuid[])[1 + g % $7], 'in_service', now(), now()
          FROM generate_series(1, $1) g`,
-      [ROBOTS, modelIds, MODELS, maker.id, site.id, owners.map((o) => o.id), OWNERS],
+      [ROBOTS, modelIds, MODELS, maker.id, siteId, owners.map((o) => o.id), OWNERS],
     );
     // Each robot's locomotion software: one software_update each (10 % at 2.3.0, on robots of
     // every model), for the software-filter run, which reads the latest update per robot.
@@ -149,9 +126,7 @@ export async function run(): Promise<void> {
       ratio: Number((value / baseline).toFixed(3)),
     });
   } finally {
-    await app.close();
-    await closeAppContext(ctx);
-    await bench.drop();
+    await platform.close();
   }
 }
 

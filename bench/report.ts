@@ -8,7 +8,8 @@
 // the report. Timed: GET /v1/robots/{robotId}/report as the buyer (authentication, tier, the
 // chain's 1,000 openings and inclusion proofs, the health assessment, coverage, sections,
 // signing, JSON). Baseline, same run: reading the same 1,000 entries by primary key.
-import { ADMIN_TOKEN, robotInBigLog } from './robot-in-big-log.js';
+import { ADMIN_TOKEN } from './in-process.js';
+import { robotInBigLog } from './robot-in-big-log.js';
 import { isMain, percentile, printBench, timeEach } from './support.js';
 
 const SIZE = Number(process.env.BENCH_SIZE ?? 1_000_000);

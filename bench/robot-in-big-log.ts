@@ -12,97 +12,36 @@ import {
   makeSalt,
   treeRootNodes,
 } from '../src/ledger/index.js';
-import { type App, buildApp } from '../src/server/app.js';
-import type { AppContext } from '../src/server/app-context.js';
-import { loadConfig } from '../src/server/config.js';
-import { closeAppContext, createAppContext } from '../src/server/context.js';
 import {
   appendToFrontier,
   type PendingLeaf,
   writeLedgerGroup,
 } from '../src/server/ledger/ledger-group-write.js';
 import { fetchNodeHashes } from '../src/server/ledger/ledger-nodes.js';
-import { type BenchDatabase, freshPostgres } from './support.js';
+import { benchMaker, fileBenchRobot, type InProcessPlatform, inProcessPlatform } from './in-process.js';
 
 const CHUNK = 20_000;
-export const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 
-export interface RobotInBigLog {
-  bench: BenchDatabase;
-  ctx: AppContext;
-  app: App;
-  /** An API call through the in-process app; anything but a 2xx throws. */
-  call(
-    method: 'GET' | 'POST',
-    url: string,
-    token: string,
-    payload?: object,
-  ): Promise<Awaited<ReturnType<App['inject']>>>;
+export interface RobotInBigLog extends InProcessPlatform {
   maker: { id: string; apiKey: string };
   robotId: string;
   /** The robot's internal id. */
   robot: string;
   /** performance.now() when the log began to grow, for the build time. */
   built: number;
-  close(): Promise<void>;
 }
 
 /** Files the robot and grows the log to `size` entries holding `records` records of the robot. */
 export async function robotInBigLog(size: number, records: number): Promise<RobotInBigLog> {
-  const bench = await freshPostgres(8);
-  const config = loadConfig({
-    ROBOLEDGER_ADMIN_TOKEN: ADMIN_TOKEN,
-    LOG_LEVEL: 'silent',
-    ROBOLEDGER_KEY_RATE_LIMIT: '10000000',
-  });
-  const ctx = await createAppContext(bench.db, config);
-  const app = await buildApp(ctx);
-  const close = async () => {
-    await app.close();
-    await closeAppContext(ctx);
-    await bench.drop();
-  };
+  const platform = await inProcessPlatform();
+  const { bench, ctx, app, call, close } = platform;
   try {
-    await app.ready();
-    const call = async (method: 'GET' | 'POST', url: string, token: string, payload?: object) => {
-      const res = await app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, payload });
-      if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
-      return res;
-    };
-    const maker = (
-      await call('POST', '/v1/orgs', ADMIN_TOKEN, {
-        name: 'Bench Robotics',
-        kind: 'manufacturer',
-        country: 'CN',
-      })
-    ).json();
-    const model = (
-      await call('POST', '/v1/models', maker.apiKey, {
-        modelCode: '0A',
-        category: 'B',
-        name: 'Walker A',
-        jointCount: 2,
-        hardwareRevisions: [{ code: '1', params: {} }],
-        limits: { minBatterySohPct: 80, maxJointWear: 0.5, maxPositionErrorMm: 5 },
-      })
-    ).json();
-    await call('POST', '/v1/sites', maker.apiKey, { code: '1', name: 'Wuhan plant', region: '420100' });
-    const { generateKeyPairSync } = await import('node:crypto');
-    const device = generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }).x!;
-    const filed = (
-      await call('POST', '/v1/robots', maker.apiKey, {
-        modelId: model.id,
-        hardwareRevision: '1',
-        siteCode: '1',
-        productionDate: '2026-05-01',
-        intelligenceLevel: 3,
-        devicePublicKey: device,
-      })
-    ).json();
-    const robotId = filed.robotId as string;
-    const robot = (
-      await bench.db.query<{ id: string }>('SELECT id FROM robots WHERE robot_id = $1', [robotId])
-    ).rows[0]!.id;
+    const maker = await benchMaker(call);
+    const { robotId, robot } = await fileBenchRobot(platform, maker, {
+      jointCount: 2,
+      maxJointWear: 0.5,
+      productionDate: '2026-05-01',
+    });
 
     // Grow the log with the writer's group write, the robot's records spread through it.
     const built = performance.now();
