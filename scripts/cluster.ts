@@ -22,13 +22,13 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { generateSignerKey } from '../src/ledger/index.js';
 import { mosquittoConfig } from './mosquitto.js';
+import { portOpen } from './ports.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'roboledger.js');
@@ -158,17 +158,6 @@ function alive(pid: number | undefined): boolean {
   } catch {
     return false;
   }
-}
-
-export function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ port, host });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 async function waitFor(what: string, probe: () => Promise<boolean>, deadlineMs: number, logFile?: string) {

@@ -3,10 +3,10 @@
 // settings an operator's broker needs too. One file, so what is measured is what is shipped.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, portOpen } from './ports.js';
 
 export const ROBOLEDGER_BROKER_SETTINGS = fileURLToPath(
   new URL('../ops/mosquitto/roboledger.conf', import.meta.url),
@@ -39,28 +39,6 @@ export interface OwnBroker {
   close(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 /**
  * A Mosquitto child process with the shipped settings on a free loopback port (plus
  * `extraSettings`, appended), for as long as the caller keeps it; `close` stops it and removes
@@ -86,7 +64,7 @@ export async function startOwnBroker(
     rmSync(dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + (options.deadlineMs ?? 60_000);
-  while (!(await listening(port))) {
+  while (!(await portOpen(port))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       await close();
       throw new Error(`mosquitto did not listen on ${port}: ${stderr}`);
